@@ -1,0 +1,18 @@
+// Unit specs live beside the code (src/.../*.spec.ts); integration and HTTP specs under test/.
+// Packages that ship only ESM (NestJS 12 and a few others) are turned into CommonJS for Jest.
+const ESM_ONLY = ['@nestjs', 'csv-parse', 'file-type', 'strtok3', 'token-types', 'peek-readable', 'uint8array-extras', '@tokenizer', 'load-esm'];
+
+module.exports = {
+  moduleFileExtensions: ['js', 'mjs', 'json', 'ts'],
+  rootDir: '.',
+  roots: ['<rootDir>/src', '<rootDir>/test'],
+  testRegex: '.*\\.(spec|e2e-spec)\\.ts$',
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true } }],
+    '^.+\\.m?js$': '<rootDir>/test/support/esm-to-cjs.transformer.js',
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
+  testEnvironment: 'node',
+  testTimeout: 60000,
+  setupFiles: ['<rootDir>/test/setup-env.ts'],
+};

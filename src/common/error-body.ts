@@ -1,0 +1,9 @@
+/** The one JSON shape of every error the API returns. */
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  code?: string;
+  details?: unknown;
+  requestId?: string;
+}

@@ -1,0 +1,54 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import type { Request, Response } from 'express';
+import { DomainError, ERROR_STATUS } from './domain-error';
+import { ErrorBody } from './error-body';
+import { REQUEST_ID_HEADER } from './request-id.middleware';
+
+/** Maps every error to the API's one error shape; anything unexpected is logged and becomes a generic 500. */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger(HttpExceptionFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<Request>();
+    const body = this.toBody(exception);
+    body.requestId = (req.headers[REQUEST_ID_HEADER] as string | undefined) ?? undefined;
+    if (body.statusCode >= 500 && !(exception instanceof DomainError)) {
+      const err = exception as Error;
+      this.logger.error(`${req.method} ${req.originalUrl} failed: ${err?.message}`, err?.stack);
+    }
+    if (exception instanceof HttpException) {
+      const retryAfter = exception.getResponse() as { retryAfter?: number };
+      if (retryAfter && typeof retryAfter === 'object' && retryAfter.retryAfter) res.setHeader('Retry-After', String(retryAfter.retryAfter));
+    }
+    res.locals.errorMessage = body.message;
+    res.status(body.statusCode).json(body);
+  }
+
+  toBody(exception: unknown): ErrorBody {
+    if (exception instanceof DomainError) {
+      const statusCode = ERROR_STATUS[exception.code];
+      return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', code: exception.code, message: exception.message, details: exception.details };
+    }
+    if (exception instanceof HttpException) {
+      const statusCode = exception.getStatus();
+      const response = exception.getResponse();
+      const error = STATUS_CODES[statusCode] ?? 'Error';
+      if (typeof response === 'string') return { statusCode, error, message: response };
+      const r = response as { message?: unknown; details?: unknown; code?: string };
+      const message = Array.isArray(r.message) ? r.message.join('; ') : String(r.message ?? exception.message);
+      return { statusCode, error, message, code: r.code, details: r.details ?? (Array.isArray(r.message) ? r.message : undefined) };
+    }
+    // body-parser errors (malformed JSON, too large) carry a status and an expose flag.
+    const e = exception as { status?: number; statusCode?: number; expose?: boolean; type?: string; message?: string };
+    const status = e?.status ?? e?.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500 && e.expose) {
+      const message = e.type === 'entity.parse.failed' ? `Malformed JSON body: ${e.message}` : e.type === 'entity.too.large' ? 'Request body too large' : String(e.message);
+      return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message };
+    }
+    return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, error: 'Internal Server Error', message: 'An unexpected error occurred' };
+  }
+}

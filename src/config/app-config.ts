@@ -1,0 +1,150 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
+
+const toNumber = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : Number(value);
+const toBool = ({ value }: { value: unknown }) => {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value === 'boolean') return value;
+  const v = String(value).toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  return value; // left as a string so validation names it
+};
+
+/**
+ * Every setting the service reads from the environment, with its default.
+ * Validated once at boot; a bad value stops the start with one message listing every bad key.
+ * The README's configuration table documents each one.
+ */
+export class AppConfig {
+  @Transform(toNumber) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  /** postgres://user:pass@host:5432/db selects PostgreSQL; unset means embedded SQLite. */
+  @IsOptional() @IsString() @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must start with postgres:// or postgresql://' })
+  DATABASE_URL?: string;
+
+  /** PostgreSQL schema to use (tests use a throwaway one per run). */
+  @IsString() @Matches(/^[a-z_][a-z0-9_]*$/, { message: 'DATABASE_SCHEMA must be a lowercase SQL identifier' })
+  DATABASE_SCHEMA = 'public';
+
+  /** SQLite file used when DATABASE_URL is unset (':memory:' for an in-memory database). */
+  @IsString()
+  SQLITE_PATH = 'var/diamonds.sqlite';
+
+  @Transform(toBool) @IsBoolean()
+  DB_MIGRATIONS_RUN = true;
+
+  @IsString()
+  DATA_DIR = 'data';
+
+  @IsString()
+  ARTIFACTS_DIR = 'artifacts';
+
+  /** Folder for local state: the audit spool and the SQLite file by default. */
+  @IsString()
+  VAR_DIR = 'var';
+
+  /** Bearer token for the admin endpoints; unset disables them (503). */
+  @IsOptional() @IsString() @Matches(/^.{16,}$/, { message: 'ADMIN_TOKEN must be at least 16 characters' })
+  ADMIN_TOKEN?: string;
+
+  /** Ingest the bundled data/diamonds.csv when the store is empty. */
+  @Transform(toBool) @IsBoolean()
+  SEED_ON_START = true;
+
+  /** Watch data/incoming on start and on the nightly job. */
+  @Transform(toBool) @IsBoolean()
+  RETRAIN_ENABLED = true;
+
+  /** Cron expression of the nightly ingest-and-retrain job (server time zone). */
+  @IsString() @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'RETRAIN_CRON must be a 5- or 6-field cron expression' })
+  RETRAIN_CRON = '0 2 * * *';
+
+  /** Retrain nightly even when no new data arrived. */
+  @Transform(toBool) @IsBoolean()
+  RETRAIN_ALWAYS = false;
+
+  /** Trials of the hyperparameter search for nightly/admin/CLI runs. */
+  @Transform(toNumber) @IsInt() @Min(0) @Max(10000)
+  SEARCH_TRIALS = 100;
+
+  /** Trials of the search for the first-start training on an empty registry. */
+  @Transform(toNumber) @IsInt() @Min(0) @Max(10000)
+  FIRST_START_TRIALS = 10;
+
+  /** Worker threads used by the search (0 = number of cores). */
+  @Transform(toNumber) @IsInt() @Min(0) @Max(64)
+  SEARCH_CONCURRENCY = 0;
+
+  @Transform(toNumber) @IsInt()
+  SEARCH_SEED = 42;
+
+  /** Train on first start when the registry has no champion. */
+  @Transform(toBool) @IsBoolean()
+  TRAIN_ON_START = true;
+
+  /** A candidate is promoted when its holdout MAE <= champion's MAE * (1 + tolerance). */
+  @Transform(toNumber) @IsNumber() @Min(0) @Max(1)
+  PROMOTION_TOLERANCE = 0;
+
+  /** How often (ms) an instance checks the database for moved champion aliases. */
+  @Transform(toNumber) @IsInt() @Min(100)
+  CHAMPION_POLL_MS = 2000;
+
+  /** Days of audit records kept; 0 keeps them forever. */
+  @Transform(toNumber) @IsInt() @Min(0)
+  AUDIT_RETENTION_DAYS = 0;
+
+  @Transform(toNumber) @IsInt() @Min(1)
+  UPLOAD_MAX_BYTES = 50 * 1024 * 1024;
+
+  @IsString()
+  BODY_LIMIT = '1mb';
+
+  /** Requests per client per THROTTLE_TTL_MS on public endpoints; 0 disables throttling. */
+  @Transform(toNumber) @IsInt() @Min(0)
+  THROTTLE_LIMIT = 0;
+
+  @Transform(toNumber) @IsInt() @Min(1)
+  THROTTLE_TTL_MS = 60000;
+
+  /** Comma-separated allowed origins, '*' for any; empty disables CORS. */
+  @IsString()
+  CORS_ORIGINS = '';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+}
+
+export class ConfigValidationError extends Error {}
+
+/** Reads and validates the environment; throws one error naming every bad key. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const known = Object.keys(new AppConfig());
+  const raw: Record<string, unknown> = {};
+  for (const key of [...known, 'DATABASE_URL', 'ADMIN_TOKEN']) {
+    if (env[key] !== undefined && env[key] !== '') raw[key] = env[key];
+  }
+  const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
+  const errors = validateSync(config, { whitelist: false });
+  if (errors.length > 0) {
+    const lines = errors.map(
+      (e) => `  ${e.property}=${JSON.stringify(e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`,
+    );
+    throw new ConfigValidationError(`Invalid configuration (${errors.length} bad key(s)):\n${lines.join('\n')}`);
+  }
+  return config;
+}

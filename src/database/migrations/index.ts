@@ -1,0 +1,7 @@
+import { DiamondStore1764201600000 } from './1764201600000-diamond-store';
+
+/**
+ * Every migration, in order. Committed migrations are never edited: add a new file and a line here.
+ * Timestamps: issue order, not wall-clock order, so the files read in the order they run.
+ */
+export const MIGRATIONS = [DiamondStore1764201600000];

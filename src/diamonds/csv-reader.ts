@@ -1,0 +1,90 @@
+import { parse } from 'csv-parse';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { readHeader, RowVerdict, validateRow } from './diamond-row.validator';
+import { PricedDiamond } from './diamond-vocabulary';
+
+export interface AcceptedRow {
+  lineNumber: number;
+  diamond: PricedDiamond;
+}
+export interface RejectedRow {
+  lineNumber: number;
+  rawText: string;
+  reasons: string[];
+}
+export interface ParsedFile {
+  sha256: string;
+  sizeBytes: number;
+  accepted: AcceptedRow[];
+  rejected: RejectedRow[];
+}
+
+/** A whole file refused: wrong header, empty, not CSV. Nothing from it is stored. */
+export class FileRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FileRefusedError';
+  }
+}
+
+export async function sha256File(path: string): Promise<{ sha256: string; sizeBytes: number }> {
+  const hash = createHash('sha256');
+  let sizeBytes = 0;
+  for await (const chunk of createReadStream(path)) {
+    hash.update(chunk as Buffer);
+    sizeBytes += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), sizeBytes };
+}
+
+async function looksBinary(path: string): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(4096);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead).includes(0);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Stream-parses a diamonds CSV (BOM, CRLF, quoted fields handled by csv-parse) and validates
+ * every row. Rows are split into accepted and rejected; the file as a whole is refused
+ * (FileRefusedError) when it is empty, binary, unparsable or has the wrong header.
+ */
+export async function readDiamondsCsv(path: string): Promise<ParsedFile> {
+  const { sha256, sizeBytes } = await sha256File(path);
+  if (sizeBytes === 0) throw new FileRefusedError('The file is empty');
+  if (await looksBinary(path)) throw new FileRefusedError('The file is not CSV text (it contains binary data)');
+
+  const parser = createReadStream(path).pipe(
+    parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, raw: true }),
+  );
+  let header: { index: Record<string, number>; width: number } | undefined;
+  const accepted: AcceptedRow[] = [];
+  const rejected: RejectedRow[] = [];
+  try {
+    for await (const item of parser as AsyncIterable<{ record: string[]; raw: string; info: { lines: number } }>) {
+      if (!header) {
+        const h = readHeader(item.record);
+        if (!h.ok) throw new FileRefusedError(h.reason);
+        header = { index: h.index, width: item.record.length };
+        continue;
+      }
+      const lineNumber = item.info.lines;
+      const verdict: RowVerdict = validateRow(item.record, header.index, header.width);
+      if (verdict.ok) accepted.push({ lineNumber, diamond: verdict.diamond });
+      else rejected.push({ lineNumber, rawText: item.raw.replace(/[\r\n]+$/, ""), reasons: verdict.reasons });
+    }
+  } catch (err) {
+    if (err instanceof FileRefusedError) throw err;
+    const e = err as { message?: string };
+    throw new FileRefusedError(`The file is not valid CSV: ${e.message ?? String(err)}`);
+  }
+  if (!header) throw new FileRefusedError('The file is empty');
+  if (accepted.length + rejected.length === 0) throw new FileRefusedError('The file has a header but no data rows');
+  return { sha256, sizeBytes, accepted, rejected };
+}

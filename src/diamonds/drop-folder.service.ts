@@ -1,0 +1,68 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AppConfig } from '../config/app-config';
+import { DiamondsService, FileRefusedError, IngestionReport } from './diamonds.service';
+
+export interface DropFolderFileResult {
+  file: string;
+  movedTo: string;
+  report?: IngestionReport;
+  refused?: string;
+}
+
+/**
+ * The drop folder: CSV files put in data/incoming are ingested, then moved to data/processed
+ * (never deleted), or to data/rejected with a .reason.txt when refused as a whole.
+ */
+@Injectable()
+export class DropFolderService {
+  private readonly logger = new Logger(DropFolderService.name);
+  private running: Promise<DropFolderFileResult[]> | null = null;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly diamonds: DiamondsService,
+  ) {}
+
+  get folders() {
+    const root = this.config.DATA_DIR;
+    return { incoming: join(root, 'incoming'), processed: join(root, 'processed'), rejected: join(root, 'rejected') };
+  }
+
+  /** Ingests every file in the incoming folder, oldest name first. Concurrent calls share one scan. */
+  scan(): Promise<DropFolderFileResult[]> {
+    if (!this.running) this.running = this.scanOnce().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async scanOnce(): Promise<DropFolderFileResult[]> {
+    const { incoming, processed, rejected } = this.folders;
+    await Promise.all([incoming, processed, rejected].map((d) => mkdir(d, { recursive: true })));
+    const names = (await readdir(incoming)).filter((n) => !n.startsWith('.')).sort();
+    const results: DropFolderFileResult[] = [];
+    for (const name of names) {
+      const path = join(incoming, name);
+      if (!(await stat(path)).isFile()) continue;
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      try {
+        const report = await this.diamonds.ingestFile(path, 'drop-folder', name);
+        const movedTo = join(processed, `${stamp}_${name}`);
+        await rename(path, movedTo);
+        results.push({ file: name, movedTo, report });
+      } catch (err) {
+        if (!(err instanceof FileRefusedError)) {
+          // A database error: leave the file where it is, the next scan retries it.
+          this.logger.error(`Could not ingest ${name}: ${(err as Error).message}`);
+          continue;
+        }
+        const movedTo = join(rejected, `${stamp}_${name}`);
+        await rename(path, movedTo);
+        await writeFile(`${movedTo}.reason.txt`, `${err.message}\n`);
+        this.logger.warn(`Refused ${name}: ${err.message}`);
+        results.push({ file: name, movedTo, refused: err.message });
+      }
+    }
+    return results;
+  }
+}

@@ -1,0 +1,33 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { DATE_COLUMN } from '../../database/column-types';
+
+export type IngestionSource = 'bundled' | 'drop-folder' | 'upload' | 'cli' | 'api';
+
+/** One ingested CSV file: where it came from, its sha256 and what became of its rows. */
+@Entity('ingestion_batch')
+export class IngestionBatchEntity {
+  @PrimaryGeneratedColumn({ type: 'integer' })
+  id: number;
+
+  @Column({ name: 'source_name', type: 'varchar', length: 500 })
+  sourceName: string;
+
+  @Column({ name: 'source_kind', type: 'varchar', length: 20 })
+  sourceKind: IngestionSource;
+
+  @Index('uq_ingestion_batch_sha256', { unique: true })
+  @Column({ type: 'varchar', length: 64 })
+  sha256: string;
+
+  @Column({ name: 'size_bytes', type: 'integer' })
+  sizeBytes: number;
+
+  @Column({ name: 'accepted_count', type: 'integer' })
+  acceptedCount: number;
+
+  @Column({ name: 'rejected_count', type: 'integer' })
+  rejectedCount: number;
+
+  @CreateDateColumn({ name: 'created_at', type: DATE_COLUMN })
+  createdAt: Date;
+}

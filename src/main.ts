@@ -1,0 +1,25 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module';
+import { configureApp } from './app.setup';
+import { AppConfig, ConfigValidationError, loadConfig } from './config/app-config';
+
+async function bootstrap(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigValidationError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const app = await NestFactory.create(AppModule, { bodyParser: false, bufferLogs: true });
+  configureApp(app);
+  await app.listen(config.PORT);
+  new Logger('Bootstrap').log(`Listening on http://localhost:${config.PORT} (API docs at /docs)`);
+}
+
+void bootstrap();
