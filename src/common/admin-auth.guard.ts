@@ -1,0 +1,41 @@
+import { applyDecorators, CanActivate, ExecutionContext, Injectable, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiResponse } from '@nestjs/swagger';
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { Request } from 'express';
+import { AppConfig } from '../config/app-config';
+import { DomainError, ErrorCode } from './domain-error';
+
+/**
+ * Admin endpoints need `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time.
+ * With no token configured they answer 503 "admin disabled".
+ */
+@Injectable()
+export class AdminAuthGuard implements CanActivate {
+  private readonly expected?: Buffer;
+
+  constructor(config: AppConfig) {
+    // Hash both sides so the comparison is constant-time whatever the lengths.
+    if (config.ADMIN_TOKEN) this.expected = createHash('sha256').update(config.ADMIN_TOKEN).digest();
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    if (!this.expected) throw new DomainError(ErrorCode.AdminDisabled, 'Admin endpoints are disabled: no ADMIN_TOKEN is configured');
+    const req = context.switchToHttp().getRequest<Request>();
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer\s+(.+)$/i.exec(header);
+    if (!match) throw new DomainError(ErrorCode.Unauthorized, 'Missing bearer token: send Authorization: Bearer <ADMIN_TOKEN>');
+    const given = createHash('sha256').update(match[1].trim()).digest();
+    if (!timingSafeEqual(given, this.expected)) throw new DomainError(ErrorCode.Unauthorized, 'Invalid admin token');
+    return true;
+  }
+}
+
+/** Marks a controller or route as admin-only, in code and in the OpenAPI document. */
+export function AdminOnly() {
+  return applyDecorators(
+    UseGuards(AdminAuthGuard),
+    ApiBearerAuth('admin'),
+    ApiResponse({ status: 401, description: 'Missing or invalid bearer token' }),
+    ApiResponse({ status: 503, description: 'Admin disabled: no ADMIN_TOKEN configured' }),
+  );
+}

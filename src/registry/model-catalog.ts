@@ -1,0 +1,70 @@
+import type { Observable } from 'rxjs';
+import type { FittedModel } from '../training/families/model-family';
+
+/** Holdout metrics of a model version. */
+export interface ModelMetrics {
+  r2: number;
+  mae: number;
+  rmse: number;
+  mape: number;
+  trainRows: number;
+  holdoutRows: number;
+}
+
+export type VersionStatus = 'champion' | 'candidate' | 'retired';
+
+/** What the rest of the service may know of a registered model version. */
+export interface ModelVersionInfo {
+  id: number;
+  family: string;
+  version: number;
+  status: VersionStatus;
+  createdAt: Date;
+  metrics: ModelMetrics;
+  params: Record<string, unknown>;
+  trainingRunId: number | null;
+  artifactSha256: string;
+}
+
+export interface TrainingRunInfo {
+  id: number;
+  trigger: 'schedule' | 'admin' | 'cli' | 'first-start';
+  status: 'running' | 'succeeded' | 'failed';
+  startedAt: Date;
+  finishedAt: Date | null;
+  /** Per family: the version registered and whether it was promoted, or the error. */
+  outcomes: { family: string; version?: number; promoted?: boolean; mae?: number; error?: string }[];
+  error: string | null;
+}
+
+export interface FamilySummary {
+  family: string;
+  description: string;
+  champion: ModelVersionInfo | null;
+  versions: number;
+}
+
+/**
+ * The registry's read side, for prediction, the dashboard and ops.
+ * Implemented by RegistryService (registry module); inject `ModelCatalog`.
+ */
+export abstract class ModelCatalog {
+  /** Every registered family with its champion (null when none yet). */
+  abstract listFamilies(): Promise<FamilySummary[]>;
+  abstract findVersion(family: string, version: number): Promise<ModelVersionInfo | null>;
+  abstract findChampion(family: string): Promise<ModelVersionInfo | null>;
+  /** The champion with the lowest holdout MAE across families; null before the first training. */
+  abstract defaultChampion(): Promise<ModelVersionInfo | null>;
+  /** A number that changes whenever any alias moves (any instance): poll it to hot-swap champions. */
+  abstract aliasRevision(): Promise<number>;
+  /** A family's versions, newest first. */
+  abstract listVersions(family: string): Promise<ModelVersionInfo[]>;
+  /** Up to 200 holdout (actual, predicted) pairs of a version, for plots. */
+  abstract holdoutSample(versionId: number): Promise<{ actual: number; predicted: number }[]>;
+  /** The latest training runs, newest first. */
+  abstract recentRuns(limit: number): Promise<TrainingRunInfo[]>;
+  /** Emits in this process right after an alias moved here (other instances: poll aliasRevision). */
+  abstract readonly aliasMoved$: Observable<void>;
+  /** Loads the artifact, verifying its sha256 (DomainError ARTIFACT_CORRUPT when it does not match). */
+  abstract loadModel(version: ModelVersionInfo): Promise<FittedModel>;
+}
