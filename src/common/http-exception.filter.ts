@@ -5,6 +5,14 @@ import { DomainError, ERROR_STATUS } from './domain-error';
 import { ErrorBody } from './error-body';
 import { REQUEST_ID_HEADER } from './request-id.middleware';
 
+/** The model families' own error codes (src/training/families/model-family.ts). */
+const FAMILY_ERROR_STATUS: Record<string, number> = {
+  MISSING_FEATURE: 400,
+  INVALID_FEATURE: 400,
+  UNKNOWN_MODEL_FAMILY: 404,
+  INSUFFICIENT_TRAINING_DATA: 422,
+};
+
 /** Maps every error to the API's one error shape; anything unexpected is logged and becomes a generic 500. */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
@@ -32,6 +40,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (exception instanceof DomainError) {
       const statusCode = ERROR_STATUS[exception.code];
       return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', code: exception.code, message: exception.message, details: exception.details };
+    }
+    const familyStatus = FAMILY_ERROR_STATUS[(exception as { code?: string })?.code ?? ''];
+    if (familyStatus && exception instanceof Error) {
+      const e = exception as Error & { code: string; feature?: string; family?: string; known?: string[] };
+      return { statusCode: familyStatus, error: STATUS_CODES[familyStatus] ?? 'Error', code: e.code, message: e.message, details: e.feature ? { feature: e.feature, family: e.family } : e.known ? { allowed: e.known } : undefined };
     }
     if (exception instanceof HttpException) {
       const statusCode = exception.getStatus();

@@ -11,7 +11,8 @@ export interface ModelMetrics {
   holdoutRows: number;
 }
 
-export type VersionStatus = 'champion' | 'candidate' | 'retired';
+/** champion: serves; candidate: never promoted; retired: a former champion; rolled-back: removed by a rollback. */
+export type VersionStatus = 'champion' | 'candidate' | 'retired' | 'rolled-back';
 
 /** What the rest of the service may know of a registered model version. */
 export interface ModelVersionInfo {
@@ -29,7 +30,8 @@ export interface ModelVersionInfo {
 export interface TrainingRunInfo {
   id: number;
   trigger: 'schedule' | 'admin' | 'cli' | 'first-start';
-  status: 'running' | 'succeeded' | 'failed';
+  /** skipped: the data had not changed since the champions were trained. */
+  status: 'running' | 'succeeded' | 'failed' | 'skipped';
   startedAt: Date;
   finishedAt: Date | null;
   /** Per family: the version registered and whether it was promoted, or the error. */

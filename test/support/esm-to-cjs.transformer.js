@@ -9,7 +9,10 @@ module.exports = {
     const patched = source
       // `const require = createRequire(import.meta.url)`: CommonJS already has a require.
       .replace(/\b(?:const|let|var)\s+require\s*=\s*[^;\n]+;?/g, '')
-      .replace(/import\.meta\.url/g, "require('node:url').pathToFileURL(__filename).href");
+      .replace(/import\.meta\.url/g, "require('node:url').pathToFileURL(__filename).href")
+      .replace(/import\.meta\.resolve/g, 'require.resolve')
+      .replace(/import\.meta\.dirname/g, '__dirname')
+      .replace(/import\.meta\.filename/g, '__filename');
     const out = ts.transpileModule(patched, {
       fileName: filename,
       compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, allowJs: true, esModuleInterop: true, sourceMap: false },
@@ -17,6 +20,6 @@ module.exports = {
     return { code: out.outputText };
   },
   getCacheKey(source, filename) {
-    return createHash('sha1').update('esm-to-cjs-v2').update(filename).update(source).digest('hex');
+    return createHash('sha1').update('esm-to-cjs-v3').update(filename).update(source).digest('hex');
   },
 };

@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { AppConfig } from '../config/app-config';
+import { DomainError, ErrorCode } from '../common/domain-error';
+
+export interface StoredArtifact {
+  /** Path of the model file relative to ARTIFACTS_DIR (portable across instances). */
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+const MODEL_FILE = 'model.bin';
+const METADATA_FILE = 'metadata.json';
+
+/**
+ * Model files on disk: artifacts/<family>/<version>/model.bin + metadata.json.
+ * A version folder is written under a temporary name and renamed into place, so a reader
+ * never sees a half-written artifact; the registry row is inserted only after the rename.
+ */
+@Injectable()
+export class ArtifactStore {
+  constructor(private readonly config: AppConfig) {}
+
+  private get root(): string {
+    return resolve(this.config.ARTIFACTS_DIR);
+  }
+
+  async write(family: string, version: number, model: Buffer, metadata: Record<string, unknown>): Promise<StoredArtifact> {
+    const familyDir = join(this.root, family);
+    const finalDir = join(familyDir, String(version));
+    const tempDir = join(familyDir, `.tmp-${version}-${randomBytes(4).toString('hex')}`);
+    await mkdir(tempDir, { recursive: true });
+    const sha256 = createHash('sha256').update(model).digest('hex');
+    await writeFile(join(tempDir, MODEL_FILE), model);
+    await writeFile(join(tempDir, METADATA_FILE), JSON.stringify({ family, version, sha256, size: model.length, ...metadata }, null, 2));
+    // A folder left by a crash before registration is not in the registry: replace it.
+    if (existsSync(finalDir)) await rm(finalDir, { recursive: true, force: true });
+    await rename(tempDir, finalDir);
+    return { path: relative(this.root, join(finalDir, MODEL_FILE)), size: model.length, sha256 };
+  }
+
+  /** Reads a model file and checks it against the sha256 the registry recorded. */
+  async read(path: string, expectedSha256: string): Promise<Buffer> {
+    const full = join(this.root, path);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(full);
+    } catch {
+      throw new DomainError(ErrorCode.ArtifactCorrupt, `Model artifact ${path} is missing`);
+    }
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (sha256 !== expectedSha256) {
+      throw new DomainError(ErrorCode.ArtifactCorrupt, `Model artifact ${path} is corrupt: sha256 ${sha256} does not match the registry's ${expectedSha256}`);
+    }
+    return bytes;
+  }
+}

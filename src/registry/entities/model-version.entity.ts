@@ -1,0 +1,94 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { DATE_COLUMN, JSON_COLUMN } from '../../database/column-types';
+import type { TrialRecord } from '../../training/families/model-family';
+import type { ModelMetrics, VersionStatus } from '../model-catalog';
+
+export interface DatasetLineage {
+  batchIds: number[];
+  rowCount: number;
+  contentHash: string;
+}
+
+export interface SplitInfo {
+  kind: 'stable-hash' | 'sklearn';
+  testFraction: number;
+  seed: number;
+  trainRows: number;
+  holdoutRows: number;
+}
+
+/** The promotion gate's verdict, kept with the candidate. */
+export interface ChampionComparison {
+  championVersion: number | null;
+  championMae: number | null;
+  candidateMae: number;
+  tolerance: number;
+  promoted: boolean;
+  reason: string;
+}
+
+/** One trained model: its numbers, its data, its artifact. Never deleted. */
+@Entity('model_version')
+@Index('uq_model_version_family_version', ['family', 'version'], { unique: true })
+export class ModelVersionEntity {
+  @PrimaryGeneratedColumn({ type: 'integer' })
+  id: number;
+
+  @Column({ type: 'varchar', length: 50 })
+  family: string;
+
+  @Column({ type: 'integer' })
+  version: number;
+
+  @Column({ type: 'varchar', length: 20 })
+  status: VersionStatus;
+
+  @CreateDateColumn({ name: 'created_at', type: DATE_COLUMN })
+  createdAt: Date;
+
+  @Index('ix_model_version_run')
+  @Column({ name: 'training_run_id', type: 'integer', nullable: true })
+  trainingRunId: number | null;
+
+  @Column({ type: JSON_COLUMN })
+  params: Record<string, unknown>;
+
+  @Column({ type: JSON_COLUMN })
+  metrics: ModelMetrics;
+
+  @Column({ name: 'holdout_sample', type: JSON_COLUMN })
+  holdoutSample: { actual: number; predicted: number }[];
+
+  @Column({ type: JSON_COLUMN })
+  trials: TrialRecord[];
+
+  @Column({ type: JSON_COLUMN })
+  lineage: DatasetLineage;
+
+  @Column({ type: JSON_COLUMN })
+  split: SplitInfo;
+
+  @Column({ type: 'integer' })
+  seed: number;
+
+  @Column({ name: 'code_version', type: 'varchar', length: 100 })
+  codeVersion: string;
+
+  @Column({ name: 'fit_ms', type: 'integer' })
+  fitMs: number;
+
+  @Column({ name: 'search_ms', type: 'integer' })
+  searchMs: number;
+
+  @Column({ type: JSON_COLUMN, nullable: true })
+  comparison: ChampionComparison | null;
+
+  @Column({ name: 'artifact_path', type: 'varchar', length: 500 })
+  artifactPath: string;
+
+  @Column({ name: 'artifact_size', type: 'integer' })
+  artifactSize: number;
+
+  @Column({ name: 'artifact_sha256', type: 'varchar', length: 64 })
+  artifactSha256: string;
+}

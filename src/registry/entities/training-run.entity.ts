@@ -1,0 +1,45 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { DATE_COLUMN, JSON_COLUMN } from '../../database/column-types';
+import type { TrainingRunInfo } from '../model-catalog';
+
+/** One execution of the training pipeline, whatever triggered it. */
+@Entity('training_run')
+export class TrainingRunEntity {
+  @PrimaryGeneratedColumn({ type: 'integer' })
+  id: number;
+
+  @Column({ type: 'varchar', length: 20 })
+  trigger: TrainingRunInfo['trigger'];
+
+  @Index('ix_training_run_status')
+  @Column({ type: 'varchar', length: 20 })
+  status: TrainingRunInfo['status'];
+
+  @Column({ name: 'started_at', type: DATE_COLUMN })
+  startedAt: Date;
+
+  @Column({ name: 'finished_at', type: DATE_COLUMN, nullable: true })
+  finishedAt: Date | null;
+
+  @Column({ type: 'integer' })
+  trials: number;
+
+  @Column({ type: JSON_COLUMN })
+  families: string[];
+
+  @Column({ name: 'dataset_hash', type: 'varchar', length: 64, nullable: true })
+  datasetHash: string | null;
+
+  @Column({ name: 'row_count', type: 'integer', nullable: true })
+  rowCount: number | null;
+
+  @Column({ type: JSON_COLUMN })
+  outcomes: TrainingRunInfo['outcomes'];
+
+  @Column({ type: 'text', nullable: true })
+  error: string | null;
+
+  /** host:pid of the instance that ran it. */
+  @Column({ type: 'varchar', length: 200 })
+  instance: string;
+}

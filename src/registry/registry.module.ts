@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ModelFamiliesModule } from '../training/families/families.module';
+import { ArtifactStore } from './artifact.store';
+import { AliasLedgerEntity } from './entities/alias-ledger.entity';
+import { ModelAliasEntity } from './entities/model-alias.entity';
+import { ModelVersionEntity } from './entities/model-version.entity';
+import { TrainingRunEntity } from './entities/training-run.entity';
+import { ModelCatalog } from './model-catalog';
+import { RegistryAdminController, RegistryController } from './registry.controller';
+import { RegistryRepository } from './registry.repository';
+import { RegistryService } from './registry.service';
+
+/** Model versions, artifacts, champion aliases and their ledger, training runs. */
+@Module({
+  imports: [TypeOrmModule.forFeature([ModelVersionEntity, ModelAliasEntity, AliasLedgerEntity, TrainingRunEntity]), ModelFamiliesModule],
+  controllers: [RegistryController, RegistryAdminController],
+  providers: [RegistryRepository, ArtifactStore, RegistryService, { provide: ModelCatalog, useExisting: RegistryService }],
+  exports: [RegistryService, ModelCatalog],
+})
+export class RegistryModule {}

@@ -1,0 +1,42 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AdminOnly } from '../common/admin-auth.guard';
+import { RegistryService } from '../registry/registry.service';
+import { ListRunsQueryDto, RunStartedDto, StartRunDto, toTrainingRunDto, TrainingRunDto } from './training.dto';
+import { TrainingService } from './training.service';
+
+/** Training runs: start one (the same pipeline as the nightly job), follow it, list them. */
+@ApiTags('admin')
+@AdminOnly()
+@Controller('v1/admin/training-runs')
+export class TrainingRunsController {
+  constructor(
+    private readonly training: TrainingService,
+    private readonly registry: RegistryService,
+  ) {}
+
+  @Post()
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({ summary: 'Ingest the drop folder and retrain every family now', description: 'Answers at once with the run id; poll GET /v1/admin/training-runs/{id}.' })
+  @ApiAcceptedResponse({ type: RunStartedDto })
+  @ApiConflictResponse({ description: 'A run is already in progress; details.runningRunId names it' })
+  async start(@Body() body: StartRunDto): Promise<RunStartedDto> {
+    const { runId } = await this.training.startRun('admin', { trials: body.trials, families: body.families, actor: 'admin' });
+    return { runId, status: 'running', href: `/v1/admin/training-runs/${runId}` };
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Training runs, newest first' })
+  @ApiOkResponse({ type: [TrainingRunDto] })
+  async list(@Query() query: ListRunsQueryDto): Promise<TrainingRunDto[]> {
+    return (await this.registry.listRuns(query.limit ?? 20)).map(toTrainingRunDto);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One training run: status, per-family outcome, error' })
+  @ApiOkResponse({ type: TrainingRunDto })
+  @ApiNotFoundResponse({ description: 'No such run' })
+  async get(@Param('id', new ParseIntPipe({ errorHttpStatusCode: 400 })) id: number): Promise<TrainingRunDto> {
+    return toTrainingRunDto(await this.registry.getRun(id));
+  }
+}

@@ -1,0 +1,70 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { TrainingRunEntity } from '../registry/entities/training-run.entity';
+
+export class StartRunDto {
+  @ApiPropertyOptional({ example: 100, description: 'Search trials per searchable family (default SEARCH_TRIALS)', minimum: 0, maximum: 2000 })
+  @IsOptional() @IsInt() @Min(0) @Max(2000)
+  trials?: number;
+
+  @ApiPropertyOptional({ example: ['linear', 'xgboost'], description: 'Families to train (default: all)' })
+  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(20) @IsString({ each: true })
+  families?: string[];
+}
+
+export class RunStartedDto {
+  @ApiProperty({ example: 7 }) runId: number;
+  @ApiProperty({ example: 'running' }) status: string;
+  @ApiProperty({ example: '/v1/admin/training-runs/7' }) href: string;
+}
+
+export class RunOutcomeDto {
+  @ApiProperty({ example: 'xgboost' }) family: string;
+  @ApiPropertyOptional({ example: 4 }) version?: number;
+  @ApiPropertyOptional({ example: true }) promoted?: boolean;
+  @ApiPropertyOptional({ example: 301.2 }) mae?: number;
+  @ApiPropertyOptional() error?: string;
+}
+
+export class TrainingRunDto {
+  @ApiProperty() id: number;
+  @ApiProperty({ enum: ['schedule', 'admin', 'cli', 'first-start'] }) trigger: string;
+  @ApiProperty({ enum: ['running', 'succeeded', 'failed', 'skipped'] }) status: string;
+  @ApiProperty() startedAt: string;
+  @ApiProperty({ nullable: true }) finishedAt: string | null;
+  @ApiProperty({ nullable: true, example: 412.5 }) durationSeconds: number | null;
+  @ApiProperty() trials: number;
+  @ApiProperty({ type: [String] }) families: string[];
+  @ApiProperty({ nullable: true }) datasetHash: string | null;
+  @ApiProperty({ nullable: true }) rowCount: number | null;
+  @ApiProperty({ type: [RunOutcomeDto] }) outcomes: RunOutcomeDto[];
+  @ApiProperty({ nullable: true }) error: string | null;
+  @ApiProperty({ example: 'host:1234' }) instance: string;
+}
+
+export class ListRunsQueryDto {
+  @ApiPropertyOptional({ example: 20, minimum: 1, maximum: 200 })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  limit?: number;
+}
+
+export function toTrainingRunDto(r: TrainingRunEntity): TrainingRunDto {
+  const started = new Date(r.startedAt);
+  const finished = r.finishedAt ? new Date(r.finishedAt) : null;
+  return {
+    id: r.id,
+    trigger: r.trigger,
+    status: r.status,
+    startedAt: started.toISOString(),
+    finishedAt: finished ? finished.toISOString() : null,
+    durationSeconds: finished ? (finished.getTime() - started.getTime()) / 1000 : null,
+    trials: r.trials,
+    families: r.families,
+    datasetHash: r.datasetHash,
+    rowCount: r.rowCount,
+    outcomes: r.outcomes,
+    error: r.error,
+    instance: r.instance,
+  };
+}

@@ -1,0 +1,275 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { hostname } from 'node:os';
+import { Subject } from 'rxjs';
+import { AppConfig } from '../config/app-config';
+import { DomainError, ErrorCode } from '../common/domain-error';
+import { DiamondsService, DatasetSnapshot } from '../diamonds/diamonds.service';
+import { DropFolderService } from '../diamonds/drop-folder.service';
+import { PricedDiamond } from '../diamonds/diamond-vocabulary';
+import { ChampionComparison } from '../registry/entities/model-version.entity';
+import { TrainingRunEntity } from '../registry/entities/training-run.entity';
+import { HeldLock } from '../registry/registry.repository';
+import { RegistryService } from '../registry/registry.service';
+import { TrainingRunInfo } from '../registry/model-catalog';
+import { regressionMetrics } from './evaluation';
+import { FittedModel, ModelFamily, TrialRecord } from './families/model-family';
+import { ModelFamilyRegistry } from './families/families.module';
+import { codeVersion } from './code-version';
+import { SplitResult, stableHashSplit } from './split';
+
+export type RunTrigger = TrainingRunInfo['trigger'];
+
+export interface RunOptions {
+  /** Search trials per searchable family (default SEARCH_TRIALS; FIRST_START_TRIALS on first start). */
+  trials?: number;
+  /** Families to train (default: all registered). */
+  families?: string[];
+  /** Skip the run when every champion was trained on the current data (the nightly job's rule). */
+  onlyIfDataChanged?: boolean;
+  actor?: string;
+}
+
+export interface TrainingProgress {
+  runId: number;
+  family: string;
+  phase: 'search' | 'fit' | 'evaluate' | 'register' | 'done';
+  trial?: TrialRecord;
+  trials: number;
+}
+
+type FamilyOutcome = TrainingRunInfo['outcomes'][number];
+
+const HOLDOUT_FRACTION = 0.2;
+
+/**
+ * The training pipeline. One run: ingest the drop folder → snapshot the dataset → split →
+ * for each family: search + fit → evaluate on the holdout → register → promotion gate.
+ * One run at a time (409 otherwise), across instances on PostgreSQL.
+ */
+@Injectable()
+export class TrainingService implements OnApplicationShutdown {
+  private readonly logger = new Logger(TrainingService.name);
+  private readonly running = new Map<number, Promise<TrainingRunEntity>>();
+  readonly progress$ = new Subject<TrainingProgress>();
+  private readonly instance = `${hostname()}:${process.pid}`;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly registry: RegistryService,
+    private readonly families: ModelFamilyRegistry,
+    private readonly diamonds: DiamondsService,
+    private readonly dropFolder: DropFolderService,
+  ) {}
+
+  /** Marks runs a crash left 'running' as failed, unless another instance is training now. */
+  async recoverInterruptedRuns(): Promise<void> {
+    const lock = await this.registry.tryLock();
+    if (!lock) return;
+    try {
+      const n = await this.registry.failInterruptedRuns();
+      if (n > 0) this.logger.warn(`Marked ${n} interrupted training run(s) as failed`);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /**
+   * Starts a run in the background and returns its id at once.
+   * Throws 409 (with the running run's id) when a run is already in progress anywhere.
+   */
+  async startRun(trigger: RunTrigger, options: RunOptions = {}): Promise<{ runId: number }> {
+    const families = options.families ?? this.families.list().map((f) => f.name);
+    for (const name of families) this.registry.assertFamily(name);
+    const trials = options.trials ?? this.config.SEARCH_TRIALS;
+    const lock = await this.registry.tryLock();
+    if (!lock) {
+      const running = await this.registry.findRunningRun();
+      throw new DomainError(ErrorCode.Conflict, `A training run is already in progress${running ? ` (run ${running.id})` : ''}`, { runningRunId: running?.id ?? null });
+    }
+    let run: TrainingRunEntity;
+    try {
+      run = await this.registry.createRun({
+        trigger,
+        status: 'running',
+        startedAt: new Date(),
+        finishedAt: null,
+        trials,
+        families,
+        datasetHash: null,
+        rowCount: null,
+        outcomes: [],
+        error: null,
+        instance: this.instance,
+      });
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+    const done = this.execute(run, families, trials, options, lock).finally(() => this.running.delete(run.id));
+    this.running.set(run.id, done);
+    return { runId: run.id };
+  }
+
+  /** Resolves with the finished run (any status). */
+  async waitForRun(runId: number): Promise<TrainingRunEntity> {
+    const inProcess = this.running.get(runId);
+    if (inProcess) return inProcess;
+    return this.registry.getRun(runId);
+  }
+
+  /** True when at least one family has a champion. */
+  async anyChampion(): Promise<boolean> {
+    return (await this.registry.defaultChampion()) !== null;
+  }
+
+  /** Runs currently executing in this process. */
+  get activeRunIds(): number[] {
+    return [...this.running.keys()];
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // Let a run finish its bookkeeping rather than leave it half-recorded; a hard kill is
+    // handled by recoverInterruptedRuns at the next start.
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  private async execute(run: TrainingRunEntity, familyNames: string[], trials: number, options: RunOptions, lock: HeldLock): Promise<TrainingRunEntity> {
+    const started = Date.now();
+    try {
+      await this.ingestDropFolder();
+      const snapshot = await this.diamonds.snapshot();
+      const lineage = { datasetHash: snapshot.contentHash, rowCount: snapshot.rowCount };
+      await this.registry.updateRun(run.id, lineage);
+      Object.assign(run, lineage);
+      if (options.onlyIfDataChanged && !this.config.RETRAIN_ALWAYS && (await this.championsCurrent(familyNames, snapshot))) {
+        return await this.finish(run, 'skipped', [], null, `no new data since the champions were trained (dataset ${snapshot.contentHash.slice(0, 12)})`);
+      }
+      if (snapshot.rowCount < 50) throw new Error(`Not enough data to train: ${snapshot.rowCount} rows (at least 50 needed)`);
+      const split = stableHashSplit(snapshot.rows, { testFraction: HOLDOUT_FRACTION });
+      const outcomes: FamilyOutcome[] = [];
+      for (const name of familyNames) {
+        outcomes.push(await this.trainFamily(run, this.families.get(name), snapshot, split, trials, options.actor ?? `run ${run.id}`));
+        await this.registry.updateRun(run.id, { outcomes });
+      }
+      const failed = outcomes.filter((o) => o.error);
+      const status = failed.length === outcomes.length ? 'failed' : 'succeeded';
+      const error = failed.length ? failed.map((o) => `${o.family}: ${o.error}`).join('; ') : null;
+      this.logger.log(`Training run ${run.id} ${status} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      return await this.finish(run, status, outcomes, error);
+    } catch (err) {
+      const message = (err as Error).message ?? String(err);
+      this.logger.error(`Training run ${run.id} failed: ${message}`, (err as Error).stack);
+      return await this.finish(run, 'failed', run.outcomes, message).catch(() => run);
+    } finally {
+      await lock.release().catch((err: Error) => this.logger.warn(`Could not release the training lock: ${err.message}`));
+    }
+  }
+
+  private async finish(run: TrainingRunEntity, status: TrainingRunEntity['status'], outcomes: FamilyOutcome[], error: string | null, note?: string): Promise<TrainingRunEntity> {
+    const patch = { status, outcomes, error: error ?? (note ? `skipped: ${note}` : null), finishedAt: new Date() };
+    await this.registry.updateRun(run.id, patch);
+    if (note) this.logger.log(`Training run ${run.id} skipped: ${note}`);
+    return Object.assign(run, patch);
+  }
+
+  private async ingestDropFolder(): Promise<void> {
+    const results = await this.dropFolder.scan();
+    for (const r of results) {
+      if (r.refused) this.logger.warn(`Drop folder: refused ${r.file}: ${r.refused}`);
+    }
+  }
+
+  /** True when every family already has a champion trained on exactly this dataset. */
+  private async championsCurrent(familyNames: string[], snapshot: DatasetSnapshot): Promise<boolean> {
+    for (const name of familyNames) {
+      const champion = await this.registry.findChampion(name);
+      if (!champion) return false;
+      const full = await this.registry.getVersion(name, champion.version);
+      if (full.lineage.contentHash !== snapshot.contentHash) return false;
+    }
+    return true;
+  }
+
+  private async trainFamily(
+    run: TrainingRunEntity,
+    family: ModelFamily,
+    snapshot: DatasetSnapshot,
+    split: SplitResult<PricedDiamond & { id: number }>,
+    trials: number,
+    actor: string,
+  ): Promise<FamilyOutcome> {
+    let model: FittedModel | undefined;
+    try {
+      const budget = family.searchable ? trials : 0;
+      this.progress$.next({ runId: run.id, family: family.name, phase: 'search', trials: budget });
+      const result = await family.train(split.train, {
+        seed: this.config.SEARCH_SEED,
+        trials: budget,
+        concurrency: this.config.SEARCH_CONCURRENCY || undefined,
+        onTrial: (trial) => this.progress$.next({ runId: run.id, family: family.name, phase: 'search', trial, trials: budget }),
+      });
+      model = result.model;
+      this.progress$.next({ runId: run.id, family: family.name, phase: 'evaluate', trials: budget });
+      const actual = split.test.map((r) => r.price);
+      const metrics = regressionMetrics(actual, model.predict(split.test));
+      const version = await this.registry.register(
+        {
+          family: family.name,
+          trainingRunId: run.id,
+          params: result.params,
+          metrics: { r2: metrics.r2, mae: metrics.mae, rmse: metrics.rmse, mape: metrics.mape, trainRows: split.train.length, holdoutRows: split.test.length },
+          holdoutSample: metrics.sample,
+          trials: result.trials,
+          lineage: { batchIds: snapshot.batchIds, rowCount: snapshot.rowCount, contentHash: snapshot.contentHash },
+          split: { kind: 'stable-hash', testFraction: HOLDOUT_FRACTION, seed: this.config.SEARCH_SEED, trainRows: split.train.length, holdoutRows: split.test.length },
+          seed: this.config.SEARCH_SEED,
+          codeVersion: codeVersion(),
+          fitMs: Math.round(result.fitMs),
+          searchMs: Math.round(result.searchMs),
+          comparison: null,
+        },
+        model,
+      );
+      const comparison = await this.gate(family.name, metrics.mae, split.test, actual);
+      await this.registry.setComparison(version.id, comparison);
+      if (comparison.promoted) await this.registry.promote(family.name, version.version, actor, comparison.reason, 'promotion');
+      this.progress$.next({ runId: run.id, family: family.name, phase: 'done', trials: budget });
+      return { family: family.name, version: version.version, promoted: comparison.promoted, mae: metrics.mae };
+    } catch (err) {
+      const message = (err as Error).message ?? String(err);
+      this.logger.error(`Training ${family.name} in run ${run.id} failed: ${message}`, (err as Error).stack);
+      return { family: family.name, error: message };
+    } finally {
+      model?.dispose();
+    }
+  }
+
+  /**
+   * The promotion gate: the current champion is re-scored on the same holdout rows as the
+   * candidate; the candidate is promoted when its MAE < champion MAE × (1 + tolerance).
+   */
+  private async gate(family: string, candidateMae: number, holdout: readonly PricedDiamond[], actual: number[]): Promise<ChampionComparison> {
+    const tolerance = this.config.PROMOTION_TOLERANCE;
+    const champion = await this.registry.findChampion(family);
+    if (!champion) {
+      return { championVersion: null, championMae: null, candidateMae, tolerance, promoted: true, reason: 'first model of the family' };
+    }
+    let championModel: FittedModel | undefined;
+    try {
+      championModel = await this.registry.loadModel(champion);
+      const championMae = regressionMetrics(actual, championModel.predict(holdout), { sampleSize: 0 }).mae;
+      const promoted = candidateMae < championMae * (1 + tolerance);
+      const reason = promoted
+        ? `holdout MAE ${candidateMae.toFixed(2)} beats champion v${champion.version} (${championMae.toFixed(2)} on the same rows)`
+        : `holdout MAE ${candidateMae.toFixed(2)} does not beat champion v${champion.version} (${championMae.toFixed(2)} on the same rows)`;
+      return { championVersion: champion.version, championMae, candidateMae, tolerance, promoted, reason };
+    } catch (err) {
+      // A champion that cannot be loaded (corrupt or missing artifact) cannot defend its title.
+      const message = (err as Error).message;
+      this.logger.warn(`Champion ${family} v${champion.version} could not be re-scored: ${message}`);
+      return { championVersion: champion.version, championMae: null, candidateMae, tolerance, promoted: true, reason: `champion v${champion.version} could not be re-scored (${message})` };
+    } finally {
+      championModel?.dispose();
+    }
+  }
+}

@@ -1,0 +1,25 @@
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DiamondsService } from '../../src/diamonds/diamonds.service';
+import { TrainingService, RunOptions } from '../../src/training/training.service';
+import { TestApp } from './test-app';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const BATCH = (n: 1 | 2 | 3) => join(__dirname, '..', '..', 'data', 'batches', `batch-00${n}.csv`);
+
+/** Ingests one of the bundled demo batches (1,000 rows each). */
+export async function ingestBatch(t: TestApp, n: 1 | 2 | 3): Promise<void> {
+  await t.app.get(DiamondsService).ingestFile(BATCH(n), 'cli');
+}
+
+/** Drops a demo batch into the app's incoming folder. */
+export function dropBatch(t: TestApp, n: 1 | 2 | 3): void {
+  copyFileSync(BATCH(n), join(t.config.DATA_DIR, 'incoming', `batch-00${n}.csv`));
+}
+
+/** Runs the pipeline to the end and returns the finished run. */
+export async function train(t: TestApp, options: RunOptions = { families: ['linear'] }) {
+  const training = t.app.get(TrainingService);
+  const { runId } = await training.startRun('cli', options);
+  return training.waitForRun(runId);
+}
