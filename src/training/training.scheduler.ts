@@ -3,7 +3,8 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { AppConfig } from '../config/app-config';
 import { DomainError, ErrorCode } from '../common/domain-error';
-import { TrainingService } from './training.service';
+import { DiamondsService } from '../diamonds/diamonds.service';
+import { MIN_TRAINING_ROWS, TrainingService } from './training.service';
 
 export const NIGHTLY_JOB = 'nightly-retrain';
 
@@ -20,6 +21,7 @@ export class TrainingScheduler implements OnApplicationBootstrap {
     private readonly config: AppConfig,
     private readonly training: TrainingService,
     private readonly schedulerRegistry: SchedulerRegistry,
+    private readonly diamonds: DiamondsService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -53,6 +55,11 @@ export class TrainingScheduler implements OnApplicationBootstrap {
   /** First start on an empty registry: a quick training (FIRST_START_TRIALS) in the background. */
   async trainIfNoChampion(): Promise<number | null> {
     if (await this.training.anyChampion()) return null;
+    const rows = await this.diamonds.countDiamonds();
+    if (rows < MIN_TRAINING_ROWS) {
+      this.logger.warn(`No model yet, and only ${rows} diamonds in the store: ingest data, then train (POST /v1/admin/training-runs or npm run train)`);
+      return null;
+    }
     try {
       const { runId } = await this.training.startRun('first-start', { trials: this.config.FIRST_START_TRIALS, actor: 'first start' });
       this.logger.log(`No model yet: first-start training run ${runId} started (${this.config.FIRST_START_TRIALS} trials)`);

@@ -40,6 +40,8 @@ export interface TrainingProgress {
 type FamilyOutcome = TrainingRunInfo['outcomes'][number];
 
 const HOLDOUT_FRACTION = 0.2;
+/** Fewer rows than this cannot make a meaningful holdout. */
+export const MIN_TRAINING_ROWS = 50;
 
 /**
  * The training pipeline. One run: ingest the drop folder → snapshot the dataset → split →
@@ -144,7 +146,7 @@ export class TrainingService implements OnApplicationShutdown {
       if (options.onlyIfDataChanged && !this.config.RETRAIN_ALWAYS && (await this.championsCurrent(familyNames, snapshot))) {
         return await this.finish(run, 'skipped', [], null, `no new data since the champions were trained (dataset ${snapshot.contentHash.slice(0, 12)})`);
       }
-      if (snapshot.rowCount < 50) throw new Error(`Not enough data to train: ${snapshot.rowCount} rows (at least 50 needed)`);
+      if (snapshot.rowCount < MIN_TRAINING_ROWS) throw new Error(`Not enough data to train: ${snapshot.rowCount} rows (at least ${MIN_TRAINING_ROWS} needed)`);
       const split = stableHashSplit(snapshot.rows, { testFraction: HOLDOUT_FRACTION });
       const outcomes: FamilyOutcome[] = [];
       for (const name of familyNames) {
