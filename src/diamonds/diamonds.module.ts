@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BundledDatasetService } from './bundled-dataset.service';
 import { DiamondsRepository } from './diamonds.repository';
+import { DatasetsController } from './datasets.controller';
+import { DatasetsService } from './datasets.service';
 import { DiamondsService } from './diamonds.service';
 import { DropFolderService } from './drop-folder.service';
 import { DiamondEntity } from './entities/diamond.entity';
@@ -12,7 +14,8 @@ import { SimilarDiamondsService } from './similar-diamonds.service';
 /** The diamond data store: vocabulary, CSV ingestion, drop folder, dataset snapshots, similar-diamonds index. */
 @Module({
   imports: [TypeOrmModule.forFeature([DiamondEntity, IngestionBatchEntity, RejectedRowEntity])],
-  providers: [DiamondsRepository, DiamondsService, DropFolderService, SimilarDiamondsService, BundledDatasetService],
+  controllers: [DatasetsController],
+  providers: [DiamondsRepository, DiamondsService, DatasetsService, DropFolderService, SimilarDiamondsService, BundledDatasetService],
   exports: [DiamondsService, DropFolderService, SimilarDiamondsService],
 })
 export class DiamondsModule {}

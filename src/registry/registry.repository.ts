@@ -148,7 +148,7 @@ export class RegistryRepository {
 
   /**
    * One training at a time. On PostgreSQL a session advisory lock held on a dedicated
-   * connection, so instances sharing the database exclude each other; on SQLite (one
+   * connection, keyed by schema, so instances sharing the database (and schema) exclude each other; on SQLite (one
    * instance) an in-process flag. Returns null when someone else holds it.
    */
   async tryLock(): Promise<HeldLock | null> {
@@ -159,7 +159,7 @@ export class RegistryRepository {
     }
     const runner: QueryRunner = this.dataSource.createQueryRunner();
     await runner.connect();
-    const [row] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [TRAINING_LOCK_KEY])) as { locked: boolean }[];
+    const [row] = (await runner.query('SELECT pg_try_advisory_lock($1, hashtext(current_schema())) AS locked', [TRAINING_LOCK_KEY])) as { locked: boolean }[];
     if (!row.locked) {
       await runner.release();
       return null;
@@ -167,7 +167,7 @@ export class RegistryRepository {
     return {
       release: async () => {
         try {
-          await runner.query('SELECT pg_advisory_unlock($1)', [TRAINING_LOCK_KEY]);
+          await runner.query('SELECT pg_advisory_unlock($1, hashtext(current_schema()))', [TRAINING_LOCK_KEY]);
         } finally {
           await runner.release();
         }

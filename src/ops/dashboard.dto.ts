@@ -1,0 +1,81 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { ModelVersionInfo, TrainingRunInfo } from '../registry/model-catalog';
+
+export class DashboardVersionDto {
+  @ApiProperty({ example: 3 }) version: number;
+  @ApiProperty({ enum: ['champion', 'candidate', 'retired'] }) status: string;
+  @ApiProperty({ example: '2025-11-27T02:00:00.000Z' }) createdAt: string;
+  @ApiProperty({ example: 271.4, description: 'Holdout mean absolute error (USD)' }) mae: number;
+  @ApiProperty({ example: 0.981, description: 'Holdout R²' }) r2: number;
+  @ApiProperty({ example: 10788 }) holdoutRows: number;
+}
+
+export class DashboardFamilyDto {
+  @ApiProperty({ example: 'xgboost' }) family: string;
+  @ApiProperty() description: string;
+  @ApiPropertyOptional({ example: 3, nullable: true, type: Number }) championVersion: number | null;
+  @ApiProperty({ type: [DashboardVersionDto], description: 'Oldest first' }) versions: DashboardVersionDto[];
+}
+
+export class DashboardPointDto {
+  @ApiProperty({ example: 5210 }) actual: number;
+  @ApiProperty({ example: 5080.5 }) predicted: number;
+}
+
+export class DashboardChampionDto {
+  @ApiProperty({ example: 'xgboost' }) family: string;
+  @ApiProperty({ example: 3 }) version: number;
+  @ApiProperty({ example: 271.4 }) mae: number;
+  @ApiProperty({ example: 0.981 }) r2: number;
+  @ApiProperty({ type: [DashboardPointDto], description: 'Up to 200 holdout rows' }) sample: DashboardPointDto[];
+}
+
+export class DashboardRunDto {
+  @ApiProperty() id: number;
+  @ApiProperty({ enum: ['schedule', 'admin', 'cli', 'first-start'] }) trigger: string;
+  @ApiProperty({ enum: ['running', 'succeeded', 'failed'] }) status: string;
+  @ApiProperty() startedAt: string;
+  @ApiPropertyOptional({ nullable: true, type: String }) finishedAt: string | null;
+  @ApiPropertyOptional({ nullable: true, type: Number }) durationSeconds: number | null;
+  @ApiProperty({ description: 'Per family: version registered, promoted or not, MAE, or the error' })
+  outcomes: TrainingRunInfo['outcomes'];
+  @ApiPropertyOptional({ nullable: true, type: String }) error: string | null;
+}
+
+export class DashboardAuditVolumeDto {
+  @ApiProperty({ example: 'POST /v1/predictions' }) route: string;
+  @ApiProperty({ example: 200 }) status: number;
+  @ApiProperty({ example: 1520 }) count: number;
+}
+
+export class DashboardDataDto {
+  @ApiProperty() generatedAt: string;
+  @ApiProperty({ description: 'False when the app has no model registry (then families and runs are empty)' }) registry: boolean;
+  @ApiProperty({ type: [DashboardFamilyDto] }) families: DashboardFamilyDto[];
+  @ApiPropertyOptional({ type: DashboardChampionDto, nullable: true, description: 'The default champion (lowest MAE across families)' })
+  champion: DashboardChampionDto | null;
+  @ApiProperty({ type: [DashboardRunDto], description: 'Newest first' }) runs: DashboardRunDto[];
+  @ApiPropertyOptional({ type: [DashboardAuditVolumeDto], nullable: true, description: 'Last 24 hours; null when the app has no audit module' })
+  auditVolume: DashboardAuditVolumeDto[] | null;
+  @ApiProperty({ example: 53940 }) datasetRows: number;
+}
+
+export const toDashboardVersionDto = (v: ModelVersionInfo): DashboardVersionDto => ({
+  version: v.version,
+  status: v.status,
+  createdAt: v.createdAt.toISOString(),
+  mae: v.metrics.mae,
+  r2: v.metrics.r2,
+  holdoutRows: v.metrics.holdoutRows,
+});
+
+export const toDashboardRunDto = (r: TrainingRunInfo): DashboardRunDto => ({
+  id: r.id,
+  trigger: r.trigger,
+  status: r.status,
+  startedAt: r.startedAt.toISOString(),
+  finishedAt: r.finishedAt ? r.finishedAt.toISOString() : null,
+  durationSeconds: r.finishedAt ? Math.round((r.finishedAt.getTime() - r.startedAt.getTime()) / 100) / 10 : null,
+  outcomes: r.outcomes,
+  error: r.error,
+});

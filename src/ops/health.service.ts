@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { HealthCheckService, HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { OpsStatsRepository } from './ops-stats.repository';
+import { OptionalSources } from './optional-sources';
+
+const DB_TIMEOUT_MS = 3000;
+
+/** Liveness (the process answers) and readiness (it can price a diamond) for probes and load balancers. */
+@Injectable()
+export class HealthService {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicator: HealthIndicatorService,
+    private readonly stats: OpsStatsRepository,
+    private readonly optional: OptionalSources,
+  ) {}
+
+  live() {
+    return this.health.check([() => this.indicator.check('process').up({ uptimeSeconds: Math.round(process.uptime()), pid: process.pid })]);
+  }
+
+  /** Ready = database reachable, no pending migration, a champion to price with. Throws 503 (terminus) otherwise. */
+  ready() {
+    return this.health.check([
+      () => this.database(),
+      () => this.migrations(),
+      () => this.champion(),
+      () => this.audit(),
+    ]);
+  }
+
+  private database(): PromiseLike<HealthIndicatorResult<'database'>> {
+    return this.indicator
+      .check('database')
+      .attempt(() => this.stats.ping())
+      .withTimeout(DB_TIMEOUT_MS);
+  }
+
+  private async migrations(): Promise<HealthIndicatorResult<'migrations'>> {
+    const session = this.indicator.check('migrations');
+    try {
+      return (await this.stats.hasPendingMigrations()) ? session.down({ message: 'pending migrations: start with DB_MIGRATIONS_RUN=true or run them' }) : session.up();
+    } catch (err) {
+      return session.down({ message: `cannot read the migrations table: ${(err as Error).message}` });
+    }
+  }
+
+  private async champion(): Promise<HealthIndicatorResult<'champion'>> {
+    const session = this.indicator.check('champion');
+    const catalog = this.optional.catalog();
+    // An app built without the registry has nothing to price with; say so instead of failing on it.
+    if (!catalog) return session.up({ message: 'no model registry in this app: not checked' });
+    try {
+      const champion = await catalog.defaultChampion();
+      if (!champion) return session.down({ message: 'no champion model yet: train one (first start, POST /v1/admin/training, npm run train)' });
+      return session.up({ family: champion.family, version: champion.version, mae: champion.metrics.mae });
+    } catch (err) {
+      return session.down({ message: `cannot read the registry: ${(err as Error).message}` });
+    }
+  }
+
+  /** Informational: a growing spool means the database is refusing audit writes. */
+  private audit(): HealthIndicatorResult<'audit'> {
+    const session = this.indicator.check('audit');
+    const stats = this.optional.auditStats();
+    return stats ? session.up({ ...stats }) : session.up({ message: 'no audit module in this app' });
+  }
+}

@@ -1,0 +1,56 @@
+import { EventEmitter } from 'node:events';
+import { Writable } from 'node:stream';
+import type { NextFunction, Request, Response } from 'express';
+import { httpObserver } from './http-observer.middleware';
+import type { MetricsService } from './metrics.service';
+import { createPino } from './pino-logger.service';
+
+describe('httpObserver', () => {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(JSON.parse(chunk.toString()));
+      done();
+    },
+  });
+  const observe = jest.fn();
+  const metrics = { observeRequest: observe } as unknown as MetricsService;
+  const logger = createPino('info', sink);
+
+  it('logs one line with the request id and route, no header and no query string, and counts the request', async () => {
+    const req = {
+      method: 'POST',
+      originalUrl: '/v1/prices/batch?token=abc',
+      headers: { 'x-request-id': 'req-42', authorization: 'Bearer super-secret-token' },
+      route: { path: '/v1/prices/batch' },
+      baseUrl: '',
+      ip: '127.0.0.1',
+    } as unknown as Request;
+    const res = Object.assign(new EventEmitter(), { statusCode: 200, writableFinished: true, locals: {} as Record<string, unknown> }) as unknown as Response;
+    const next: NextFunction = () => {
+      // A service logging while the request is served gets the request id too.
+      logger.info('inside');
+      res.locals.model = { family: 'xgboost', version: 3 };
+      res.locals.predictionCount = 5;
+    };
+    httpObserver(metrics, logger)(req, res, next);
+    const inContextLine = lines.shift();
+    res.emit('finish');
+    res.emit('close');
+    await new Promise((r) => setImmediate(r));
+
+    expect(inContextLine).toMatchObject({ msg: 'inside', requestId: 'req-42' });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 'info', requestId: 'req-42', method: 'POST', path: '/v1/prices/batch', route: '/v1/prices/batch', status: 200, model: 'xgboost@3', predictionCount: 5 });
+    expect(JSON.stringify(lines[0])).not.toMatch(/super-secret-token|token=abc|authorization/i);
+    expect(observe).toHaveBeenCalledTimes(1);
+    expect(observe).toHaveBeenCalledWith('POST', '/v1/prices/batch', 200, expect.any(Number), { family: 'xgboost', version: 3 }, 5);
+  });
+
+  it('redacts an authorization field a caller passes by mistake', async () => {
+    lines.length = 0;
+    logger.info({ headers: { authorization: 'Bearer leaked' } }, 'oops');
+    await new Promise((r) => setImmediate(r));
+    expect(JSON.stringify(lines[0])).not.toContain('leaked');
+  });
+});

@@ -1,0 +1,55 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { AuditStatsService } from '../audit/audit-stats.service';
+import { ModelCatalog } from '../registry/model-catalog';
+
+export interface AuditStats {
+  queueDepth: number;
+  spoolBytes: number;
+  written: number;
+  failedWrites: number;
+}
+
+/**
+ * Services of other modules that ops reads when they are part of the app. Looked up once the app
+ * has booted (not injected) so ops works, and says what it misses, in an app built without them.
+ */
+@Injectable()
+export class OptionalSources implements OnApplicationBootstrap {
+  private readonly logger = new Logger(OptionalSources.name);
+  private catalogRef: ModelCatalog | null = null;
+  private auditRef: AuditStatsService | null = null;
+
+  constructor(private readonly moduleRef: ModuleRef) {}
+
+  onApplicationBootstrap(): void {
+    this.catalogRef = this.find(ModelCatalog);
+    if (!this.catalogRef) this.logger.warn('No model registry in this app: readiness does not check for a champion');
+    this.auditRef = this.find(AuditStatsService);
+    if (!this.auditRef) this.logger.warn('No audit module in this app: no audit metrics or traffic chart');
+  }
+
+  /** The registry's read side, or null when the app has no registry. */
+  catalog(): ModelCatalog | null {
+    return this.catalogRef;
+  }
+
+  auditStats(): AuditStats | null {
+    if (!this.auditRef) return null;
+    const { queueDepth, spoolBytes, written, failedWrites } = this.auditRef.stats();
+    return { queueDepth, spoolBytes, written, failedWrites };
+  }
+
+  /** Audit records since a date, by route and status; null when the app has no audit module. */
+  async auditVolume(since: Date): Promise<{ route: string; status: number; count: number }[] | null> {
+    return this.auditRef ? this.auditRef.volumeByRouteAndStatus(since) : null;
+  }
+
+  private find<T>(token: abstract new (...args: never[]) => T): T | null {
+    try {
+      return this.moduleRef.get(token, { strict: false });
+    } catch {
+      return null;
+    }
+  }
+}

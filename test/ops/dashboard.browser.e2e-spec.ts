@@ -1,0 +1,112 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { chromium, Browser } from 'playwright-core';
+import request from 'supertest';
+import { ModelCatalog } from '../../src/registry/model-catalog';
+import { ingestBatch, train } from '../support/training-helpers';
+import { createTestApp, ENGINE, TestApp } from '../support/test-app';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOT = join(__dirname, '..', '..', 'test-artifacts', 'dashboard.png');
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  console.warn(`SKIPPED dashboard browser test: ${CHROMIUM} not found (apt-get install -y chromium; .ci/run does it)`);
+}
+const describeWithChromium = haveChromium ? describe : describe.skip;
+
+describe(`Dashboard (${ENGINE})`, () => {
+  let t: TestApp;
+  let base: string;
+
+  beforeAll(async () => {
+    t = await createTestApp({ AUDIT_FLUSH_INTERVAL_MS: '50' }, { listen: true });
+    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    // Two runs on growing data: each family gets two versions, the page a history to draw.
+    await ingestBatch(t, 1);
+    expect((await train(t, { families: ['linear', 'xgboost'], trials: 2 })).status).toBe('succeeded');
+    await ingestBatch(t, 2);
+    expect((await train(t, { families: ['linear', 'xgboost'], trials: 2 })).status).toBe('succeeded');
+    // Some API traffic for the audit chart, with a refused request among it.
+    const server = t.app.getHttpServer();
+    const diamond = { carat: 0.7, cut: 'Ideal', color: 'G', clarity: 'VS1', depth: 61.5, table: 56, x: 5.7, y: 5.72, z: 3.51 };
+    for (let i = 0; i < 3; i++) await request(server).post('/v1/prices').send(diamond).expect(200);
+    await request(server).post('/v1/prices').send({ ...diamond, cut: 'Superb' }).expect(400);
+    await request(server).get('/v1/models').expect(200);
+  }, 180_000);
+  afterAll(() => t?.close());
+
+  it('serves the page, its script and the chart library from the app itself', async () => {
+    const server = t.app.getHttpServer();
+    const page = await request(server).get('/dashboard').expect(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.text).toContain('<script src="/dashboard/assets/chart.umd.js"');
+    expect(page.text).not.toMatch(/<script>(?!<\/script>)/); // no inline script: the CSP forbids them
+    const lib = await request(server).get('/dashboard/assets/chart.umd.js').expect(200);
+    expect(lib.text.length).toBeGreaterThan(100_000);
+    await request(server).get('/dashboard/assets/..%2Fops.module.ts').expect(404);
+  });
+
+  it('the data endpoint carries the registry numbers', async () => {
+    const catalog = t.app.get(ModelCatalog);
+    const champion = (await catalog.defaultChampion())!;
+    const res = await request(t.app.getHttpServer()).get('/dashboard/data').expect(200);
+    expect(res.body.champion).toMatchObject({ family: champion.family, version: champion.version, mae: champion.metrics.mae });
+    expect(res.body.champion.sample.length).toBeGreaterThan(10);
+    expect(res.body.runs).toHaveLength(2);
+    expect(res.body.datasetRows).toBe(2000);
+  });
+
+  describeWithChromium('in headless Chromium', () => {
+    let browser: Browser;
+    beforeAll(async () => {
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    });
+    afterAll(() => browser?.close());
+
+    it('draws every chart with the registry numbers and saves a screenshot', async () => {
+      const catalog = t.app.get(ModelCatalog);
+      const champion = (await catalog.defaultChampion())!;
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      const problems: string[] = [];
+      page.on('pageerror', (err) => problems.push(err.message));
+      page.on('console', (msg) => {
+        if (msg.type() === 'error') problems.push(msg.text());
+      });
+      await page.goto(`${base}/dashboard`);
+      await page.waitForSelector('body[data-state="ready"]', { timeout: 15_000 });
+
+      const mae = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 2 }).format(champion.metrics.mae);
+      expect(await page.textContent('#champion-mae')).toBe(mae);
+      expect(await page.textContent('#champion-name')).toBe(`${champion.family} v${champion.version}`);
+
+      const charts = await page.evaluate(() => {
+        const Chart = (globalThis as unknown as { Chart: { getChart(id: string): { data: { datasets: { data: unknown[]; pointStyle?: unknown }[] } } | undefined } }).Chart;
+        const summary = (id: string) => {
+          const chart = Chart.getChart(id);
+          return chart ? chart.data.datasets.map((d) => ({ data: d.data, pointStyle: d.pointStyle })) : null;
+        };
+        return { linear: summary('family-chart-linear'), xgboost: summary('family-chart-xgboost'), scatter: summary('champion-scatter'), audit: summary('audit-volume') };
+      });
+      for (const family of ['linear', 'xgboost'] as const) {
+        const versions = [...(await catalog.listVersions(family))].reverse();
+        const drawn = charts[family]!;
+        expect(drawn[0].data).toEqual(versions.map((v) => v.metrics.mae));
+        expect(drawn[1].data).toEqual(versions.map((v) => v.metrics.r2));
+        const championAt = versions.findIndex((v) => v.status === 'champion');
+        expect((drawn[0].pointStyle as string[])[championAt]).toBe('star');
+      }
+      const sample = await catalog.holdoutSample(champion.id);
+      expect(charts.scatter![0].data).toEqual(sample.map((p) => ({ x: p.actual, y: p.predicted })));
+      expect(charts.audit).not.toBeNull();
+      expect(await page.locator('#runs tbody tr').count()).toBe(2);
+      // Canvases really painted: a blank canvas exports as a tiny PNG.
+      const painted = await page.evaluate(() => (globalThis as unknown as { document: { getElementById(id: string): { toDataURL(): string } } }).document.getElementById('champion-scatter').toDataURL().length);
+      expect(painted).toBeGreaterThan(5000);
+
+      mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      expect(problems).toEqual([]);
+    });
+  });
+});

@@ -1,0 +1,91 @@
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { ModelCatalog } from '../../src/registry/model-catalog';
+import { ingestBatch, train } from '../support/training-helpers';
+import { createTestApp, ENGINE, TestApp } from '../support/test-app';
+
+describe(`Health and metrics (${ENGINE})`, () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('live: 200 as soon as the process answers', async () => {
+    const res = await request(t.app.getHttpServer()).get('/health/live').expect(200);
+    expect(res.body).toMatchObject({ status: 'ok', info: { process: { status: 'up' } } });
+  });
+
+  it('ready: 503 naming the missing champion while database and migrations are fine', async () => {
+    const res = await request(t.app.getHttpServer()).get('/health/ready').expect(503);
+    expect(res.body.message).toMatch(/^Not ready: champion \(no champion model yet/);
+    expect(res.body.details).toMatchObject({ database: { status: 'up' }, migrations: { status: 'up' }, champion: { status: 'down' } });
+    expect(res.body.requestId).toBe(res.headers['x-request-id']);
+  });
+
+  it('ready: 503 naming the migrations when one is not applied', async () => {
+    const db = t.app.get(DataSource);
+    const [last] = await db.query('SELECT name FROM migrations ORDER BY id DESC LIMIT 1');
+    await db.query(`DELETE FROM migrations WHERE name = '${last.name}'`);
+    try {
+      const res = await request(t.app.getHttpServer()).get('/health/ready').expect(503);
+      expect(res.body.details.migrations).toMatchObject({ status: 'down', message: expect.stringMatching(/pending migrations/) });
+    } finally {
+      await db.query(`INSERT INTO migrations (timestamp, name) VALUES (${last.name.match(/\d{13}/)[0]}, '${last.name}')`);
+    }
+  });
+
+  it('ready: 200 with the champion once a model is trained', async () => {
+    await ingestBatch(t, 1);
+    const run = await train(t);
+    expect(run.status).toBe('succeeded');
+    const champion = await t.app.get(ModelCatalog).defaultChampion();
+    const res = await request(t.app.getHttpServer()).get('/health/ready').expect(200);
+    expect(res.body).toMatchObject({
+      status: 'ok',
+      details: { database: { status: 'up' }, migrations: { status: 'up' }, champion: { status: 'up', family: champion!.family, version: champion!.version } },
+    });
+  });
+
+  it('metrics: every diamonds_ series is exposed, with route patterns and registry numbers', async () => {
+    const server = t.app.getHttpServer();
+    await request(server).get('/v1/models').expect(200);
+    await request(server).get('/no/such/path/123').expect(404);
+    const res = await request(server).get('/metrics').expect(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    const text: string = res.text;
+    for (const name of [
+      'diamonds_http_requests_total',
+      'diamonds_http_request_duration_seconds_bucket',
+      'diamonds_predictions_total',
+      'diamonds_training_runs_total',
+      'diamonds_training_run_duration_seconds_bucket',
+      'diamonds_search_trials_total',
+      'diamonds_audit_queue_depth',
+      'diamonds_audit_spool_bytes',
+      'diamonds_dataset_rows',
+      'diamonds_process_cpu_seconds_total',
+    ]) {
+      expect(text).toContain(`# TYPE ${name.replace(/_bucket$/, '')} `);
+    }
+    expect(text).toMatch(/diamonds_http_requests_total\{method="GET",route="\/v1\/models",status="200"\} 1\n/);
+    expect(text).toMatch(/diamonds_http_requests_total\{method="GET",route="\(unmatched\)",status="404"\} 1\n/);
+    expect(text).toMatch(/diamonds_http_requests_total\{method="GET",route="\/health\/ready",status="503"\} 2\n/);
+    expect(text).toMatch(/diamonds_dataset_rows 1000\n/);
+    expect(text).toMatch(/diamonds_training_runs_total\{status="succeeded",trigger="cli"\} 1\n/);
+    expect(text).toMatch(/diamonds_training_run_duration_seconds_count\{status="succeeded",trigger="cli"\} 1\n/);
+  });
+
+  it('metrics: predictions counted by the model a request reports (res.locals.model)', async () => {
+    const champion = (await t.app.get(ModelCatalog).defaultChampion())!;
+    const server = t.app.getHttpServer();
+    const diamond = { carat: 0.7, cut: 'Ideal', color: 'G', clarity: 'VS1', depth: 61.5, table: 56, x: 5.7, y: 5.72, z: 3.51 };
+    await request(server).post('/v1/prices').send(diamond).expect(200);
+    await request(server).post('/v1/prices/batch').send({ items: [diamond, diamond, diamond] }).expect(200);
+    await request(server).post('/v1/prices').send({ ...diamond, carat: -1 }).expect(400);
+    const text: string = (await request(server).get('/metrics').expect(200)).text;
+    // 1 single + 3 in the batch; the refused request priced nothing.
+    const series = new RegExp(`diamonds_predictions_total\\{family="${champion.family}",version="${champion.version}"\\} 4\\n`);
+    expect(text).toMatch(series);
+  });
+});
