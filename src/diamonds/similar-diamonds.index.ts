@@ -56,9 +56,20 @@ export class SimilarDiamondsIndex {
       const dl = left >= 0 ? distance(carat, group[left].carat) : Infinity;
       const dr = right < group.length ? distance(group[right].carat, carat) : Infinity;
       if (dl <= dr) {
-        // Take the whole run of equal carat on the left, lowest id first.
+        // Take the whole run of equal carat on the left, lowest id first. Its start is found by
+        // binary search so that a long run of equal carats keeps the query O(log N + n).
+        const value = group[left].carat;
         let start = left;
-        while (start > 0 && group[start - 1].carat === group[left].carat) start--;
+        if (start > 0 && group[start - 1].carat === value) {
+          let a = 0;
+          let b = left;
+          while (a < b) {
+            const mid = (a + b) >>> 1;
+            if (group[mid].carat < value) a = mid + 1;
+            else b = mid;
+          }
+          start = a;
+        }
         for (let i = start; i <= left && out.length < n; i++) out.push(group[i]);
         left = start - 1;
       } else {

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { DiamondsModule } from '../diamonds/diamonds.module';
+import { RegistryModule } from '../registry/registry.module';
+import { ChampionCache } from './champion-cache.service';
+import { PredictionService } from './prediction.service';
+import { PricesController } from './prices.controller';
+import { SimilarDiamondsController } from './similar-diamonds.controller';
+
+/** The public API: price diamonds with the champions in memory, find similar diamonds. */
+@Module({
+  imports: [DiamondsModule, RegistryModule],
+  controllers: [PricesController, SimilarDiamondsController],
+  providers: [ChampionCache, PredictionService],
+  exports: [ChampionCache],
+})
+export class PredictionModule {}

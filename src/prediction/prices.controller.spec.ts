@@ -1,0 +1,70 @@
+import type { Response } from 'express';
+import { DiamondFeatures } from '../diamonds/diamond-vocabulary';
+import { BatchPriceRequestDto, PriceRequestDto } from './prediction.dto';
+import { PredictionService, Pricing } from './prediction.service';
+import { PricesController } from './prices.controller';
+
+/** The controller's contract with audit and metrics: res.locals names the model (and the batch size). */
+describe('PricesController', () => {
+  const calls: { rows: readonly DiamondFeatures[]; selector: object; field: string }[] = [];
+  const service = {
+    async price(
+      rows: readonly DiamondFeatures[],
+      selector: object,
+      fieldOf: (i: number, f: string) => string = (_, f) => f,
+    ): Promise<Pricing> {
+      calls.push({ rows, selector, field: fieldOf(2, 'x') });
+      return { prices: rows.map((r) => r.carat * 1000), model: { family: 'linear', version: 4 } };
+    },
+  } as unknown as PredictionService;
+  const controller = new PricesController(service);
+  const res = () => ({ locals: {} }) as unknown as Response;
+  const diamond = { carat: 0.5, cut: 'Ideal', color: 'G', clarity: 'VS1' } as PriceRequestDto;
+
+  beforeEach(() => (calls.length = 0));
+
+  it('prices one diamond, passing missing measurements as null, and sets res.locals.model', async () => {
+    const r = res();
+    const body = await controller.price(
+      { ...diamond, x: 5.1, model: { family: 'linear' } } as PriceRequestDto,
+      'rid-1',
+      r,
+    );
+    expect(body).toEqual({
+      price: 500,
+      currency: 'USD',
+      model: { family: 'linear', version: 4 },
+      requestId: 'rid-1',
+    });
+    expect(r.locals.model).toEqual({ family: 'linear', version: 4 });
+    expect(r.locals.predictionCount).toBeUndefined();
+    expect(calls[0].rows).toEqual([
+      {
+        carat: 0.5,
+        cut: 'Ideal',
+        color: 'G',
+        clarity: 'VS1',
+        depth: null,
+        table: null,
+        x: 5.1,
+        y: null,
+        z: null,
+      },
+    ]);
+    expect(calls[0].selector).toEqual({ family: 'linear' });
+  });
+
+  it('prices a batch, sets res.locals.model and predictionCount, and names items as items.i.field', async () => {
+    const r = res();
+    const body = await controller.priceBatch(
+      { items: [diamond, { ...diamond, carat: 1 }, diamond] } as BatchPriceRequestDto,
+      'rid-2',
+      r,
+    );
+    expect(body.items.map((i) => i.price)).toEqual([500, 1000, 500]);
+    expect(body.count).toBe(3);
+    expect(r.locals).toEqual({ model: { family: 'linear', version: 4 }, predictionCount: 3 });
+    expect(calls[0].selector).toEqual({});
+    expect(calls[0].field).toBe('items.2.x');
+  });
+});

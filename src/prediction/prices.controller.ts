@@ -1,0 +1,193 @@
+import { Body, Controller, Headers, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { REQUEST_ID_HEADER } from '../common/request-id.middleware';
+import {
+  BatchPriceRequestDto,
+  BatchPriceResponseDto,
+  ErrorResponseDto,
+  MAX_BATCH_ITEMS,
+  PriceRequestDto,
+  PriceResponseDto,
+  toFeatures,
+} from './prediction.dto';
+import { PredictionService } from './prediction.service';
+
+const REQUEST_ID_RESPONSE_HEADER = {
+  'X-Request-Id': {
+    description: 'The request id (the one sent, when valid; otherwise a new UUID).',
+    schema: { type: 'string' },
+  },
+};
+
+/** Pricing endpoints; which model prices is the PredictionService's choice (see ChampionCache). */
+@ApiTags('pricing')
+@ApiHeader({
+  name: 'X-Request-Id',
+  required: false,
+  description:
+    'Optional id for this request (1-128 of A-Z a-z 0-9 . _ : -); echoed back, or a UUID is made.',
+})
+@ApiServiceUnavailableResponse({
+  type: ErrorResponseDto,
+  description: 'MODEL_UNAVAILABLE: no model trained yet, or the named family has no champion.',
+  headers: REQUEST_ID_RESPONSE_HEADER,
+})
+@ApiNotFoundResponse({
+  type: ErrorResponseDto,
+  description: 'NOT_FOUND: the named family has no such version.',
+  headers: REQUEST_ID_RESPONSE_HEADER,
+})
+@Controller('v1/prices')
+export class PricesController {
+  constructor(private readonly prediction: PredictionService) {}
+
+  @Post()
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Price one diamond',
+    description:
+      'Send the four Cs (carat, cut, color, clarity) and any measurements you have (depth, table, x, y, z). ' +
+      "The service's default champion prices it (the model with the lowest typical error), unless `model` names a family " +
+      '(its champion prices) or a family and version. Measurements are optional, but the `linear` model needs `x`: ' +
+      'without it, a diamond the linear model would price is refused with a 400 MISSING_FEATURE naming `x`; XGBoost accepts missing measurements.',
+  })
+  @ApiBody({
+    type: PriceRequestDto,
+    examples: {
+      full: {
+        summary: 'All attributes, default model',
+        value: {
+          carat: 0.7,
+          cut: 'Ideal',
+          color: 'G',
+          clarity: 'VS1',
+          depth: 61.5,
+          table: 57,
+          x: 5.7,
+          y: 5.72,
+          z: 3.52,
+        },
+      },
+      family: {
+        summary: "A family's champion",
+        value: {
+          carat: 0.7,
+          cut: 'Ideal',
+          color: 'G',
+          clarity: 'VS1',
+          x: 5.7,
+          model: { family: 'linear' },
+        },
+      },
+      version: {
+        summary: 'An exact version',
+        value: {
+          carat: 0.7,
+          cut: 'Ideal',
+          color: 'G',
+          clarity: 'VS1',
+          model: { family: 'xgboost', version: 1 },
+        },
+      },
+    },
+  })
+  @ApiOkResponse({
+    type: PriceResponseDto,
+    description: 'The price and the model version that computed it.',
+    headers: REQUEST_ID_RESPONSE_HEADER,
+  })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description:
+      'VALIDATION_FAILED: a field is missing, out of range, of an unknown category (the message lists the allowed values), unknown, or the JSON is malformed. ' +
+      'MISSING_FEATURE: the chosen model needs a measurement that was not sent.',
+    headers: REQUEST_ID_RESPONSE_HEADER,
+  })
+  async price(
+    @Body() body: PriceRequestDto,
+    @Headers(REQUEST_ID_HEADER) requestId: string,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<PriceResponseDto> {
+    const { prices, model } = await this.prediction.price([toFeatures(body)], body.model ?? {});
+    res.locals.model = model;
+    return { price: prices[0], currency: 'USD', model, requestId };
+  }
+
+  @Post('batch')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: `Price up to ${MAX_BATCH_ITEMS} diamonds in one call`,
+    description:
+      `\`items\` holds 1 to ${MAX_BATCH_ITEMS} diamonds, each as in POST /v1/prices; \`model\` (optional) chooses the model for all of them. ` +
+      'Answers come in the order sent. The whole batch is refused (400) if any item is invalid; `details` names the item and field, e.g. `items.3.carat`.',
+  })
+  @ApiBody({
+    type: BatchPriceRequestDto,
+    examples: {
+      two: {
+        summary: 'Two diamonds',
+        value: {
+          items: [
+            { carat: 0.7, cut: 'Ideal', color: 'G', clarity: 'VS1', x: 5.7 },
+            {
+              carat: 1.01,
+              cut: 'Premium',
+              color: 'F',
+              clarity: 'SI1',
+              depth: 61.2,
+              table: 58,
+              x: 6.41,
+              y: 6.38,
+              z: 3.91,
+            },
+          ],
+        },
+      },
+    },
+  })
+  @ApiOkResponse({
+    type: BatchPriceResponseDto,
+    description: 'One price per diamond, in order, with the model version that priced them.',
+    headers: REQUEST_ID_RESPONSE_HEADER,
+  })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: `VALIDATION_FAILED: \`items\` missing, empty or longer than ${MAX_BATCH_ITEMS}, or an item invalid (named as items.i.field). MISSING_FEATURE: the chosen model needs a measurement an item lacks.`,
+    headers: REQUEST_ID_RESPONSE_HEADER,
+  })
+  @ApiPayloadTooLargeResponse({
+    type: ErrorResponseDto,
+    description: 'The body exceeds BODY_LIMIT (1 MB by default).',
+    headers: REQUEST_ID_RESPONSE_HEADER,
+  })
+  async priceBatch(
+    @Body() body: BatchPriceRequestDto,
+    @Headers(REQUEST_ID_HEADER) requestId: string,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<BatchPriceResponseDto> {
+    const { prices, model } = await this.prediction.price(
+      body.items.map(toFeatures),
+      body.model ?? {},
+      (i, feature) => `items.${i}.${feature}`,
+    );
+    res.locals.model = model;
+    res.locals.predictionCount = prices.length;
+    return {
+      items: prices.map((price) => ({ price, currency: 'USD' as const, model })),
+      count: prices.length,
+      model,
+      requestId,
+    };
+  }
+}
