@@ -5,6 +5,14 @@ import { DomainError, ERROR_STATUS } from './domain-error';
 import { ErrorBody } from './error-body';
 import { REQUEST_ID_HEADER } from './request-id.middleware';
 
+function bodyParserMessage(error: unknown): string | undefined {
+  const e = error as { type?: string; message?: string; limit?: number } | undefined;
+  if (e?.type === 'entity.parse.failed') return `Malformed JSON body: ${e.message}`;
+  if (e?.type === 'entity.too.large') return `Request body too large: the limit is ${e.limit} bytes`;
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return `Unsupported body encoding: ${e.message}`;
+  return undefined;
+}
+
 /** The model families' own error codes (src/training/families/model-family.ts). */
 const FAMILY_ERROR_STATUS: Record<string, number> = {
   MISSING_FEATURE: 400,
@@ -48,6 +56,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const statusCode = exception.getStatus();
+      // Body-parser errors arrive wrapped by the Express adapter; say what went wrong in plain words.
+      const parserError = bodyParserMessage(exception.cause);
+      if (parserError) return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message: parserError };
       const response = exception.getResponse();
       const error = STATUS_CODES[statusCode] ?? 'Error';
       if (typeof response === 'string') return { statusCode, error, message: response };
@@ -55,12 +66,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
       const message = Array.isArray(r.message) ? r.message.join('; ') : String(r.message ?? exception.message);
       return { statusCode, error, message, code: r.code, details: r.details ?? (Array.isArray(r.message) ? r.message : undefined) };
     }
-    // body-parser errors (malformed JSON, too large) carry a status and an expose flag.
-    const e = exception as { status?: number; statusCode?: number; expose?: boolean; type?: string; message?: string };
+    // body-parser errors that reach the filter unwrapped carry a status and an expose flag.
+    const e = exception as { status?: number; statusCode?: number; expose?: boolean; message?: string };
     const status = e?.status ?? e?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500 && e.expose) {
-      const message = e.type === 'entity.parse.failed' ? `Malformed JSON body: ${e.message}` : e.type === 'entity.too.large' ? 'Request body too large' : String(e.message);
-      return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message };
+      return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: bodyParserMessage(exception) ?? String(e.message) };
     }
     return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, error: 'Internal Server Error', message: 'An unexpected error occurred' };
   }
