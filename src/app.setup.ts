@@ -6,6 +6,8 @@ import { AppConfig } from './config/app-config';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { requestIdHandler } from './common/request-id.middleware';
 import { createValidationPipe } from './common/validation.pipe';
+import { applyOps } from './ops/ops.setup';
+import { AuditRecorder } from './audit/audit-recorder';
 
 /**
  * Everything applied to the HTTP app, shared by main.ts and the e2e tests so the tests
@@ -17,6 +19,9 @@ export function configureApp(app: INestApplication): void {
   express.disable('x-powered-by');
   express.set('trust proxy', 'loopback');
   app.use(requestIdHandler);
+  // The audit trail hooks the response end here, so it sees every outcome, even those no interceptor sees.
+  app.use(app.get(AuditRecorder).handler);
+  applyOps(app);
   app.use(json({ limit: config.BODY_LIMIT }));
   app.use(urlencoded({ extended: false, limit: config.BODY_LIMIT }));
   app.useGlobalPipes(createValidationPipe());

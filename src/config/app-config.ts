@@ -108,6 +108,34 @@ export class AppConfig {
   @Transform(toNumber) @IsInt() @Min(0)
   AUDIT_RETENTION_DAYS = 0;
 
+  /** Record every API request and response in the audit table. */
+  @Transform(toBool) @IsBoolean()
+  AUDIT_ENABLED = true;
+
+  /** Audit records written per INSERT (at most 2000: 16 parameters each stay under SQLite's and PostgreSQL's limits). */
+  @Transform(toNumber) @IsInt() @Min(1) @Max(2000)
+  AUDIT_BATCH_SIZE = 500;
+
+  /** How often (ms) queued audit records are written to the database. */
+  @Transform(toNumber) @IsInt() @Min(10)
+  AUDIT_FLUSH_INTERVAL_MS = 250;
+
+  /** Audit records kept in memory while waiting for the database; beyond it they wait in the spool only. */
+  @Transform(toNumber) @IsInt() @Min(65536)
+  AUDIT_QUEUE_MAX_BYTES = 16 * 1024 * 1024;
+
+  /** Largest request or response body stored in an audit record (longer ones are truncated). */
+  @Transform(toNumber) @IsInt() @Min(256)
+  AUDIT_BODY_MAX_BYTES = 65536;
+
+  /** fdatasync the audit spool after every record (survives power loss, costs latency); off, a write survives a process crash. */
+  @Transform(toBool) @IsBoolean()
+  AUDIT_SPOOL_FSYNC = false;
+
+  /** How long (ms) a graceful shutdown waits for the database to take the queued audit records. */
+  @Transform(toNumber) @IsInt() @Min(0)
+  AUDIT_SHUTDOWN_FLUSH_MS = 10000;
+
   @Transform(toNumber) @IsInt() @Min(1)
   UPLOAD_MAX_BYTES = 50 * 1024 * 1024;
 

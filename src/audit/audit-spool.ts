@@ -1,0 +1,294 @@
+import {
+  appendFileSync,
+  closeSync,
+  fdatasyncSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+
+interface Segment {
+  id: number;
+  path: string;
+  bytes: number;
+  /** Records appended in this process (0 for a segment left by an earlier run). */
+  appended: number;
+  /** Of those, how many the database has confirmed. */
+  confirmed: number;
+  /** Some of its records are on disk only: the writer must read the whole file back. */
+  replay: boolean;
+  /** Records known to be on disk only (spilled, or left by an earlier run): the queue depth's disk part. */
+  diskOnly: number;
+}
+
+export interface SpoolChunk {
+  lines: string[];
+  nextOffset: number;
+  eof: boolean;
+  /** Bytes at the end of a file that do not form a whole line (a write cut by a power loss). */
+  tornBytes: number;
+}
+
+const SEGMENT_NAME = /^segment-(\d{10})\.ndjson$/;
+const MAX_READ = 8 * 1024 * 1024;
+
+/**
+ * The audit spool: append-only NDJSON segment files under VAR_DIR/audit-spool.
+ *
+ * Durability policy: every record is written with write(2) (writeSync) before its response
+ * leaves. Once write returns, the bytes are in the kernel's page cache, which survives a crash
+ * or SIGKILL of the process; only a power loss or kernel crash could lose them. Segments are
+ * fdatasync'ed when sealed and at shutdown; AUDIT_SPOOL_FSYNC=true fdatasyncs every record too
+ * (power-loss safe, at the price of a disk flush per request).
+ *
+ * A segment is deleted once the database holds all of its records: either each record was
+ * confirmed from memory, or the writer replayed the whole file (segments left by an earlier
+ * run, or written while the in-memory queue was full).
+ */
+export class AuditSpool {
+  private readonly segments = new Map<number, Segment>();
+  private active: Segment | null = null;
+  private fd: number | null = null;
+  private nextId = 1;
+  /** While set, new segments are marked for replay (the writer's memory queue is full). */
+  private spilling = false;
+  /** write(2) failures: the record then lives in memory only. */
+  appendErrors = 0;
+
+  constructor(
+    readonly dir: string,
+    private readonly options: { segmentBytes: number; fsyncEachRecord: boolean },
+  ) {}
+
+  /** Opens the folder; segments left by an earlier run (a crash, or a shutdown with the database away) are marked for replay. */
+  open(): { segments: number; records: number; bytes: number } {
+    mkdirSync(this.dir, { recursive: true });
+    let records = 0;
+    let bytes = 0;
+    for (const name of readdirSync(this.dir).sort()) {
+      const match = SEGMENT_NAME.exec(name);
+      if (!match) continue;
+      const id = Number(match[1]);
+      const path = join(this.dir, name);
+      const size = statSync(path).size;
+      this.nextId = Math.max(this.nextId, id + 1);
+      if (size === 0) {
+        unlinkSync(path);
+        continue;
+      }
+      const lines = countLines(path);
+      this.segments.set(id, {
+        id,
+        path,
+        bytes: size,
+        appended: 0,
+        confirmed: 0,
+        replay: true,
+        diskOnly: lines,
+      });
+      records += lines;
+      bytes += size;
+    }
+    return { segments: [...this.segments.values()].length, records, bytes };
+  }
+
+  /** Appends one record (synchronously: it is durable when this returns) and says which segment holds it. */
+  append(line: string, diskOnly = false): number {
+    const segment = this.active ?? this.openActive();
+    const buf = Buffer.from(`${line}\n`, 'utf8');
+    let written = 0;
+    try {
+      while (written < buf.length)
+        written += writeSync(this.fd as number, buf, written, buf.length - written);
+      if (this.options.fsyncEachRecord) fdatasyncSync(this.fd as number);
+    } catch (err) {
+      this.appendErrors++;
+      if (written > 0) segment.bytes += written; // a torn line; the reader skips it
+      throw err;
+    }
+    segment.bytes += buf.length;
+    segment.appended++;
+    if (diskOnly) segment.diskOnly++;
+    if (segment.bytes >= this.options.segmentBytes) this.seal();
+    return segment.id;
+  }
+
+  /** The database holds `count` more records of this segment. */
+  confirm(segmentId: number, count: number): void {
+    const segment = this.segments.get(segmentId);
+    if (!segment) return;
+    segment.confirmed += count;
+    if (!segment.replay && segment.confirmed >= segment.appended) this.remove(segment);
+  }
+
+  /** The writer's memory is full: from now on records are on disk only, so their segments must be read back. */
+  startSpill(): void {
+    this.spilling = true;
+    if (this.active) this.active.replay = true;
+  }
+
+  /**
+   * Under steady traffic the active segment is never fully confirmed (records keep arriving
+   * between a batch and its confirmation), so the writer seals it past a modest size after each
+   * write: sealed segments go as soon as their last record is in, and what a crash leaves to
+   * replay stays small.
+   */
+  rotateIfLarger(bytes: number): void {
+    if (this.active && this.active.bytes >= bytes) this.seal();
+  }
+
+  /** The writer takes records in memory again; the segment that was filling while spilling is sealed for replay. */
+  endSpill(): void {
+    this.spilling = false;
+    if (this.active?.replay) this.seal();
+  }
+
+  /** Oldest sealed segment whose file must be read back, if any. */
+  nextReplaySegment(): number | null {
+    let best: number | null = null;
+    for (const s of this.segments.values())
+      if (s.replay && s !== this.active && (best === null || s.id < best)) best = s.id;
+    return best;
+  }
+
+  /** Whole lines of a segment from `offset`, at most `maxLines` of them. */
+  read(segmentId: number, offset: number, maxLines: number): SpoolChunk {
+    const segment = this.segments.get(segmentId);
+    if (!segment) return { lines: [], nextOffset: offset, eof: true, tornBytes: 0 };
+    const fd = openSync(segment.path, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const lines: string[] = [];
+      let pos = offset;
+      let bufSize = 256 * 1024;
+      while (lines.length < maxLines && pos < size) {
+        const buf = Buffer.allocUnsafe(Math.min(bufSize, size - pos));
+        const n = readSync(fd, buf, 0, buf.length, pos);
+        let start = 0;
+        let nl = buf.indexOf(10, start);
+        if (nl < 0 || nl >= n) {
+          if (pos + n >= size) return { lines, nextOffset: size, eof: true, tornBytes: size - pos };
+          if (bufSize >= MAX_READ)
+            throw new Error(`Audit spool line longer than ${MAX_READ} bytes in ${segment.path}`);
+          bufSize *= 2;
+          continue;
+        }
+        while (nl >= 0 && nl < n && lines.length < maxLines) {
+          lines.push(buf.toString('utf8', start, nl));
+          start = nl + 1;
+          nl = buf.indexOf(10, start);
+        }
+        pos += start;
+      }
+      return { lines, nextOffset: pos, eof: pos >= size, tornBytes: 0 };
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Where records the database refused for their data are kept (never replayed: a person looks at them). */
+  get quarantinePath(): string {
+    return join(this.dir, 'quarantine.ndjson');
+  }
+
+  quarantine(line: string): void {
+    appendFileSync(this.quarantinePath, `${line}\n`);
+  }
+
+  /** Every record of a replayed segment is in the database: delete its file. */
+  finishReplay(segmentId: number): void {
+    const segment = this.segments.get(segmentId);
+    if (segment && segment !== this.active) this.remove(segment);
+  }
+
+  /** Records known to wait on disk only (not in the writer's memory). */
+  diskOnlyRecords(): number {
+    let n = 0;
+    for (const s of this.segments.values()) if (s.replay) n += s.diskOnly;
+    return n;
+  }
+
+  bytes(): number {
+    let n = 0;
+    for (const s of this.segments.values()) n += s.bytes;
+    return n;
+  }
+
+  segmentCount(): number {
+    return this.segments.size;
+  }
+
+  /** Flushes the active segment to disk and closes it; what it holds is replayed on the next start. */
+  close(): void {
+    if (this.active) this.seal();
+  }
+
+  private openActive(): Segment {
+    const id = this.nextId++;
+    const path = join(this.dir, `segment-${String(id).padStart(10, '0')}.ndjson`);
+    this.fd = openSync(path, 'a');
+    const segment: Segment = {
+      id,
+      path,
+      bytes: 0,
+      appended: 0,
+      confirmed: 0,
+      replay: this.spilling,
+      diskOnly: 0,
+    };
+    this.segments.set(id, segment);
+    this.active = segment;
+    return segment;
+  }
+
+  private seal(): void {
+    if (this.fd !== null) {
+      try {
+        fdatasyncSync(this.fd);
+      } finally {
+        closeSync(this.fd);
+        this.fd = null;
+      }
+    }
+    const sealed = this.active;
+    this.active = null;
+    if (sealed && !sealed.replay && sealed.confirmed >= sealed.appended) this.remove(sealed);
+  }
+
+  private remove(segment: Segment): void {
+    if (segment === this.active) {
+      if (this.fd !== null) closeSync(this.fd);
+      this.fd = null;
+      this.active = null;
+    }
+    try {
+      unlinkSync(segment.path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    this.segments.delete(segment.id);
+  }
+}
+
+function countLines(path: string): number {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1024 * 1024);
+    let count = 0;
+    let pos = 0;
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, pos);
+      if (n === 0) return count;
+      for (let i = buf.indexOf(10, 0); i >= 0 && i < n; i = buf.indexOf(10, i + 1)) count++;
+      pos += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}

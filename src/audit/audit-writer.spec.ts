@@ -1,0 +1,187 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AuditRecordData } from './audit-record';
+import { AuditSpool } from './audit-spool';
+import { AuditSink, AuditWriter } from './audit-writer';
+
+/** An in-memory table with a unique key, which can be taken down and brought back. */
+class FakeTable implements AuditSink {
+  rows = new Map<string, AuditRecordData>();
+  inserts = 0;
+  down = false;
+  async insertIgnore(records: AuditRecordData[]): Promise<void> {
+    if (this.down) throw new Error('database is away');
+    this.inserts++;
+    for (const r of records) if (!this.rows.has(r.id)) this.rows.set(r.id, r);
+  }
+  ready(): boolean {
+    return true;
+  }
+}
+
+const record = (i: number): AuditRecordData => ({
+  id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+  requestId: `req-${i}`,
+  occurredAt: new Date(1_700_000_000_000 + i).toISOString(),
+  method: 'POST',
+  route: '/v1/prices',
+  url: '/v1/prices',
+  query: null,
+  requestBody: JSON.stringify({
+    carat: 1,
+    cut: 'Ideal',
+    color: 'G',
+    clarity: 'VS1',
+    pad: 'x'.repeat(100),
+  }),
+  status: 200,
+  responseBody: '{"price":1234}',
+  durationMs: 1.5,
+  clientIp: '127.0.0.1',
+  userAgent: 'spec',
+  modelFamily: 'xgboost',
+  modelVersion: 1,
+  errorMessage: null,
+});
+
+describe('AuditWriter', () => {
+  let dir: string;
+  let table: FakeTable;
+  const writers: AuditWriter[] = [];
+
+  const makeWriter = (
+    options: Partial<{ batchSize: number; maxQueueBytes: number; segmentBytes: number }> = {},
+  ) => {
+    const spool = new AuditSpool(dir, {
+      segmentBytes: options.segmentBytes ?? 1024 * 1024,
+      fsyncEachRecord: false,
+    });
+    const writer = new AuditWriter(table, spool, {
+      batchSize: options.batchSize ?? 50,
+      flushIntervalMs: 60_000,
+      maxQueueBytes: options.maxQueueBytes ?? 1024 * 1024,
+    });
+    writers.push(writer);
+    writer.start();
+    return writer;
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'audit-writer-'));
+    table = new FakeTable();
+  });
+  afterEach(() => {
+    for (const w of writers.splice(0)) w.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes queued records in batches and deletes the spool once they are in', async () => {
+    const writer = makeWriter({ batchSize: 10 });
+    for (let i = 0; i < 35; i++) writer.record(record(i));
+    expect(readdirSync(dir)).toHaveLength(1);
+    expect(await writer.drain(5000)).toBe(true);
+    expect(table.rows.size).toBe(35);
+    expect(table.inserts).toBe(4);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(writer.stats()).toMatchObject({
+      queueDepth: 0,
+      spoolBytes: 0,
+      written: 35,
+      failedWrites: 0,
+    });
+  });
+
+  it('keeps memory bounded while the database is away, spills to the spool, and loses or duplicates nothing when it is back', async () => {
+    const writer = makeWriter({ batchSize: 20, maxQueueBytes: 5000, segmentBytes: 16 * 1024 });
+    table.down = true;
+    for (let i = 0; i < 500; i++) writer.record(record(i));
+    expect(await writer.drain(100)).toBe(false);
+    const during = writer.stats();
+    expect(during.inMemoryBytes).toBeLessThanOrEqual(5000);
+    expect(during.inMemory).toBeLessThan(20);
+    expect(during.queueDepth).toBe(500);
+    expect(during.failedWrites).toBeGreaterThan(0);
+    expect(during.spoolSegments).toBeGreaterThan(3); // rotated while spilling
+    table.down = false;
+    for (let i = 500; i < 520; i++) writer.record(record(i));
+    expect(await writer.drain(10_000)).toBe(true);
+    expect(table.rows.size).toBe(520);
+    expect(writer.stats()).toMatchObject({ queueDepth: 0, spoolBytes: 0, dropped: 0 });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('sets aside a record the database refuses for its data instead of retrying its batch forever', async () => {
+    const poison = record(7).id;
+    const refusing: AuditSink = {
+      insertIgnore: async (records) => {
+        if (records.some((r) => r.id === poison))
+          throw Object.assign(new Error('value too long'), { permanent: true });
+        await table.insertIgnore(records);
+      },
+      ready: () => true,
+      isPermanentError: (err) => (err as { permanent?: boolean }).permanent === true,
+    };
+    const spool = new AuditSpool(dir, { segmentBytes: 1 << 20, fsyncEachRecord: false });
+    const writer = new AuditWriter(refusing, spool, {
+      batchSize: 5,
+      flushIntervalMs: 60_000,
+      maxQueueBytes: 1 << 20,
+    });
+    writers.push(writer);
+    writer.start();
+    for (let i = 0; i < 12; i++) writer.record(record(i));
+    expect(await writer.drain(5000)).toBe(true);
+    expect(table.rows.size).toBe(11);
+    expect(table.rows.has(poison)).toBe(false);
+    expect(writer.stats()).toMatchObject({ quarantined: 1, queueDepth: 0 });
+    expect(readdirSync(dir)).toEqual(['quarantine.ndjson']);
+  });
+
+  it('on start, replays what an earlier process left in the spool', async () => {
+    const first = makeWriter();
+    for (let i = 0; i < 30; i++) first.record(record(i));
+    first.stop(); // a crash: nothing written
+    expect(table.rows.size).toBe(0);
+    const second = makeWriter({ batchSize: 7 });
+    expect(second.stats().queueDepth).toBe(30);
+    expect(await second.drain(5000)).toBe(true);
+    expect(table.rows.size).toBe(30);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('AuditSpool', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'audit-spool-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('rotates segments by size and deletes each once all its records are confirmed', () => {
+    const spool = new AuditSpool(dir, { segmentBytes: 100, fsyncEachRecord: false });
+    spool.open();
+    const segments = Array.from({ length: 6 }, () => spool.append('x'.repeat(40)));
+    expect(segments).toEqual([1, 1, 1, 2, 2, 2]);
+    expect(readdirSync(dir)).toHaveLength(2);
+    spool.confirm(1, 2);
+    expect(readdirSync(dir)).toHaveLength(2);
+    spool.confirm(1, 1);
+    expect(readdirSync(dir)).toEqual(['segment-0000000002.ndjson']);
+    spool.confirm(2, 3);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(spool.bytes()).toBe(0);
+  });
+
+  it('reads back whole lines in chunks and reports a torn last line', () => {
+    const spool = new AuditSpool(dir, { segmentBytes: 1 << 20, fsyncEachRecord: false });
+    spool.open();
+    for (let i = 0; i < 5; i++) spool.append(`{"n":${i}}`);
+    spool.close();
+    require('node:fs').appendFileSync(join(dir, 'segment-0000000001.ndjson'), '{"n":5');
+    const reopened = new AuditSpool(dir, { segmentBytes: 1 << 20, fsyncEachRecord: false });
+    expect(reopened.open()).toMatchObject({ segments: 1, records: 5 });
+    const first = reopened.read(1, 0, 3);
+    expect(first).toMatchObject({ lines: ['{"n":0}', '{"n":1}', '{"n":2}'], eof: false });
+    const rest = reopened.read(1, first.nextOffset, 10);
+    expect(rest).toMatchObject({ lines: ['{"n":3}', '{"n":4}'], eof: true, tornBytes: 6 });
+  });
+});

@@ -1,0 +1,56 @@
+import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { join } from 'node:path';
+import { AppConfig } from '../config/app-config';
+import { AuditController } from './audit.controller';
+import { AuditInterceptor } from './audit.interceptor';
+import { AuditRepository } from './audit.repository';
+import { AuditQueryService } from './audit-query.service';
+import { AuditRecorder } from './audit-recorder';
+import { AuditRetentionService } from './audit-retention.service';
+import { AuditSpool } from './audit-spool';
+import { AuditStatsService } from './audit-stats.service';
+import { AuditWriter } from './audit-writer';
+import { AuditWriterLifecycle } from './audit-writer.lifecycle';
+import { AuditRecordEntity } from './entities/audit-record.entity';
+
+const SPOOL_SEGMENT_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The audit trail: every API request and its response, recorded by AuditRecorder (an Express
+ * middleware installed by configureApp) with AuditInterceptor's Nest-level context, spooled to
+ * VAR_DIR/audit-spool before the response leaves, and written to audit_record in batches.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([AuditRecordEntity])],
+  controllers: [AuditController],
+  providers: [
+    AuditRepository,
+    {
+      provide: AuditWriter,
+      inject: [AppConfig, AuditRepository],
+      useFactory: (config: AppConfig, repository: AuditRepository) =>
+        new AuditWriter(
+          repository,
+          new AuditSpool(join(config.VAR_DIR, 'audit-spool'), {
+            segmentBytes: SPOOL_SEGMENT_BYTES,
+            fsyncEachRecord: config.AUDIT_SPOOL_FSYNC,
+          }),
+          {
+            batchSize: config.AUDIT_BATCH_SIZE,
+            flushIntervalMs: config.AUDIT_FLUSH_INTERVAL_MS,
+            maxQueueBytes: config.AUDIT_QUEUE_MAX_BYTES,
+          },
+        ),
+    },
+    AuditWriterLifecycle,
+    AuditRecorder,
+    AuditQueryService,
+    AuditStatsService,
+    AuditRetentionService,
+    { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+  ],
+  exports: [AuditStatsService, AuditRecorder, AuditRetentionService],
+})
+export class AuditModule {}

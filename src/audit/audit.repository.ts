@@ -1,0 +1,159 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, QueryFailedError } from 'typeorm';
+import { AuditRecordData, UNMATCHED_ROUTE } from './audit-record';
+import type { AuditSink } from './audit-writer';
+import { AuditRecordEntity } from './entities/audit-record.entity';
+
+export interface AuditFilter {
+  route?: string;
+  status?: number;
+  from?: Date;
+  to?: Date;
+  requestId?: string;
+  modelFamily?: string;
+  modelVersion?: number;
+}
+
+export interface AuditCursor {
+  occurredAt: Date;
+  id: string;
+}
+
+const DELETE_CHUNK = 5000;
+const INSERT_COLUMNS =
+  'id, request_id, occurred_at, method, route, url, query, request_body, status, response_body, duration_ms, client_ip, user_agent, model_family, model_version, error_message';
+
+/** The text TypeORM stores for a SQLite datetime column (UTC, 'YYYY-MM-DD HH:MM:SS.SSS'), so comparisons with its parameters hold. */
+function sqliteDate(iso: string): string {
+  return new Date(iso).toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/** The only place that reads and writes the audit_record table. */
+@Injectable()
+export class AuditRepository implements AuditSink {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  ready(): boolean {
+    return this.dataSource.isInitialized;
+  }
+
+  /** PostgreSQL data, constraint or syntax errors (SQLSTATE classes 22, 23, 42) and SQLite's equivalents: retrying cannot help. */
+  isPermanentError(err: unknown): boolean {
+    if (!(err instanceof QueryFailedError)) return false;
+    const e = err as QueryFailedError & { code?: string; driverError?: { code?: string } };
+    const code = String(e.driverError?.code ?? e.code ?? '');
+    return (
+      /^(22|23|42)[0-9A-Z]{3}$/.test(code) ||
+      /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code)
+    );
+  }
+
+  /**
+   * One multi-row INSERT that skips ids already present (ON CONFLICT DO NOTHING / INSERT OR
+   * IGNORE). Built by hand through the TypeORM data source: TypeORM's insert builder spends more
+   * CPU per row than everything else the audit does, on the same event loop as the API.
+   */
+  async insertIgnore(records: AuditRecordData[]): Promise<void> {
+    if (records.length === 0) return;
+    const pg = this.dataSource.options.type === 'postgres';
+    const params: unknown[] = [];
+    const tuples: string[] = [];
+    for (const r of records) {
+      const at = pg ? r.occurredAt : sqliteDate(r.occurredAt);
+      const values = [
+        r.id,
+        r.requestId,
+        at,
+        r.method,
+        r.route,
+        r.url,
+        r.query === null ? null : JSON.stringify(r.query),
+        r.requestBody,
+        r.status,
+        r.responseBody,
+        r.durationMs,
+        r.clientIp,
+        r.userAgent,
+        r.modelFamily,
+        r.modelVersion,
+        r.errorMessage,
+      ];
+      const marks = values.map((v) => {
+        params.push(v);
+        return pg ? `$${params.length}` : '?';
+      });
+      tuples.push(`(${marks.join(',')})`);
+    }
+    const sql = `INSERT ${pg ? '' : 'OR IGNORE '}INTO audit_record (${INSERT_COLUMNS}) VALUES ${tuples.join(',')}${pg ? ' ON CONFLICT (id) DO NOTHING' : ''}`;
+    await this.dataSource.query(sql, params);
+  }
+
+  /** Newest first, (occurred_at, id) descending; `limit` rows after the cursor. */
+  list(filter: AuditFilter, limit: number, after?: AuditCursor): Promise<AuditRecordEntity[]> {
+    const qb = this.dataSource.getRepository(AuditRecordEntity).createQueryBuilder('a');
+    if (filter.route !== undefined) qb.andWhere('a.route = :route', { route: filter.route });
+    if (filter.status !== undefined) qb.andWhere('a.status = :status', { status: filter.status });
+    if (filter.from) qb.andWhere('a.occurredAt >= :from', { from: filter.from });
+    if (filter.to) qb.andWhere('a.occurredAt < :to', { to: filter.to });
+    if (filter.requestId !== undefined)
+      qb.andWhere('a.requestId = :requestId', { requestId: filter.requestId });
+    if (filter.modelFamily !== undefined)
+      qb.andWhere('a.modelFamily = :modelFamily', { modelFamily: filter.modelFamily });
+    if (filter.modelVersion !== undefined)
+      qb.andWhere('a.modelVersion = :modelVersion', { modelVersion: filter.modelVersion });
+    if (after) {
+      qb.andWhere('(a.occurredAt < :cursorAt OR (a.occurredAt = :cursorAt AND a.id < :cursorId))', {
+        cursorAt: after.occurredAt,
+        cursorId: after.id,
+      });
+    }
+    return qb.orderBy('a.occurredAt', 'DESC').addOrderBy('a.id', 'DESC').limit(limit).getMany();
+  }
+
+  findById(id: string): Promise<AuditRecordEntity | null> {
+    return this.dataSource.getRepository(AuditRecordEntity).findOneBy({ id });
+  }
+
+  count(): Promise<number> {
+    return this.dataSource.getRepository(AuditRecordEntity).count();
+  }
+
+  async volumeByRouteAndStatus(
+    since: Date,
+  ): Promise<{ route: string; status: number; count: number }[]> {
+    const rows = await this.dataSource
+      .getRepository(AuditRecordEntity)
+      .createQueryBuilder('a')
+      .select('a.route', 'route')
+      .addSelect('a.status', 'status')
+      .addSelect('COUNT(*)', 'count')
+      .where('a.occurredAt >= :since', { since })
+      .groupBy('a.route')
+      .addGroupBy('a.status')
+      .orderBy('count', 'DESC')
+      .getRawMany<{ route: string | null; status: number | string; count: number | string }>();
+    return rows.map((r) => ({
+      route: r.route ?? UNMATCHED_ROUTE,
+      status: Number(r.status),
+      count: Number(r.count),
+    }));
+  }
+
+  /** Deletes records older than the cutoff in chunks, so a large purge never holds a long lock. */
+  async deleteOlderThan(cutoff: Date): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const ids = await this.dataSource
+        .getRepository(AuditRecordEntity)
+        .createQueryBuilder('a')
+        .select('a.id', 'id')
+        .where('a.occurredAt < :cutoff', { cutoff })
+        .limit(DELETE_CHUNK)
+        .getRawMany<{ id: string }>();
+      if (ids.length === 0) return total;
+      await this.dataSource.getRepository(AuditRecordEntity).delete(ids.map((r) => r.id));
+      total += ids.length;
+    }
+  }
+}
