@@ -25,7 +25,9 @@ export function sklearnSplitIndices(
   const nTest = Math.ceil(testSize * n);
   const nTrain = n - nTest;
   if (nTrain <= 0 || nTest <= 0) {
-    throw new RangeError(`Cannot split ${n} rows with testSize ${testSize}: one side would be empty`);
+    throw new RangeError(
+      `Cannot split ${n} rows with testSize ${testSize}: one side would be empty`,
+    );
   }
   const permutation = new NumpyRandomState(options.randomState).permutation(n);
   return { testIndices: permutation.slice(0, nTest), trainIndices: permutation.slice(nTest) };

@@ -9,7 +9,18 @@ export interface StableHashSplitOptions {
   salt?: string;
 }
 
-const FIELDS = ['carat', 'cut', 'color', 'clarity', 'depth', 'table', 'price', 'x', 'y', 'z'] as const;
+const FIELDS = [
+  'carat',
+  'cut',
+  'color',
+  'clarity',
+  'depth',
+  'table',
+  'price',
+  'x',
+  'y',
+  'z',
+] as const;
 
 /** A row's content in one canonical text form: fixed column order, shortest round-trip numbers. */
 export function canonicalDiamondKey(row: PricedDiamond): string {
@@ -21,7 +32,9 @@ export function canonicalDiamondKey(row: PricedDiamond): string {
 
 /** Position of a row in [0, 1), from the first 48 bits of sha256(salt + canonical content). */
 export function holdoutScore(row: PricedDiamond, salt = ''): number {
-  const digest = createHash('sha256').update(`${salt}${canonicalDiamondKey(row)}`).digest();
+  const digest = createHash('sha256')
+    .update(`${salt}${canonicalDiamondKey(row)}`)
+    .digest();
   return digest.readUIntBE(0, 6) / 2 ** 48;
 }
 

@@ -1,0 +1,123 @@
+import {
+  CLARITIES,
+  clarityCode,
+  COLORS,
+  colorCode,
+  CUTS,
+  cutCode,
+  DiamondFeatures,
+  isClarity,
+  isColor,
+  isCut,
+} from '../../diamonds/diamond-vocabulary';
+import { InvalidFeatureError, MissingFeatureError } from './model-family';
+import { DenseMatrix, XGBOOST_MISSING } from './xgboost-runtime';
+
+const NUMERIC_FEATURES = ['carat', 'depth', 'table', 'x', 'y', 'z'] as const;
+type NumericFeature = (typeof NUMERIC_FEATURES)[number];
+
+function isPresent(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+/**
+ * Checks what a family needs before it encodes: required features present, categories from the
+ * vocabulary, measurements finite numbers or null.
+ */
+export function checkRows(
+  rows: readonly DiamondFeatures[],
+  required: readonly (keyof DiamondFeatures)[],
+  family: string,
+): void {
+  for (const row of rows) {
+    for (const feature of required) {
+      const value = row[feature];
+      if (
+        value === null ||
+        value === undefined ||
+        (typeof value === 'number' && Number.isNaN(value))
+      ) {
+        throw new MissingFeatureError(feature, family);
+      }
+    }
+    if (!isCut(row.cut)) throw new InvalidFeatureError('cut', row.cut, family);
+    if (!isColor(row.color)) throw new InvalidFeatureError('color', row.color, family);
+    if (!isClarity(row.clarity)) throw new InvalidFeatureError('clarity', row.clarity, family);
+    for (const feature of NUMERIC_FEATURES) {
+      const value: unknown = row[feature as NumericFeature];
+      if (value !== null && value !== undefined && !isPresent(value)) {
+        throw new InvalidFeatureError(feature, value, family);
+      }
+    }
+  }
+}
+
+/** The nine features the tree models read, in this column order. */
+export const XGBOOST_FEATURES = [
+  'carat',
+  'cut',
+  'color',
+  'clarity',
+  'depth',
+  'table',
+  'x',
+  'y',
+  'z',
+] as const;
+
+/**
+ * Tree model input: categories as ordinal codes in quality order (XGBoost 0.7 has no categorical
+ * support), missing measurements as XGBoost's missing marker so trees route them natively.
+ */
+export function encodeTreeFeatures(rows: readonly DiamondFeatures[]): DenseMatrix {
+  const cols = XGBOOST_FEATURES.length;
+  const values = new Float32Array(rows.length * cols);
+  rows.forEach((row, i) => {
+    const measured = (value: number | null | undefined) =>
+      isPresent(value) ? value : XGBOOST_MISSING;
+    values.set(
+      [
+        measured(row.carat),
+        cutCode(row.cut),
+        colorCode(row.color),
+        clarityCode(row.clarity),
+        measured(row.depth),
+        measured(row.table),
+        measured(row.x),
+        measured(row.y),
+        measured(row.z),
+      ],
+      i * cols,
+    );
+  });
+  return { values, rows: rows.length, cols };
+}
+
+/**
+ * The linear model's design columns: carat, x, then one-hot cut, color and clarity with each
+ * category's first (worst) level dropped, as pandas `get_dummies(drop_first=True)` would; with an
+ * intercept, the dropped level does not change predictions.
+ */
+export const LINEAR_FEATURES: readonly string[] = [
+  'carat',
+  'x',
+  ...CUTS.slice(1).map((level) => `cut_${level}`),
+  ...COLORS.slice(1).map((level) => `color_${level}`),
+  ...CLARITIES.slice(1).map((level) => `clarity_${level}`),
+];
+
+export function encodeLinearRow(row: DiamondFeatures): number[] {
+  const design = new Array<number>(LINEAR_FEATURES.length).fill(0);
+  design[0] = row.carat;
+  design[1] = row.x as number;
+  const cut = cutCode(row.cut);
+  const color = colorCode(row.color);
+  const clarity = clarityCode(row.clarity);
+  let offset = 2;
+  if (cut > 0) design[offset + cut - 1] = 1;
+  offset += CUTS.length - 1;
+  if (color > 0) design[offset + color - 1] = 1;
+  offset += COLORS.length - 1;
+  if (clarity > 0) design[offset + clarity - 1] = 1;
+  return design;
+}

@@ -1,0 +1,32 @@
+import { Test } from '@nestjs/testing';
+import { LinearFamily } from './linear.family';
+import {
+  MODEL_FAMILY_PROVIDERS,
+  ModelFamiliesModule,
+  ModelFamilyRegistry,
+} from './families.module';
+import { UnknownModelFamilyError } from './model-family';
+
+describe('ModelFamiliesModule', () => {
+  it('registers every family provider in the registry', async () => {
+    const moduleRef = await Test.createTestingModule({ imports: [ModelFamiliesModule] }).compile();
+    const registry = moduleRef.get(ModelFamilyRegistry);
+    expect(registry.list().map((family) => family.name)).toEqual([
+      'linear',
+      'xgboost',
+      'xgboost-log',
+    ]);
+    expect(registry.list()).toHaveLength(MODEL_FAMILY_PROVIDERS.length);
+    expect(registry.get('linear')).toBeInstanceOf(LinearFamily);
+    expect(registry.has('xgboost-log')).toBe(true);
+    expect(registry.has('random-forest')).toBe(false);
+    expect(() => registry.get('random-forest')).toThrow(UnknownModelFamilyError);
+    await moduleRef.close();
+  });
+
+  it('refuses two families with one name', () => {
+    expect(() => new ModelFamilyRegistry([new LinearFamily(), new LinearFamily()])).toThrow(
+      'linear',
+    );
+  });
+});

@@ -1,0 +1,131 @@
+import { DomainError, ErrorCode } from '../../common/domain-error';
+import { DiamondFeatures, PricedDiamond } from '../../diamonds/diamond-vocabulary';
+import { TrialRecord } from '../search/trial';
+
+export { TrialRecord };
+
+export interface TrainOptions {
+  /** Seeds the inner validation split, the sampler and the learner. */
+  seed: number;
+  /** Hyperparameter trials; 0 fits the family's defaults. Ignored by families that are not searchable. */
+  trials: number;
+  /** Trials run at once, each on its own worker thread. Default: the number of cores. */
+  concurrency?: number;
+  /** Called as each trial ends. */
+  onTrial?: (trial: TrialRecord) => void;
+}
+
+export interface FittedModel {
+  readonly family: string;
+  readonly params: Record<string, unknown>;
+  /** USD prices, one per row. Throws MissingFeatureError if a required feature is null. */
+  predict(rows: readonly DiamondFeatures[]): number[];
+  /** An artifact `ModelFamily.load` turns back into a model predicting bit for bit the same. */
+  serialize(): Buffer;
+  /** Frees WebAssembly memory; idempotent. Predicting afterwards throws. */
+  dispose(): void;
+}
+
+export interface TrainResult {
+  model: FittedModel;
+  params: Record<string, unknown>;
+  /** Every search trial, by number; empty when nothing was searched. */
+  trials: TrialRecord[];
+  searchMs: number;
+  /** Time of the final fit on all training rows. */
+  fitMs: number;
+}
+
+export interface ModelFamily {
+  /** 'linear' | 'xgboost' | 'xgboost-log' | ... */
+  readonly name: string;
+  /** One sentence for humans. */
+  readonly description: string;
+  /** Features the model reads. */
+  readonly features: readonly string[];
+  /** Must be non-null at prediction time; the other features may be missing. */
+  readonly requiredFeatures: readonly (keyof DiamondFeatures)[];
+  readonly searchable: boolean;
+  train(rows: readonly PricedDiamond[], options: TrainOptions): Promise<TrainResult>;
+  load(artifact: Buffer): Promise<FittedModel>;
+}
+
+export class MissingFeatureError extends DomainError {
+  constructor(
+    public readonly feature: string,
+    public readonly family: string,
+  ) {
+    super(ErrorCode.MissingFeature, `The ${family} model needs "${feature}", which is missing`, {
+      feature,
+      family,
+    });
+    this.name = 'MissingFeatureError';
+  }
+}
+
+export class InvalidFeatureError extends DomainError {
+  constructor(
+    public readonly feature: string,
+    public readonly value: unknown,
+    public readonly family: string,
+  ) {
+    super(
+      ErrorCode.ValidationFailed,
+      `The ${family} model cannot use ${JSON.stringify(value)} as "${feature}"`,
+      {
+        feature,
+        family,
+      },
+    );
+    this.name = 'InvalidFeatureError';
+  }
+}
+
+export class UnknownModelFamilyError extends DomainError {
+  constructor(
+    public readonly family: string,
+    public readonly known: readonly string[],
+  ) {
+    super(
+      ErrorCode.NotFound,
+      `Unknown model family "${family}"; known families: ${known.join(', ')}`,
+      {
+        allowed: known,
+      },
+    );
+    this.name = 'UnknownModelFamilyError';
+  }
+}
+
+export class InvalidModelArtifactError extends DomainError {
+  constructor(message: string) {
+    super(ErrorCode.ArtifactCorrupt, message);
+    this.name = 'InvalidModelArtifactError';
+  }
+}
+
+/** The model was disposed (e.g. replaced by a new champion) between lookup and use. */
+export class ModelDisposedError extends DomainError {
+  constructor(public readonly family: string) {
+    super(ErrorCode.ModelUnavailable, `The ${family} model was disposed`);
+    this.name = 'ModelDisposedError';
+  }
+}
+
+export class InsufficientTrainingDataError extends DomainError {
+  constructor(
+    public readonly family: string,
+    public readonly rows: number,
+    public readonly needed: number,
+  ) {
+    super(
+      ErrorCode.ValidationFailed,
+      `The ${family} family needs at least ${needed} training rows, got ${rows}`,
+      {
+        rows,
+        needed,
+      },
+    );
+    this.name = 'InsufficientTrainingDataError';
+  }
+}

@@ -1,0 +1,236 @@
+import { availableParallelism } from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { DiamondFeatures, PricedDiamond } from '../../diamonds/diamond-vocabulary';
+import { MedianPruner } from '../search/median-pruner';
+import { TpeSampler } from '../search/samplers';
+import { runSearch } from '../search/search-runner';
+import { TrialParams, TrialRecord } from '../search/trial';
+import { WorkerPool } from '../search/worker-pool';
+import { sklearnSplitIndices } from '../split/sklearn-split';
+import { checkRows, encodeTreeFeatures, XGBOOST_FEATURES } from './diamond-encoding';
+import {
+  fitMeasurementImputation,
+  imputeMeasurements,
+  MeasurementImputation,
+} from './measurement-imputer';
+import { ArtifactHeader, decodeArtifact, encodeArtifact } from './model-artifact';
+import {
+  FittedModel,
+  InsufficientTrainingDataError,
+  InvalidModelArtifactError,
+  ModelDisposedError,
+  ModelFamily,
+  TrainOptions,
+  TrainResult,
+} from './model-family';
+import {
+  XGBOOST_DEFAULT_PARAMS,
+  XGBOOST_FIXED_PARAMS,
+  XGBOOST_SEARCH_SPACE,
+} from './xgboost-search-space';
+import {
+  meanOf,
+  toTargetScale,
+  toUsd,
+  XgboostTarget,
+  XgboostTaskSetup,
+} from './xgboost-search.tasks';
+import { Booster, loadXgboostRuntime, XGBOOST_MISSING } from './xgboost-runtime';
+
+/** Resolved by the worker: .ts under ts-node and jest, .js once built. */
+const TASKS_MODULE = path.join(__dirname, 'xgboost-search.tasks');
+const REQUIRED: readonly (keyof DiamondFeatures)[] = ['carat'];
+const MIN_ROWS = 10;
+
+interface XgboostHeader extends ArtifactHeader {
+  family: string;
+  target: XgboostTarget;
+  features: readonly string[];
+  missing: number;
+  /** Fills missing measurements before the trees see them (see MeasurementImputation). */
+  imputation: MeasurementImputation;
+  params: Record<string, unknown>;
+}
+
+function isImputation(value: unknown): value is MeasurementImputation {
+  const candidate = value as MeasurementImputation | undefined;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    [
+      candidate.xFromCarat?.intercept,
+      candidate.xFromCarat?.slope,
+      candidate.yOverX,
+      candidate.zOverGirdle,
+      candidate.depth,
+      candidate.table,
+    ].every((v) => typeof v === 'number' && Number.isFinite(v))
+  );
+}
+
+/** Frees the booster of a model that was dropped without dispose(). */
+const boosters = new FinalizationRegistry<Booster>((booster) => booster.free());
+
+class XgboostFittedModel implements FittedModel {
+  readonly params: Record<string, unknown>;
+
+  constructor(
+    private readonly header: XgboostHeader,
+    private readonly booster: Booster,
+    private readonly modelBytes: Uint8Array,
+  ) {
+    this.params = header.params;
+    boosters.register(this, booster, this);
+  }
+
+  get family(): string {
+    return this.header.family;
+  }
+
+  predict(rows: readonly DiamondFeatures[]): number[] {
+    if (this.booster.freed) throw new ModelDisposedError(this.family);
+    checkRows(rows, REQUIRED, this.family);
+    const complete = rows.map((row) => imputeMeasurements(row, this.header.imputation));
+    const raw = this.booster.predict(encodeTreeFeatures(complete));
+    return Array.from(raw, (value) => toUsd(value, this.header.target));
+  }
+
+  serialize(): Buffer {
+    return encodeArtifact({ ...this.header }, this.modelBytes);
+  }
+
+  dispose(): void {
+    boosters.unregister(this);
+    this.booster.free();
+  }
+}
+
+/**
+ * Gradient-boosted trees (XGBoost in WebAssembly) on all nine features, tuned by TPE with median
+ * pruning over the notebook's Optuna space. Each trial fits on 80 % of the training rows and is
+ * scored by MAE (USD) on the other 20 % (a seeded scikit-learn style split); the best parameters
+ * are then refitted on all training rows. Subclasses choose the target scale.
+ */
+export abstract class XgboostFamilyBase implements ModelFamily {
+  abstract readonly name: string;
+  abstract readonly description: string;
+  protected abstract readonly target: XgboostTarget;
+  readonly features: readonly string[] = XGBOOST_FEATURES;
+  readonly requiredFeatures = REQUIRED;
+  readonly searchable = true;
+
+  async train(rows: readonly PricedDiamond[], options: TrainOptions): Promise<TrainResult> {
+    checkRows(rows, REQUIRED, this.name);
+    if (rows.length < MIN_ROWS)
+      throw new InsufficientTrainingDataError(this.name, rows.length, MIN_ROWS);
+    for (const row of rows) {
+      if (!(Number.isFinite(row.price) && row.price > 0)) {
+        throw new RangeError(`Training prices must be positive numbers, got ${row.price}`);
+      }
+    }
+    const seed = options.seed >>> 0;
+    const trials = Math.max(0, Math.floor(options.trials));
+    const setup = this.taskSetup(rows, seed);
+    const concurrency =
+      trials > 0
+        ? Math.max(1, Math.min(trials, Math.floor(options.concurrency ?? availableParallelism())))
+        : 1;
+
+    const pool = await WorkerPool.start({ tasksModule: TASKS_MODULE, setup, size: concurrency });
+    let best: TrialParams = XGBOOST_DEFAULT_PARAMS;
+    let records: TrialRecord[] = [];
+    let searchMs = 0;
+    let bytes: Uint8Array;
+    let fitMs: number;
+    try {
+      if (trials > 0) {
+        const search = await runSearch({
+          space: XGBOOST_SEARCH_SPACE,
+          trials,
+          executor: pool,
+          sampler: new TpeSampler({ seed }),
+          pruner: new MedianPruner({ nStartupTrials: 5 }),
+          onTrial: options.onTrial,
+        });
+        records = search.trials;
+        searchMs = search.wallMs;
+        if (!search.best) {
+          const failure = records.find((t) => t.error)?.error ?? 'no trial completed';
+          throw new Error(`The ${this.name} search produced no model: ${failure}`);
+        }
+        best = search.best.params;
+      }
+      const fitStarted = performance.now();
+      bytes = await pool.runTask<Uint8Array>('fit', best);
+      fitMs = performance.now() - fitStarted;
+    } finally {
+      await pool.close();
+    }
+
+    const params: Record<string, unknown> = {
+      ...best,
+      ...XGBOOST_FIXED_PARAMS,
+      target: this.target,
+      base_score: meanOf(setup.fullLabels),
+      seed,
+    };
+    const header: XgboostHeader = {
+      family: this.name,
+      target: this.target,
+      features: XGBOOST_FEATURES,
+      missing: XGBOOST_MISSING,
+      imputation: fitMeasurementImputation(rows),
+      params,
+    };
+    const model = await this.materialize(header, bytes);
+    return { model, params, trials: records, searchMs, fitMs };
+  }
+
+  async load(artifact: Buffer): Promise<FittedModel> {
+    const { header, body } = decodeArtifact(artifact, this.name);
+    const candidate = header as unknown as XgboostHeader;
+    const features = candidate.features;
+    if (
+      candidate.target !== this.target ||
+      candidate.missing !== XGBOOST_MISSING ||
+      !Array.isArray(features) ||
+      features.join() !== XGBOOST_FEATURES.join() ||
+      typeof candidate.params !== 'object' ||
+      !isImputation(candidate.imputation) ||
+      body.length === 0
+    ) {
+      throw new InvalidModelArtifactError(
+        `The ${this.name} artifact does not match this version's encoding`,
+      );
+    }
+    return this.materialize(candidate, new Uint8Array(body));
+  }
+
+  private async materialize(header: XgboostHeader, bytes: Uint8Array): Promise<FittedModel> {
+    const runtime = await loadXgboostRuntime();
+    const booster = runtime.loadBooster(bytes, XGBOOST_FEATURES.length);
+    return new XgboostFittedModel(header, booster, bytes);
+  }
+
+  private taskSetup(rows: readonly PricedDiamond[], seed: number): XgboostTaskSetup {
+    const labelsOf = (subset: readonly PricedDiamond[]) =>
+      Float32Array.from(subset, (row) => toTargetScale(row.price, this.target));
+    const { trainIndices, testIndices } = sklearnSplitIndices(rows.length, {
+      testSize: 0.2,
+      randomState: seed,
+    });
+    const innerTrain = trainIndices.map((i) => rows[i]);
+    const validation = testIndices.map((i) => rows[i]);
+    return {
+      target: this.target,
+      seed,
+      innerTrain: encodeTreeFeatures(innerTrain),
+      innerLabels: labelsOf(innerTrain),
+      validation: encodeTreeFeatures(validation),
+      validationPrices: Float64Array.from(validation, (row) => row.price),
+      full: encodeTreeFeatures(rows),
+      fullLabels: labelsOf(rows),
+    };
+  }
+}

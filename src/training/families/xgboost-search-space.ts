@@ -1,0 +1,61 @@
+import { SearchSpace } from '../search/search-space';
+import { TrialParams } from '../search/trial';
+import { BoosterParams } from './xgboost-runtime';
+
+/** The notebook's Optuna space, with XGBoost's scikit-learn parameter names. */
+export const XGBOOST_SEARCH_SPACE: SearchSpace = {
+  lambda: { kind: 'float', low: 1e-8, high: 1, log: true },
+  alpha: { kind: 'float', low: 1e-8, high: 1, log: true },
+  colsample_bytree: { kind: 'categorical', choices: [0.3, 0.4, 0.5, 0.7] },
+  subsample: { kind: 'categorical', choices: [0.5, 0.6, 0.7, 0.8, 0.9, 1.0] },
+  learning_rate: { kind: 'float', low: 1e-8, high: 1, log: true },
+  n_estimators: { kind: 'int', low: 100, high: 1000 },
+  max_depth: { kind: 'int', low: 3, high: 9 },
+  min_child_weight: { kind: 'int', low: 1, high: 10 },
+};
+
+/** XGBoost's own defaults, used when no trial is run. */
+export const XGBOOST_DEFAULT_PARAMS: TrialParams = {
+  lambda: 1,
+  alpha: 0,
+  colsample_bytree: 1,
+  subsample: 1,
+  learning_rate: 0.3,
+  n_estimators: 100,
+  max_depth: 6,
+  min_child_weight: 1,
+};
+
+/**
+ * Boosting rounds after which a trial reports its validation MAE to the pruner. Sparse and
+ * front-loaded: each report predicts the whole validation set with every tree so far.
+ */
+export const XGBOOST_REPORT_STEPS: readonly number[] = [25, 50, 100, 200, 400, 700];
+
+export const XGBOOST_FIXED_PARAMS = {
+  objective: 'reg:linear',
+  tree_method: 'hist',
+  silent: 1,
+  nthread: 1,
+} as const;
+
+/** Search parameters (scikit-learn names) to XGBoost's learner parameters. */
+export function toBoosterParams(
+  params: TrialParams,
+  baseScore: number,
+  seed: number,
+): BoosterParams {
+  return {
+    ...XGBOOST_FIXED_PARAMS,
+    eta: Number(params.learning_rate),
+    max_depth: Number(params.max_depth),
+    min_child_weight: Number(params.min_child_weight),
+    subsample: Number(params.subsample),
+    colsample_bytree: Number(params.colsample_bytree),
+    lambda: Number(params.lambda),
+    alpha: Number(params.alpha),
+    // The mean target, as recent XGBoost estimates it; 0.7 would start every tree from 0.5.
+    base_score: baseScore,
+    seed,
+  };
+}
