@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DiamondFeatures, PricedDiamond } from '../../diamonds/diamond-vocabulary';
 import { MedianPruner } from '../search/median-pruner';
-import { TpeSampler } from '../search/samplers';
+import { EnqueuedSampler, TpeSampler } from '../search/samplers';
 import { runSearch } from '../search/search-runner';
 import { TrialParams, TrialRecord } from '../search/trial';
 import { WorkerPool } from '../search/worker-pool';
@@ -26,6 +26,7 @@ import {
 } from './model-family';
 import {
   XGBOOST_DEFAULT_PARAMS,
+  XGBOOST_FIRST_TRIAL,
   XGBOOST_FIXED_PARAMS,
   XGBOOST_SEARCH_SPACE,
 } from './xgboost-search-space';
@@ -149,7 +150,7 @@ export abstract class XgboostFamilyBase implements ModelFamily {
           space: XGBOOST_SEARCH_SPACE,
           trials,
           executor: pool,
-          sampler: new TpeSampler({ seed }),
+          sampler: new EnqueuedSampler(new TpeSampler({ seed }), [XGBOOST_FIRST_TRIAL]),
           pruner: new MedianPruner({ nStartupTrials: 5 }),
           onTrial: options.onTrial,
         });

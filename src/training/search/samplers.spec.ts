@@ -1,4 +1,4 @@
-import { RandomSampler, splitTrials, TpeSampler } from './samplers';
+import { EnqueuedSampler, RandomSampler, splitTrials, TpeSampler } from './samplers';
 import { runSearch } from './search-runner';
 import { containsParams, SearchSpace } from './search-space';
 import { InlineTrialExecutor } from './trial-executor';
@@ -91,5 +91,17 @@ describe('splitTrials', () => {
     const { below, above } = splitTrials(trials, 3);
     expect(below.map((t) => t.number)).toEqual([1, 2, 3]);
     expect(above.map((t) => t.number)).toEqual([0]);
+  });
+});
+
+describe('EnqueuedSampler', () => {
+  it('hands out the enqueued parameters first, then the inner sampler draws exactly as it would alone', () => {
+    const small: SearchSpace = { x: { kind: 'float', low: 0, high: 1 }, n: { kind: 'int', low: 1, high: 5 } };
+    const enqueued = { x: 0.5, n: 3 };
+    const sampler = new EnqueuedSampler(new RandomSampler(7), [enqueued]);
+    const reference = new RandomSampler(7);
+    expect(sampler.sample(small, [])).toEqual(enqueued);
+    expect(sampler.sample(small, [])).toEqual(reference.sample(small, []));
+    expect(sampler.sample(small, [])).toEqual(reference.sample(small, []));
   });
 });

@@ -197,3 +197,23 @@ function inDistribution(distribution: ParamDistribution, value: ParamValue): boo
   if (distribution.kind === 'categorical') return distribution.choices.includes(value);
   return typeof value === 'number' && value >= distribution.low && value <= distribution.high;
 }
+
+/**
+ * Hands out given parameter sets first, then defers to another sampler (Optuna's
+ * `enqueue_trial`): a search then starts from a known-reasonable point, so even a budget of one
+ * or two trials yields a usable model instead of a random draw.
+ */
+export class EnqueuedSampler implements Sampler {
+  private readonly queue: TrialParams[];
+
+  constructor(
+    private readonly inner: Sampler,
+    enqueued: readonly TrialParams[],
+  ) {
+    this.queue = [...enqueued];
+  }
+
+  sample(space: SearchSpace, finished: readonly TrialRecord[]): TrialParams {
+    return this.queue.shift() ?? this.inner.sample(space, finished);
+  }
+}
