@@ -21,8 +21,12 @@ function mulberry32(seed) {
 }
 
 const root = path.resolve(__dirname, '..');
-const pool = process.argv[2] ?? path.resolve(root, '..', 'shared', 'data', 'ggplot2-diamonds-pool.csv');
-const lines = fs.readFileSync(pool, 'utf8').split(/\r?\n/).filter((l) => l.length > 0);
+const pool =
+  process.argv[2] ?? path.resolve(root, '..', 'shared', 'data', 'ggplot2-diamonds-pool.csv');
+const lines = fs
+  .readFileSync(pool, 'utf8')
+  .split(/\r?\n/)
+  .filter((l) => l.length > 0);
 const [header, ...rows] = lines;
 // Fisher-Yates on the row indices with a seeded generator.
 const order = rows.map((_, i) => i);
@@ -31,11 +35,18 @@ for (let i = order.length - 1; i > 0; i--) {
   const j = Math.floor(random() * (i + 1));
   [order[i], order[j]] = [order[j], order[i]];
 }
-const take = (from, count) => order.slice(from, from + count).sort((a, b) => a - b).map((i) => rows[i]);
-const write = (file, picked) => fs.writeFileSync(path.join(root, file), [header, ...picked].join('\n') + '\n');
+const take = (from, count) =>
+  order
+    .slice(from, from + count)
+    .sort((a, b) => a - b)
+    .map((i) => rows[i]);
+const write = (file, picked) =>
+  fs.writeFileSync(path.join(root, file), [header, ...picked].join('\n') + '\n');
 
 write('data/diamonds.csv', take(0, BUNDLED));
 for (let b = 0; b < BATCHES; b++) {
   write(`data/batches/batch-00${b + 1}.csv`, take(BUNDLED + b * BATCH_SIZE, BATCH_SIZE));
 }
-console.log(`From ${rows.length} pool rows (seed ${SEED}): data/diamonds.csv ${BUNDLED} rows, ${BATCHES} batches of ${BATCH_SIZE}`);
+console.log(
+  `From ${rows.length} pool rows (seed ${SEED}): data/diamonds.csv ${BUNDLED} rows, ${BATCHES} batches of ${BATCH_SIZE}`,
+);

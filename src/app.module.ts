@@ -10,6 +10,16 @@ import { OpsModule } from './ops/ops.module';
 import { AuditModule } from './audit/audit.module';
 
 @Module({
-  imports: [ConfigModule, DatabaseModule, ScheduleModule.forRoot(), DiamondsModule, RegistryModule, TrainingModule, PredictionModule, OpsModule, AuditModule],
+  imports: [
+    ConfigModule,
+    DatabaseModule,
+    ScheduleModule.forRoot(),
+    DiamondsModule,
+    RegistryModule,
+    TrainingModule,
+    PredictionModule,
+    OpsModule,
+    AuditModule,
+  ],
 })
 export class AppModule {}

@@ -25,12 +25,16 @@ async function main(): Promise<number> {
       try {
         const r = await diamonds.ingestFile(path, 'cli');
         if (r.outcome === 'duplicate') {
-          console.log(`${file}: already ingested as batch ${r.batchId} (same sha256); nothing added`);
+          console.log(
+            `${file}: already ingested as batch ${r.batchId} (same sha256); nothing added`,
+          );
           continue;
         }
         console.log(`${file}: batch ${r.batchId}: ${r.accepted} accepted, ${r.rejected} rejected`);
-        for (const x of r.rejections.slice(0, 10)) console.log(`  line ${x.lineNumber}: ${x.reasons.join('; ')}`);
-        if (r.rejected > 10) console.log(`  ... ${r.rejected - 10} more rejected rows (all stored in rejected_row)`);
+        for (const x of r.rejections.slice(0, 10))
+          console.log(`  line ${x.lineNumber}: ${x.reasons.join('; ')}`);
+        if (r.rejected > 10)
+          console.log(`  ... ${r.rejected - 10} more rejected rows (all stored in rejected_row)`);
       } catch (err) {
         if (!(err instanceof FileRefusedError)) throw err;
         console.error(`${file}: refused: ${err.message}`);

@@ -14,9 +14,13 @@ function parseArgs(argv: string[]): { trials?: number; families?: string[] } {
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--trials') out.trials = Number(argv[++i]);
     else if (argv[i] === '--families') out.families = argv[++i].split(',').map((s) => s.trim());
-    else throw new Error(`Unknown argument ${argv[i]}; usage: npm run train -- [--trials N] [--families a,b]`);
+    else
+      throw new Error(
+        `Unknown argument ${argv[i]}; usage: npm run train -- [--trials N] [--families a,b]`,
+      );
   }
-  if (out.trials !== undefined && !(Number.isInteger(out.trials) && out.trials >= 0)) throw new Error('--trials must be a whole number >= 0');
+  if (out.trials !== undefined && !(Number.isInteger(out.trials) && out.trials >= 0))
+    throw new Error('--trials must be a whole number >= 0');
   return out;
 }
 
@@ -34,7 +38,13 @@ async function main(): Promise<number> {
         bar = undefined;
         current = p.family;
         if (p.trials > 0) {
-          bar = new SingleBar({ format: `${p.family.padEnd(12)} [{bar}] {value}/{total} trials | best inner MAE {best}`, hideCursor: true }, Presets.shades_classic);
+          bar = new SingleBar(
+            {
+              format: `${p.family.padEnd(12)} [{bar}] {value}/{total} trials | best inner MAE {best}`,
+              hideCursor: true,
+            },
+            Presets.shades_classic,
+          );
           bar.start(p.trials, 0, { best: '-' });
         } else {
           process.stdout.write(`${p.family.padEnd(12)} fitting...\n`);
@@ -53,7 +63,9 @@ async function main(): Promise<number> {
     const run = await training.waitForRun(runId);
     sub.unsubscribe();
     bar?.stop();
-    console.log(`\nRun ${run.id}: ${run.status}${run.error ? ` (${run.error})` : ''}; ${run.rowCount ?? '?'} rows, dataset ${run.datasetHash?.slice(0, 12) ?? '?'}`);
+    console.log(
+      `\nRun ${run.id}: ${run.status}${run.error ? ` (${run.error})` : ''}; ${run.rowCount ?? '?'} rows, dataset ${run.datasetHash?.slice(0, 12) ?? '?'}`,
+    );
     const rows = await Promise.all(
       run.outcomes.map(async (o) => {
         const v = o.version ? await registry.getVersion(o.family, o.version) : null;

@@ -1,4 +1,10 @@
-import { applyDecorators, CanActivate, ExecutionContext, Injectable, UseGuards } from '@nestjs/common';
+import {
+  applyDecorators,
+  CanActivate,
+  ExecutionContext,
+  Injectable,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiResponse } from '@nestjs/swagger';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Request } from 'express';
@@ -15,17 +21,27 @@ export class AdminAuthGuard implements CanActivate {
 
   constructor(config: AppConfig) {
     // Hash both sides so the comparison is constant-time whatever the lengths.
-    if (config.ADMIN_TOKEN) this.expected = createHash('sha256').update(config.ADMIN_TOKEN).digest();
+    if (config.ADMIN_TOKEN)
+      this.expected = createHash('sha256').update(config.ADMIN_TOKEN).digest();
   }
 
   canActivate(context: ExecutionContext): boolean {
-    if (!this.expected) throw new DomainError(ErrorCode.AdminDisabled, 'Admin endpoints are disabled: no ADMIN_TOKEN is configured');
+    if (!this.expected)
+      throw new DomainError(
+        ErrorCode.AdminDisabled,
+        'Admin endpoints are disabled: no ADMIN_TOKEN is configured',
+      );
     const req = context.switchToHttp().getRequest<Request>();
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(.+)$/i.exec(header);
-    if (!match) throw new DomainError(ErrorCode.Unauthorized, 'Missing bearer token: send Authorization: Bearer <ADMIN_TOKEN>');
+    if (!match)
+      throw new DomainError(
+        ErrorCode.Unauthorized,
+        'Missing bearer token: send Authorization: Bearer <ADMIN_TOKEN>',
+      );
     const given = createHash('sha256').update(match[1].trim()).digest();
-    if (!timingSafeEqual(given, this.expected)) throw new DomainError(ErrorCode.Unauthorized, 'Invalid admin token');
+    if (!timingSafeEqual(given, this.expected))
+      throw new DomainError(ErrorCode.Unauthorized, 'Invalid admin token');
     return true;
   }
 }

@@ -22,7 +22,11 @@ export function createValidationPipe(): ValidationPipe {
     exceptionFactory: (errors) => {
       const details = flatten(errors);
       const message = details.map((d) => Object.values(d.rules).join('; ')).join('; ');
-      return new BadRequestException({ message: `Validation failed: ${message}`, code: 'VALIDATION_FAILED', details });
+      return new BadRequestException({
+        message: `Validation failed: ${message}`,
+        code: 'VALIDATION_FAILED',
+        details,
+      });
     },
   });
 }

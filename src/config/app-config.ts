@@ -29,22 +29,31 @@ const toBool = ({ value }: { value: unknown }) => {
  * The README's configuration table documents each one.
  */
 export class AppConfig {
-  @Transform(toNumber) @IsInt() @Min(0) @Max(65535)
+  @Transform(toNumber)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 3000;
 
   /** postgres://user:pass@host:5432/db selects PostgreSQL; unset means embedded SQLite. */
-  @IsOptional() @IsString() @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must start with postgres:// or postgresql://' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\/.+/, {
+    message: 'DATABASE_URL must start with postgres:// or postgresql://',
+  })
   DATABASE_URL?: string;
 
   /** PostgreSQL schema to use (tests use a throwaway one per run). */
-  @IsString() @Matches(/^[a-z_][a-z0-9_]*$/, { message: 'DATABASE_SCHEMA must be a lowercase SQL identifier' })
+  @IsString()
+  @Matches(/^[a-z_][a-z0-9_]*$/, { message: 'DATABASE_SCHEMA must be a lowercase SQL identifier' })
   DATABASE_SCHEMA = 'public';
 
   /** SQLite file used when DATABASE_URL is unset (':memory:' for an in-memory database). */
   @IsString()
   SQLITE_PATH = 'var/diamonds.sqlite';
 
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   DB_MIGRATIONS_RUN = true;
 
   @IsString()
@@ -58,95 +67,140 @@ export class AppConfig {
   VAR_DIR = 'var';
 
   /** Bearer token for the admin endpoints; unset disables them (503). */
-  @IsOptional() @IsString() @Matches(/^.{16,}$/, { message: 'ADMIN_TOKEN must be at least 16 characters' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^.{16,}$/, { message: 'ADMIN_TOKEN must be at least 16 characters' })
   ADMIN_TOKEN?: string;
 
   /** Ingest the bundled data/diamonds.csv when the store is empty. */
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   SEED_ON_START = true;
 
   /** Watch data/incoming on start and on the nightly job. */
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   RETRAIN_ENABLED = true;
 
   /** Cron expression of the nightly ingest-and-retrain job (server time zone). */
-  @IsString() @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'RETRAIN_CRON must be a 5- or 6-field cron expression' })
+  @IsString()
+  @Matches(/^(\S+\s+){4,5}\S+$/, {
+    message: 'RETRAIN_CRON must be a 5- or 6-field cron expression',
+  })
   RETRAIN_CRON = '0 2 * * *';
 
   /** Retrain nightly even when no new data arrived. */
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   RETRAIN_ALWAYS = false;
 
   /** Trials of the hyperparameter search for nightly/admin/CLI runs. */
-  @Transform(toNumber) @IsInt() @Min(0) @Max(10000)
+  @Transform(toNumber)
+  @IsInt()
+  @Min(0)
+  @Max(10000)
   SEARCH_TRIALS = 100;
 
   /** Trials of the search for the first-start training on an empty registry. */
-  @Transform(toNumber) @IsInt() @Min(0) @Max(10000)
+  @Transform(toNumber)
+  @IsInt()
+  @Min(0)
+  @Max(10000)
   FIRST_START_TRIALS = 10;
 
   /** Worker threads used by the search (0 = number of cores). */
-  @Transform(toNumber) @IsInt() @Min(0) @Max(64)
+  @Transform(toNumber)
+  @IsInt()
+  @Min(0)
+  @Max(64)
   SEARCH_CONCURRENCY = 0;
 
-  @Transform(toNumber) @IsInt()
+  @Transform(toNumber)
+  @IsInt()
   SEARCH_SEED = 42;
 
   /** Train on first start when the registry has no champion. */
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   TRAIN_ON_START = true;
 
   /** A candidate is promoted when its holdout MAE <= champion's MAE * (1 + tolerance). */
-  @Transform(toNumber) @IsNumber() @Min(0) @Max(1)
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0)
+  @Max(1)
   PROMOTION_TOLERANCE = 0;
 
   /** How often (ms) an instance checks the database for moved champion aliases. */
-  @Transform(toNumber) @IsInt() @Min(100)
+  @Transform(toNumber)
+  @IsInt()
+  @Min(100)
   CHAMPION_POLL_MS = 2000;
 
   /** Days of audit records kept; 0 keeps them forever. */
-  @Transform(toNumber) @IsInt() @Min(0)
+  @Transform(toNumber)
+  @IsInt()
+  @Min(0)
   AUDIT_RETENTION_DAYS = 0;
 
   /** Record every API request and response in the audit table. */
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   AUDIT_ENABLED = true;
 
   /** Audit records written per INSERT (at most 2000: 16 parameters each stay under SQLite's and PostgreSQL's limits). */
-  @Transform(toNumber) @IsInt() @Min(1) @Max(2000)
+  @Transform(toNumber)
+  @IsInt()
+  @Min(1)
+  @Max(2000)
   AUDIT_BATCH_SIZE = 500;
 
   /** How often (ms) queued audit records are written to the database. */
-  @Transform(toNumber) @IsInt() @Min(10)
+  @Transform(toNumber)
+  @IsInt()
+  @Min(10)
   AUDIT_FLUSH_INTERVAL_MS = 250;
 
   /** Audit records kept in memory while waiting for the database; beyond it they wait in the spool only. */
-  @Transform(toNumber) @IsInt() @Min(65536)
+  @Transform(toNumber)
+  @IsInt()
+  @Min(65536)
   AUDIT_QUEUE_MAX_BYTES = 16 * 1024 * 1024;
 
   /** Largest request or response body stored in an audit record (longer ones are truncated). */
-  @Transform(toNumber) @IsInt() @Min(256)
+  @Transform(toNumber)
+  @IsInt()
+  @Min(256)
   AUDIT_BODY_MAX_BYTES = 65536;
 
   /** fdatasync the audit spool after every record (survives power loss, costs latency); off, a write survives a process crash. */
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   AUDIT_SPOOL_FSYNC = false;
 
   /** How long (ms) a graceful shutdown waits for the database to take the queued audit records. */
-  @Transform(toNumber) @IsInt() @Min(0)
+  @Transform(toNumber)
+  @IsInt()
+  @Min(0)
   AUDIT_SHUTDOWN_FLUSH_MS = 10000;
 
-  @Transform(toNumber) @IsInt() @Min(1)
+  @Transform(toNumber)
+  @IsInt()
+  @Min(1)
   UPLOAD_MAX_BYTES = 50 * 1024 * 1024;
 
   @IsString()
   BODY_LIMIT = '1mb';
 
   /** Requests per client per THROTTLE_TTL_MS on public endpoints; 0 disables throttling. */
-  @Transform(toNumber) @IsInt() @Min(0)
+  @Transform(toNumber)
+  @IsInt()
+  @Min(0)
   THROTTLE_LIMIT = 0;
 
-  @Transform(toNumber) @IsInt() @Min(1)
+  @Transform(toNumber)
+  @IsInt()
+  @Min(1)
   THROTTLE_TTL_MS = 60000;
 
   /** Comma-separated allowed origins, '*' for any; empty disables CORS. */
@@ -170,9 +224,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const errors = validateSync(config, { whitelist: false });
   if (errors.length > 0) {
     const lines = errors.map(
-      (e) => `  ${e.property}=${JSON.stringify(e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`,
+      (e) =>
+        `  ${e.property}=${JSON.stringify(e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`,
     );
-    throw new ConfigValidationError(`Invalid configuration (${errors.length} bad key(s)):\n${lines.join('\n')}`);
+    throw new ConfigValidationError(
+      `Invalid configuration (${errors.length} bad key(s)):\n${lines.join('\n')}`,
+    );
   }
   return config;
 }

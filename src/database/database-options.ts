@@ -19,11 +19,16 @@ export function databaseOptions(config: AppConfig): DataSourceOptions {
       url: config.DATABASE_URL,
       schema: config.DATABASE_SCHEMA,
       // search_path too, so raw SQL (not only entity queries) lands in the configured schema.
-      extra: { max: 20, connectionTimeoutMillis: 5000, options: `-c search_path=${config.DATABASE_SCHEMA}` },
+      extra: {
+        max: 20,
+        connectionTimeoutMillis: 5000,
+        options: `-c search_path=${config.DATABASE_SCHEMA}`,
+      },
       logging: ['error'],
     };
   }
-  if (config.SQLITE_PATH !== ':memory:') mkdirSync(dirname(config.SQLITE_PATH), { recursive: true });
+  if (config.SQLITE_PATH !== ':memory:')
+    mkdirSync(dirname(config.SQLITE_PATH), { recursive: true });
   return {
     ...common,
     type: 'better-sqlite3',

@@ -25,11 +25,20 @@ async function migrate(dataSource: DataSource): Promise<void> {
   const runner = dataSource.createQueryRunner();
   const pg = dataSource.options.type === 'postgres';
   try {
-    if (pg) await runner.query('SELECT pg_advisory_lock($1, hashtext(current_schema()))', [MIGRATION_LOCK_KEY]);
+    if (pg)
+      await runner.query('SELECT pg_advisory_lock($1, hashtext(current_schema()))', [
+        MIGRATION_LOCK_KEY,
+      ]);
     const applied = await dataSource.runMigrations({ transaction: 'each' });
-    if (applied.length > 0) logger.log(`Applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}`);
+    if (applied.length > 0)
+      logger.log(
+        `Applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}`,
+      );
   } finally {
-    if (pg) await runner.query('SELECT pg_advisory_unlock($1, hashtext(current_schema()))', [MIGRATION_LOCK_KEY]);
+    if (pg)
+      await runner.query('SELECT pg_advisory_unlock($1, hashtext(current_schema()))', [
+        MIGRATION_LOCK_KEY,
+      ]);
     await runner.release();
   }
 }
@@ -43,7 +52,11 @@ async function migrate(dataSource: DataSource): Promise<void> {
       useFactory: async (config: AppConfig) => {
         await ensureSchema(config);
         logger.log(`Database: ${describeDatabase(config)}`);
-        return { ...databaseOptions(config), migrationsRun: config.DB_MIGRATIONS_RUN, autoLoadEntities: true };
+        return {
+          ...databaseOptions(config),
+          migrationsRun: config.DB_MIGRATIONS_RUN,
+          autoLoadEntities: true,
+        };
       },
       // Migrations run here, before any provider can touch a table.
       dataSourceFactory: async (options?: DataSourceOptions) => {

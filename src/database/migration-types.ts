@@ -9,7 +9,12 @@ export function migrationTypes(queryRunner: QueryRunner) {
     json: pg ? 'jsonb' : 'json',
     float: 'double precision',
     /** Auto-increment integer primary key column. */
-    serial: { type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' as const },
+    serial: {
+      type: 'integer',
+      isPrimary: true,
+      isGenerated: true,
+      generationStrategy: 'increment' as const,
+    },
     now: pg ? 'now()' : "(strftime('%Y-%m-%dT%H:%M:%fZ','now'))",
   };
 }

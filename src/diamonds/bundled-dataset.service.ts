@@ -23,6 +23,8 @@ export class BundledDatasetService implements OnApplicationBootstrap {
       return;
     }
     const report = await this.diamonds.ingestFile(path, 'bundled', 'diamonds.csv (bundled)');
-    this.logger.log(`Seeded the store from ${path}: ${report.accepted} accepted, ${report.rejected} rejected`);
+    this.logger.log(
+      `Seeded the store from ${path}: ${report.accepted} accepted, ${report.rejected} rejected`,
+    );
   }
 }

@@ -58,7 +58,8 @@ async function looksBinary(path: string): Promise<boolean> {
 export async function readDiamondsCsv(path: string): Promise<ParsedFile> {
   const { sha256, sizeBytes } = await sha256File(path);
   if (sizeBytes === 0) throw new FileRefusedError('The file is empty');
-  if (await looksBinary(path)) throw new FileRefusedError('The file is not CSV text (it contains binary data)');
+  if (await looksBinary(path))
+    throw new FileRefusedError('The file is not CSV text (it contains binary data)');
 
   const parser = createReadStream(path).pipe(
     parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, raw: true }),
@@ -67,7 +68,11 @@ export async function readDiamondsCsv(path: string): Promise<ParsedFile> {
   const accepted: AcceptedRow[] = [];
   const rejected: RejectedRow[] = [];
   try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; raw: string; info: { lines: number } }>) {
+    for await (const item of parser as AsyncIterable<{
+      record: string[];
+      raw: string;
+      info: { lines: number };
+    }>) {
       if (!header) {
         const h = readHeader(item.record);
         if (!h.ok) throw new FileRefusedError(h.reason);
@@ -77,7 +82,12 @@ export async function readDiamondsCsv(path: string): Promise<ParsedFile> {
       const lineNumber = item.info.lines;
       const verdict: RowVerdict = validateRow(item.record, header.index, header.width);
       if (verdict.ok) accepted.push({ lineNumber, diamond: verdict.diamond });
-      else rejected.push({ lineNumber, rawText: item.raw.replace(/[\r\n]+$/, ""), reasons: verdict.reasons });
+      else
+        rejected.push({
+          lineNumber,
+          rawText: item.raw.replace(/[\r\n]+$/, ''),
+          reasons: verdict.reasons,
+        });
     }
   } catch (err) {
     if (err instanceof FileRefusedError) throw err;
@@ -85,6 +95,7 @@ export async function readDiamondsCsv(path: string): Promise<ParsedFile> {
     throw new FileRefusedError(`The file is not valid CSV: ${e.message ?? String(err)}`);
   }
   if (!header) throw new FileRefusedError('The file is empty');
-  if (accepted.length + rejected.length === 0) throw new FileRefusedError('The file has a header but no data rows');
+  if (accepted.length + rejected.length === 0)
+    throw new FileRefusedError('The file has a header but no data rows');
   return { sha256, sizeBytes, accepted, rejected };
 }

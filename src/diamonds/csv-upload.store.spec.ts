@@ -10,7 +10,8 @@ describe('streamToTempFile', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   // A chunked body without Content-Length: only the byte count while streaming can stop it.
-  const chunks = (n: number, size: number) => Readable.from(Array.from({ length: n }, () => Buffer.alloc(size, 0x61)));
+  const chunks = (n: number, size: number) =>
+    Readable.from(Array.from({ length: n }, () => Buffer.alloc(size, 0x61)));
 
   it('writes a body within the limit and reports its size', async () => {
     const file = await streamToTempFile(chunks(4, 100), dir, 400);

@@ -9,7 +9,14 @@ import { pipeline } from 'node:stream/promises';
 /** The body exceeded UPLOAD_MAX_BYTES: 413, with the limit so the caller can split the file. */
 export class UploadTooLargeError extends HttpException {
   constructor(limit: number) {
-    super({ message: `Upload too large: the limit is ${limit} bytes (UPLOAD_MAX_BYTES)`, code: 'PAYLOAD_TOO_LARGE', details: { limitBytes: limit } }, HttpStatus.PAYLOAD_TOO_LARGE);
+    super(
+      {
+        message: `Upload too large: the limit is ${limit} bytes (UPLOAD_MAX_BYTES)`,
+        code: 'PAYLOAD_TOO_LARGE',
+        details: { limitBytes: limit },
+      },
+      HttpStatus.PAYLOAD_TOO_LARGE,
+    );
   }
 }
 
@@ -18,7 +25,11 @@ export class UploadTooLargeError extends HttpException {
  * limit is cut off at limit + 1 bytes (never buffered in memory, never fully written to disk).
  * The caller removes the file with the returned `remove()`.
  */
-export async function streamToTempFile(body: Readable, dir: string, limit: number): Promise<{ path: string; bytes: number; remove: () => Promise<void> }> {
+export async function streamToTempFile(
+  body: Readable,
+  dir: string,
+  limit: number,
+): Promise<{ path: string; bytes: number; remove: () => Promise<void> }> {
   await mkdir(dir, { recursive: true });
   const path = join(dir, `upload-${randomUUID()}.csv`);
   const remove = () => rm(path, { force: true });

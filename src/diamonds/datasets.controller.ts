@@ -13,7 +13,16 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AdminOnly } from '../common/admin-auth.guard';
-import { DatasetBatchDto, IngestionReportDto, RejectedRowsQueryDto, RejectionDto, toDatasetBatchDto, toIngestionReportDto, toRejectionDto, UploadQueryDto } from './datasets.dto';
+import {
+  DatasetBatchDto,
+  IngestionReportDto,
+  RejectedRowsQueryDto,
+  RejectionDto,
+  toDatasetBatchDto,
+  toIngestionReportDto,
+  toRejectionDto,
+  UploadQueryDto,
+} from './datasets.dto';
 import { DatasetsService } from './datasets.service';
 
 /** Fresh data from an admin: upload a CSV batch, list the batches, read a batch's rejected rows. */
@@ -31,13 +40,28 @@ export class DatasetsController {
       'Example: `curl -X POST --data-binary @batch.csv -H "Content-Type: text/csv" -H "Authorization: Bearer $ADMIN_TOKEN" "http://localhost:3000/v1/admin/datasets?filename=batch.csv"`',
   })
   @ApiConsumes('text/csv')
-  @ApiBody({ description: 'The CSV file: header carat,cut,color,clarity,depth,table,price,x,y,z', schema: { type: 'string', format: 'binary' } })
-  @ApiCreatedResponse({ type: IngestionReportDto, description: 'Ingested: accepted and rejected counts, the first rejections' })
-  @ApiOkResponse({ type: IngestionReportDto, description: 'outcome "duplicate": this exact file was ingested before; nothing added' })
-  @ApiUnprocessableEntityResponse({ description: 'FILE_REFUSED: empty, not CSV, unparsable or wrong header; nothing stored' })
+  @ApiBody({
+    description: 'The CSV file: header carat,cut,color,clarity,depth,table,price,x,y,z',
+    schema: { type: 'string', format: 'binary' },
+  })
+  @ApiCreatedResponse({
+    type: IngestionReportDto,
+    description: 'Ingested: accepted and rejected counts, the first rejections',
+  })
+  @ApiOkResponse({
+    type: IngestionReportDto,
+    description: 'outcome "duplicate": this exact file was ingested before; nothing added',
+  })
+  @ApiUnprocessableEntityResponse({
+    description: 'FILE_REFUSED: empty, not CSV, unparsable or wrong header; nothing stored',
+  })
   @ApiPayloadTooLargeResponse({ description: 'Larger than UPLOAD_MAX_BYTES' })
   @ApiUnsupportedMediaTypeResponse({ description: 'Not a raw text/csv body' })
-  async upload(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Query() query: UploadQueryDto): Promise<IngestionReportDto> {
+  async upload(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @Query() query: UploadQueryDto,
+  ): Promise<IngestionReportDto> {
     const length = req.headers['content-length'];
     const report = await this.datasets
       .upload({
@@ -56,7 +80,9 @@ export class DatasetsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'Every ingested batch (bundled, drop folder, upload, CLI), oldest first' })
+  @ApiOperation({
+    summary: 'Every ingested batch (bundled, drop folder, upload, CLI), oldest first',
+  })
   @ApiOkResponse({ type: [DatasetBatchDto] })
   async batches(): Promise<DatasetBatchDto[]> {
     return (await this.datasets.batches()).map(toDatasetBatchDto);
@@ -66,7 +92,10 @@ export class DatasetsController {
   @ApiOperation({ summary: "A batch's rejected rows with their line, raw text and every reason" })
   @ApiOkResponse({ type: [RejectionDto] })
   @ApiNotFoundResponse({ description: 'No such batch' })
-  async rejectedRows(@Param('batchId', ParseIntPipe) batchId: number, @Query() query: RejectedRowsQueryDto): Promise<RejectionDto[]> {
+  async rejectedRows(
+    @Param('batchId', ParseIntPipe) batchId: number,
+    @Query() query: RejectedRowsQueryDto,
+  ): Promise<RejectionDto[]> {
     return (await this.datasets.rejectedRows(batchId, query.limit ?? 1000)).map(toRejectionDto);
   }
 }

@@ -6,11 +6,17 @@ import type { IngestionBatchEntity } from './entities/ingestion-batch.entity';
 import type { RejectedRowEntity } from './entities/rejected-row.entity';
 
 export class UploadQueryDto {
-  @ApiPropertyOptional({ example: 'batch-2026-11.csv', description: 'Name recorded with the batch (letters, digits, . _ -); default upload-<time>.csv' })
+  @ApiPropertyOptional({
+    example: 'batch-2026-11.csv',
+    description: 'Name recorded with the batch (letters, digits, . _ -); default upload-<time>.csv',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(200)
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'filename may only contain letters, digits, ".", "_" and "-", starting with a letter or digit' })
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
+    message:
+      'filename may only contain letters, digits, ".", "_" and "-", starting with a letter or digit',
+  })
   filename?: string;
 }
 
@@ -25,20 +31,29 @@ export class RejectedRowsQueryDto {
 }
 
 export class RejectionDto {
-  @ApiProperty({ example: 3, description: 'Line of the file (the header is line 1)' }) lineNumber: number;
+  @ApiProperty({ example: 3, description: 'Line of the file (the header is line 1)' })
+  lineNumber: number;
   @ApiProperty({ example: '0.5,Ideal,G,VS1,61.5,56.0,-1,5.1,5.13,3.15' }) rawText: string;
   @ApiProperty({ example: ['price must be > 0, got -1'] }) reasons: string[];
 }
 
 export class IngestionReportDto {
-  @ApiProperty({ enum: ['ingested', 'duplicate'], description: 'duplicate: the same file (sha256) was ingested before; nothing added' })
+  @ApiProperty({
+    enum: ['ingested', 'duplicate'],
+    description: 'duplicate: the same file (sha256) was ingested before; nothing added',
+  })
   outcome: 'ingested' | 'duplicate';
   @ApiProperty({ example: 4 }) batchId: number;
   @ApiProperty({ example: 'batch-2026-11.csv' }) sourceName: string;
-  @ApiProperty({ example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' }) sha256: string;
+  @ApiProperty({ example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' })
+  sha256: string;
   @ApiProperty({ example: 998 }) accepted: number;
   @ApiProperty({ example: 2 }) rejected: number;
-  @ApiProperty({ type: [RejectionDto], description: 'The first 20 rejections; all are at GET /v1/admin/datasets/{batchId}/rejected-rows' })
+  @ApiProperty({
+    type: [RejectionDto],
+    description:
+      'The first 20 rejections; all are at GET /v1/admin/datasets/{batchId}/rejected-rows',
+  })
   rejections: RejectionDto[];
 }
 
@@ -53,7 +68,10 @@ export class DatasetBatchDto {
   @ApiProperty({ example: '2026-11-27T02:00:00.000Z' }) createdAt: string;
 }
 
-export const toIngestionReportDto = (r: IngestionReport): IngestionReportDto => ({ ...r, rejections: r.rejections.map((x) => ({ ...x })) });
+export const toIngestionReportDto = (r: IngestionReport): IngestionReportDto => ({
+  ...r,
+  rejections: r.rejections.map((x) => ({ ...x })),
+});
 
 export const toDatasetBatchDto = (b: IngestionBatchEntity): DatasetBatchDto => ({
   id: b.id,
@@ -66,4 +84,8 @@ export const toDatasetBatchDto = (b: IngestionBatchEntity): DatasetBatchDto => (
   createdAt: b.createdAt.toISOString(),
 });
 
-export const toRejectionDto = (r: RejectedRowEntity): RejectionDto => ({ lineNumber: r.lineNumber, rawText: r.rawText, reasons: r.reasons });
+export const toRejectionDto = (r: RejectedRowEntity): RejectionDto => ({
+  lineNumber: r.lineNumber,
+  rawText: r.rawText,
+  reasons: r.reasons,
+});

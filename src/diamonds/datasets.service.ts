@@ -33,19 +33,29 @@ export class DatasetsService {
     const limit = this.config.UPLOAD_MAX_BYTES;
     if (!upload.contentType || !CSV_TYPES.test(upload.contentType)) {
       throw new HttpException(
-        { message: `Send the CSV file as the raw body with Content-Type: text/csv (got ${upload.contentType ?? 'none'})`, code: 'UNSUPPORTED_MEDIA_TYPE' },
+        {
+          message: `Send the CSV file as the raw body with Content-Type: text/csv (got ${upload.contentType ?? 'none'})`,
+          code: 'UNSUPPORTED_MEDIA_TYPE',
+        },
         HttpStatus.UNSUPPORTED_MEDIA_TYPE,
       );
     }
     // Refuse before reading a byte when the client announces too much.
-    if (upload.contentLength !== undefined && upload.contentLength > limit) throw new UploadTooLargeError(limit);
+    if (upload.contentLength !== undefined && upload.contentLength > limit)
+      throw new UploadTooLargeError(limit);
     const file = await streamToTempFile(upload.body, join(this.config.VAR_DIR, 'uploads'), limit);
     try {
       const report = await this.diamonds.ingestFile(file.path, 'upload', upload.filename);
-      this.logger.log(`Upload ${upload.filename} (${file.bytes} bytes): ${report.outcome}, ${report.accepted} accepted, ${report.rejected} rejected`);
+      this.logger.log(
+        `Upload ${upload.filename} (${file.bytes} bytes): ${report.outcome}, ${report.accepted} accepted, ${report.rejected} rejected`,
+      );
       return report;
     } catch (err) {
-      if (err instanceof FileRefusedError) throw new DomainError(ErrorCode.FileRefused, `${upload.filename} refused: ${err.message}`, { filename: upload.filename, reason: err.message });
+      if (err instanceof FileRefusedError)
+        throw new DomainError(ErrorCode.FileRefused, `${upload.filename} refused: ${err.message}`, {
+          filename: upload.filename,
+          reason: err.message,
+        });
       throw err;
     } finally {
       // The rows and the file's sha256 are in the database; the temp copy has served.
@@ -59,7 +69,8 @@ export class DatasetsService {
 
   async rejectedRows(batchId: number, limit: number): Promise<RejectedRowEntity[]> {
     const batches = await this.diamonds.listBatches();
-    if (!batches.some((b) => b.id === batchId)) throw new DomainError(ErrorCode.NotFound, `No ingestion batch ${batchId}`);
+    if (!batches.some((b) => b.id === batchId))
+      throw new DomainError(ErrorCode.NotFound, `No ingestion batch ${batchId}`);
     return this.diamonds.rejectedRows(batchId, limit);
   }
 }

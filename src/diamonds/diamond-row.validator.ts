@@ -1,4 +1,13 @@
-import { CLARITIES, COLORS, CSV_COLUMNS, CUTS, isClarity, isColor, isCut, PricedDiamond } from './diamond-vocabulary';
+import {
+  CLARITIES,
+  COLORS,
+  CSV_COLUMNS,
+  CUTS,
+  isClarity,
+  isColor,
+  isCut,
+  PricedDiamond,
+} from './diamond-vocabulary';
 
 /** Plausible ranges for the two percentages (the public data spans depth 43-79, table 43-95). */
 export const DEPTH_RANGE = { min: 40, max: 80 } as const;
@@ -11,10 +20,16 @@ export type RowVerdict = { ok: true; diamond: PricedDiamond } | { ok: false; rea
  * Checks one CSV record (fields in file order) against the header's column positions.
  * Returns the diamond, or every reason it is refused (not just the first).
  */
-export function validateRow(fields: readonly string[], columnIndex: Readonly<Record<string, number>>, headerWidth: number): RowVerdict {
+export function validateRow(
+  fields: readonly string[],
+  columnIndex: Readonly<Record<string, number>>,
+  headerWidth: number,
+): RowVerdict {
   const reasons: string[] = [];
-  if (fields.length > headerWidth) reasons.push(`has ${fields.length} fields, the header has ${headerWidth} (extra column)`);
-  if (fields.length < headerWidth) reasons.push(`has ${fields.length} fields, the header has ${headerWidth} (missing column)`);
+  if (fields.length > headerWidth)
+    reasons.push(`has ${fields.length} fields, the header has ${headerWidth} (extra column)`);
+  if (fields.length < headerWidth)
+    reasons.push(`has ${fields.length} fields, the header has ${headerWidth} (missing column)`);
 
   const text = (column: string): string | undefined => {
     const value = fields[columnIndex[column]];
@@ -36,20 +51,40 @@ export function validateRow(fields: readonly string[], columnIndex: Readonly<Rec
     numbers[column] = value;
   }
   for (const column of POSITIVE) {
-    if (numbers[column] !== undefined && !(numbers[column] > 0)) reasons.push(`${column} must be > 0, got ${numbers[column]}`);
+    if (numbers[column] !== undefined && !(numbers[column] > 0))
+      reasons.push(`${column} must be > 0, got ${numbers[column]}`);
   }
-  if (numbers.depth !== undefined && (numbers.depth < DEPTH_RANGE.min || numbers.depth > DEPTH_RANGE.max)) {
-    reasons.push(`depth must be between ${DEPTH_RANGE.min} and ${DEPTH_RANGE.max} (%), got ${numbers.depth}`);
+  if (
+    numbers.depth !== undefined &&
+    (numbers.depth < DEPTH_RANGE.min || numbers.depth > DEPTH_RANGE.max)
+  ) {
+    reasons.push(
+      `depth must be between ${DEPTH_RANGE.min} and ${DEPTH_RANGE.max} (%), got ${numbers.depth}`,
+    );
   }
-  if (numbers.table !== undefined && (numbers.table < TABLE_RANGE.min || numbers.table > TABLE_RANGE.max)) {
-    reasons.push(`table must be between ${TABLE_RANGE.min} and ${TABLE_RANGE.max} (%), got ${numbers.table}`);
+  if (
+    numbers.table !== undefined &&
+    (numbers.table < TABLE_RANGE.min || numbers.table > TABLE_RANGE.max)
+  ) {
+    reasons.push(
+      `table must be between ${TABLE_RANGE.min} and ${TABLE_RANGE.max} (%), got ${numbers.table}`,
+    );
   }
   const cut = text('cut') ?? '';
   const color = text('color') ?? '';
   const clarity = text('clarity') ?? '';
-  if (!isCut(cut)) reasons.push(cut === '' ? 'cut is empty' : `cut "${cut}" is not one of ${CUTS.join(', ')}`);
-  if (!isColor(color)) reasons.push(color === '' ? 'color is empty' : `color "${color}" is not one of ${COLORS.join(', ')}`);
-  if (!isClarity(clarity)) reasons.push(clarity === '' ? 'clarity is empty' : `clarity "${clarity}" is not one of ${CLARITIES.join(', ')}`);
+  if (!isCut(cut))
+    reasons.push(cut === '' ? 'cut is empty' : `cut "${cut}" is not one of ${CUTS.join(', ')}`);
+  if (!isColor(color))
+    reasons.push(
+      color === '' ? 'color is empty' : `color "${color}" is not one of ${COLORS.join(', ')}`,
+    );
+  if (!isClarity(clarity))
+    reasons.push(
+      clarity === ''
+        ? 'clarity is empty'
+        : `clarity "${clarity}" is not one of ${CLARITIES.join(', ')}`,
+    );
 
   if (reasons.length > 0) return { ok: false, reasons };
   return {
@@ -70,7 +105,9 @@ export function validateRow(fields: readonly string[], columnIndex: Readonly<Rec
 }
 
 /** Maps the header to column positions, or says why the header is unusable. */
-export function readHeader(header: readonly string[]): { ok: true; index: Record<string, number> } | { ok: false; reason: string } {
+export function readHeader(
+  header: readonly string[],
+): { ok: true; index: Record<string, number> } | { ok: false; reason: string } {
   const names = header.map((h) => h.trim());
   const index: Record<string, number> = {};
   names.forEach((name, i) => {
@@ -81,8 +118,13 @@ export function readHeader(header: readonly string[]): { ok: true; index: Record
   const repeated = names.filter((n, i) => names.indexOf(n) !== i);
   const problems: string[] = [];
   if (missing.length) problems.push(`missing column(s): ${missing.join(', ')}`);
-  if (unknown.length) problems.push(`unknown column(s): ${unknown.map((u) => JSON.stringify(u)).join(', ')}`);
+  if (unknown.length)
+    problems.push(`unknown column(s): ${unknown.map((u) => JSON.stringify(u)).join(', ')}`);
   if (repeated.length) problems.push(`repeated column(s): ${repeated.join(', ')}`);
-  if (problems.length) return { ok: false, reason: `Wrong header (${problems.join('; ')}); expected ${CSV_COLUMNS.join(',')}` };
+  if (problems.length)
+    return {
+      ok: false,
+      reason: `Wrong header (${problems.join('; ')}); expected ${CSV_COLUMNS.join(',')}`,
+    };
   return { ok: true, index };
 }

@@ -14,7 +14,18 @@ export type Clarity = (typeof CLARITIES)[number];
 /** The numeric columns of a diamond, in the CSV's order. */
 export const NUMERIC_COLUMNS = ['carat', 'depth', 'table', 'price', 'x', 'y', 'z'] as const;
 /** The CSV header every data file must carry (order free, names exact). */
-export const CSV_COLUMNS = ['carat', 'cut', 'color', 'clarity', 'depth', 'table', 'price', 'x', 'y', 'z'] as const;
+export const CSV_COLUMNS = [
+  'carat',
+  'cut',
+  'color',
+  'clarity',
+  'depth',
+  'table',
+  'price',
+  'x',
+  'y',
+  'z',
+] as const;
 
 /** A diamond's attributes as the models see them. Measurements may be missing (null) at pricing time. */
 export interface DiamondFeatures {

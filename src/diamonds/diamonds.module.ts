@@ -15,7 +15,14 @@ import { SimilarDiamondsService } from './similar-diamonds.service';
 @Module({
   imports: [TypeOrmModule.forFeature([DiamondEntity, IngestionBatchEntity, RejectedRowEntity])],
   controllers: [DatasetsController],
-  providers: [DiamondsRepository, DiamondsService, DatasetsService, DropFolderService, SimilarDiamondsService, BundledDatasetService],
+  providers: [
+    DiamondsRepository,
+    DiamondsService,
+    DatasetsService,
+    DropFolderService,
+    SimilarDiamondsService,
+    BundledDatasetService,
+  ],
   exports: [DiamondsService, DropFolderService, SimilarDiamondsService],
 })
 export class DiamondsModule {}

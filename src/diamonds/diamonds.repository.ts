@@ -30,12 +30,26 @@ export class DiamondsRepository {
         rejectedCount: rejected.length,
       });
       for (let i = 0; i < accepted.length; i += CHUNK) {
-        const values = accepted.slice(i, i + CHUNK).map((r) => ({ batchId: batch.id, lineNumber: r.lineNumber, ...r.diamond }));
-        await manager.createQueryBuilder().insert().into(DiamondEntity).values(values).updateEntity(false).execute();
+        const values = accepted
+          .slice(i, i + CHUNK)
+          .map((r) => ({ batchId: batch.id, lineNumber: r.lineNumber, ...r.diamond }));
+        await manager
+          .createQueryBuilder()
+          .insert()
+          .into(DiamondEntity)
+          .values(values)
+          .updateEntity(false)
+          .execute();
       }
       for (let i = 0; i < rejected.length; i += CHUNK) {
         const values = rejected.slice(i, i + CHUNK).map((r) => ({ batchId: batch.id, ...r }));
-        await manager.createQueryBuilder().insert().into(RejectedRowEntity).values(values).updateEntity(false).execute();
+        await manager
+          .createQueryBuilder()
+          .insert()
+          .into(RejectedRowEntity)
+          .values(values)
+          .updateEntity(false)
+          .execute();
       }
       return batch;
     });
@@ -57,12 +71,16 @@ export class DiamondsRepository {
   }
 
   rejectedRows(batchId: number, limit = 1000): Promise<RejectedRowEntity[]> {
-    return this.dataSource.getRepository(RejectedRowEntity).find({ where: { batchId }, order: { lineNumber: 'ASC' }, take: limit });
+    return this.dataSource
+      .getRepository(RejectedRowEntity)
+      .find({ where: { batchId }, order: { lineNumber: 'ASC' }, take: limit });
   }
 
   /** Every accepted diamond in a stable order (batch, then line). */
   allDiamonds(): Promise<DiamondEntity[]> {
-    return this.dataSource.getRepository(DiamondEntity).find({ order: { batchId: 'ASC', lineNumber: 'ASC' } });
+    return this.dataSource
+      .getRepository(DiamondEntity)
+      .find({ order: { batchId: 'ASC', lineNumber: 'ASC' } });
   }
 
   countDiamonds(): Promise<number> {
@@ -71,7 +89,11 @@ export class DiamondsRepository {
 
   /** Highest batch id: a cheap version number of the dataset (0 when empty). */
   async latestBatchId(): Promise<number> {
-    const row = await this.dataSource.getRepository(IngestionBatchEntity).createQueryBuilder('b').select('MAX(b.id)', 'max').getRawOne<{ max: number | string | null }>();
+    const row = await this.dataSource
+      .getRepository(IngestionBatchEntity)
+      .createQueryBuilder('b')
+      .select('MAX(b.id)', 'max')
+      .getRawOne<{ max: number | string | null }>();
     return Number(row?.max ?? 0);
   }
 }

@@ -39,13 +39,21 @@ export class DiamondsService {
   constructor(private readonly repository: DiamondsRepository) {}
 
   /** Ingests one file. Throws FileRefusedError when the file is refused as a whole. */
-  async ingestFile(path: string, sourceKind: IngestionSource, sourceName = basename(path)): Promise<IngestionReport> {
+  async ingestFile(
+    path: string,
+    sourceKind: IngestionSource,
+    sourceName = basename(path),
+  ): Promise<IngestionReport> {
     const parsed = await readDiamondsCsv(path);
     const existing = await this.repository.findBatchBySha(parsed.sha256);
     if (existing) return this.duplicate(existing.id, sourceName, parsed.sha256);
     let batchId: number;
     try {
-      const batch = await this.repository.saveBatch({ sourceName, sourceKind, sha256: parsed.sha256, sizeBytes: parsed.sizeBytes }, parsed.accepted, parsed.rejected);
+      const batch = await this.repository.saveBatch(
+        { sourceName, sourceKind, sha256: parsed.sha256, sizeBytes: parsed.sizeBytes },
+        parsed.accepted,
+        parsed.rejected,
+      );
       batchId = batch.id;
     } catch (err) {
       // Another caller ingested the same file between our check and our insert.
@@ -55,7 +63,9 @@ export class DiamondsService {
       }
       throw err;
     }
-    this.logger.log(`Ingested ${sourceName}: ${parsed.accepted.length} accepted, ${parsed.rejected.length} rejected (batch ${batchId})`);
+    this.logger.log(
+      `Ingested ${sourceName}: ${parsed.accepted.length} accepted, ${parsed.rejected.length} rejected (batch ${batchId})`,
+    );
     this.datasetChanged$.next(batchId);
     return {
       outcome: 'ingested',
@@ -69,8 +79,18 @@ export class DiamondsService {
   }
 
   private duplicate(batchId: number, sourceName: string, sha256: string): IngestionReport {
-    this.logger.log(`${sourceName} was already ingested as batch ${batchId} (same sha256): nothing added`);
-    return { outcome: 'duplicate', batchId, sourceName, sha256, accepted: 0, rejected: 0, rejections: [] };
+    this.logger.log(
+      `${sourceName} was already ingested as batch ${batchId} (same sha256): nothing added`,
+    );
+    return {
+      outcome: 'duplicate',
+      batchId,
+      sourceName,
+      sha256,
+      accepted: 0,
+      rejected: 0,
+      rejections: [],
+    };
   }
 
   async isEmpty(): Promise<boolean> {
@@ -95,11 +115,26 @@ export class DiamondsService {
 
   /** The whole current dataset with its lineage, in a stable order. */
   async snapshot(): Promise<DatasetSnapshot> {
-    const [batches, diamonds] = await Promise.all([this.repository.listBatches(), this.repository.allDiamonds()]);
+    const [batches, diamonds] = await Promise.all([
+      this.repository.listBatches(),
+      this.repository.allDiamonds(),
+    ]);
     const hash = createHash('sha256');
     for (const b of batches) hash.update(`${b.id}:${b.sha256}\n`);
     return {
-      rows: diamonds.map((d) => ({ id: d.id, carat: d.carat, cut: d.cut, color: d.color, clarity: d.clarity, depth: d.depth, table: d.table, price: d.price, x: d.x, y: d.y, z: d.z })),
+      rows: diamonds.map((d) => ({
+        id: d.id,
+        carat: d.carat,
+        cut: d.cut,
+        color: d.color,
+        clarity: d.clarity,
+        depth: d.depth,
+        table: d.table,
+        price: d.price,
+        x: d.x,
+        y: d.y,
+        z: d.z,
+      })),
       batchIds: batches.map((b) => b.id),
       rowCount: diamonds.length,
       contentHash: hash.digest('hex'),

@@ -27,7 +27,11 @@ export class DropFolderService {
 
   get folders() {
     const root = this.config.DATA_DIR;
-    return { incoming: join(root, 'incoming'), processed: join(root, 'processed'), rejected: join(root, 'rejected') };
+    return {
+      incoming: join(root, 'incoming'),
+      processed: join(root, 'processed'),
+      rejected: join(root, 'rejected'),
+    };
   }
 
   /** Ingests every file in the incoming folder, oldest name first. Concurrent calls share one scan. */

@@ -27,7 +27,8 @@ export class SimilarDiamondsIndex {
       group.push(row);
       size++;
     }
-    for (const group of this.groups.values()) group.sort((a, b) => a.carat - b.carat || a.id - b.id);
+    for (const group of this.groups.values())
+      group.sort((a, b) => a.carat - b.carat || a.id - b.id);
     this.size = size;
   }
 

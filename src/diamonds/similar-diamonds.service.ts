@@ -25,7 +25,9 @@ export class SimilarDiamondsService implements OnModuleInit, BeforeApplicationSh
 
   onModuleInit(): void {
     this.subscription = this.diamonds.datasetChanged$.subscribe(() =>
-      this.refresh().catch((err: Error) => this.logger.warn(`Could not rebuild the index: ${err.message}`)),
+      this.refresh().catch((err: Error) =>
+        this.logger.warn(`Could not rebuild the index: ${err.message}`),
+      ),
     );
     this.timer = setInterval(() => void this.refreshIfChanged(), this.config.CHAMPION_POLL_MS);
     this.timer.unref();
@@ -38,7 +40,13 @@ export class SimilarDiamondsService implements OnModuleInit, BeforeApplicationSh
     await this.refreshing?.catch(() => undefined);
   }
 
-  async query(cut: Cut, color: Color, clarity: Clarity, carat: number, n: number): Promise<IndexedDiamond[]> {
+  async query(
+    cut: Cut,
+    color: Color,
+    clarity: Clarity,
+    carat: number,
+    n: number,
+  ): Promise<IndexedDiamond[]> {
     if (this.version < 0) await this.refresh();
     return this.index.query(cut, color, clarity, carat, n);
   }
@@ -63,7 +71,9 @@ export class SimilarDiamondsService implements OnModuleInit, BeforeApplicationSh
         const snapshot = await this.diamonds.snapshot();
         this.index = new SimilarDiamondsIndex(snapshot.rows);
         this.version = version;
-        this.logger.log(`Similar-diamonds index: ${this.index.size} diamonds (dataset version ${version})`);
+        this.logger.log(
+          `Similar-diamonds index: ${this.index.size} diamonds (dataset version ${version})`,
+        );
       })().finally(() => (this.refreshing = null));
     }
     return this.refreshing;

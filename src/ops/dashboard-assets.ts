@@ -16,7 +16,10 @@ function load(path: string, type: string): () => DashboardAsset {
 
 export const DASHBOARD_ASSETS: Record<string, () => DashboardAsset> = {
   // chart.js's package exports only its module builds; its UMD build sits beside the CommonJS one.
-  'chart.umd.js': load(join(dirname(require.resolve('chart.js')), 'chart.umd.js'), 'application/javascript; charset=utf-8'),
+  'chart.umd.js': load(
+    join(dirname(require.resolve('chart.js')), 'chart.umd.js'),
+    'application/javascript; charset=utf-8',
+  ),
   'dashboard.js': load(join(PUBLIC_DIR, 'dashboard.js'), 'application/javascript; charset=utf-8'),
   'dashboard.css': load(join(PUBLIC_DIR, 'dashboard.css'), 'text/css; charset=utf-8'),
 };

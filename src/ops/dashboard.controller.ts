@@ -1,5 +1,11 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiExcludeEndpoint,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { DASHBOARD_ASSETS, dashboardPage } from './dashboard-assets';
@@ -17,9 +23,13 @@ export class DashboardController {
   constructor(private readonly dashboard: DashboardService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Dashboard page: model versions over time, champion fit, training runs, audit volume' })
+  @ApiOperation({
+    summary: 'Dashboard page: model versions over time, champion fit, training runs, audit volume',
+  })
   @ApiProduces('text/html')
-  @ApiOkResponse({ description: 'An HTML page drawing /dashboard/data with Chart.js served by the app' })
+  @ApiOkResponse({
+    description: 'An HTML page drawing /dashboard/data with Chart.js served by the app',
+  })
   page(@Res() res: Response): void {
     const page = dashboardPage();
     res.type(page.type).setHeader('Cache-Control', 'no-cache');

@@ -14,7 +14,8 @@ export class DashboardFamilyDto {
   @ApiProperty({ example: 'xgboost' }) family: string;
   @ApiProperty() description: string;
   @ApiPropertyOptional({ example: 3, nullable: true, type: Number }) championVersion: number | null;
-  @ApiProperty({ type: [DashboardVersionDto], description: 'Oldest first' }) versions: DashboardVersionDto[];
+  @ApiProperty({ type: [DashboardVersionDto], description: 'Oldest first' })
+  versions: DashboardVersionDto[];
 }
 
 export class DashboardPointDto {
@@ -27,7 +28,8 @@ export class DashboardChampionDto {
   @ApiProperty({ example: 3 }) version: number;
   @ApiProperty({ example: 271.4 }) mae: number;
   @ApiProperty({ example: 0.981 }) r2: number;
-  @ApiProperty({ type: [DashboardPointDto], description: 'Up to 200 holdout rows' }) sample: DashboardPointDto[];
+  @ApiProperty({ type: [DashboardPointDto], description: 'Up to 200 holdout rows' })
+  sample: DashboardPointDto[];
 }
 
 export class DashboardRunDto {
@@ -37,7 +39,9 @@ export class DashboardRunDto {
   @ApiProperty() startedAt: string;
   @ApiPropertyOptional({ nullable: true, type: String }) finishedAt: string | null;
   @ApiPropertyOptional({ nullable: true, type: Number }) durationSeconds: number | null;
-  @ApiProperty({ description: 'Per family: version registered, promoted or not, MAE, or the error' })
+  @ApiProperty({
+    description: 'Per family: version registered, promoted or not, MAE, or the error',
+  })
   outcomes: TrainingRunInfo['outcomes'];
   @ApiPropertyOptional({ nullable: true, type: String }) error: string | null;
 }
@@ -50,12 +54,23 @@ export class DashboardAuditVolumeDto {
 
 export class DashboardDataDto {
   @ApiProperty() generatedAt: string;
-  @ApiProperty({ description: 'False when the app has no model registry (then families and runs are empty)' }) registry: boolean;
+  @ApiProperty({
+    description: 'False when the app has no model registry (then families and runs are empty)',
+  })
+  registry: boolean;
   @ApiProperty({ type: [DashboardFamilyDto] }) families: DashboardFamilyDto[];
-  @ApiPropertyOptional({ type: DashboardChampionDto, nullable: true, description: 'The default champion (lowest MAE across families)' })
+  @ApiPropertyOptional({
+    type: DashboardChampionDto,
+    nullable: true,
+    description: 'The default champion (lowest MAE across families)',
+  })
   champion: DashboardChampionDto | null;
   @ApiProperty({ type: [DashboardRunDto], description: 'Newest first' }) runs: DashboardRunDto[];
-  @ApiPropertyOptional({ type: [DashboardAuditVolumeDto], nullable: true, description: 'Last 24 hours; null when the app has no audit module' })
+  @ApiPropertyOptional({
+    type: [DashboardAuditVolumeDto],
+    nullable: true,
+    description: 'Last 24 hours; null when the app has no audit module',
+  })
   auditVolume: DashboardAuditVolumeDto[] | null;
   @ApiProperty({ example: 53940 }) datasetRows: number;
 }
@@ -75,7 +90,9 @@ export const toDashboardRunDto = (r: TrainingRunInfo): DashboardRunDto => ({
   status: r.status,
   startedAt: r.startedAt.toISOString(),
   finishedAt: r.finishedAt ? r.finishedAt.toISOString() : null,
-  durationSeconds: r.finishedAt ? Math.round((r.finishedAt.getTime() - r.startedAt.getTime()) / 100) / 10 : null,
+  durationSeconds: r.finishedAt
+    ? Math.round((r.finishedAt.getTime() - r.startedAt.getTime()) / 100) / 10
+    : null,
   outcomes: r.outcomes,
   error: r.error,
 });

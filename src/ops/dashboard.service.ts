@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DiamondsService } from '../diamonds/diamonds.service';
-import { DashboardDataDto, DashboardFamilyDto, toDashboardRunDto, toDashboardVersionDto } from './dashboard.dto';
+import {
+  DashboardDataDto,
+  DashboardFamilyDto,
+  toDashboardRunDto,
+  toDashboardVersionDto,
+} from './dashboard.dto';
 import { OptionalSources } from './optional-sources';
 
 const RECENT_RUNS = 10;
@@ -16,11 +21,18 @@ export class DashboardService {
 
   async data(): Promise<DashboardDataDto> {
     const catalog = this.optional.catalog();
-    const [datasetRows, auditVolume] = await Promise.all([this.diamonds.countDiamonds(), this.optional.auditVolume(new Date(Date.now() - AUDIT_WINDOW_MS))]);
+    const [datasetRows, auditVolume] = await Promise.all([
+      this.diamonds.countDiamonds(),
+      this.optional.auditVolume(new Date(Date.now() - AUDIT_WINDOW_MS)),
+    ]);
     const base = { generatedAt: new Date().toISOString(), datasetRows, auditVolume };
     if (!catalog) return { ...base, registry: false, families: [], champion: null, runs: [] };
 
-    const [summaries, runs, champion] = await Promise.all([catalog.listFamilies(), catalog.recentRuns(RECENT_RUNS), catalog.defaultChampion()]);
+    const [summaries, runs, champion] = await Promise.all([
+      catalog.listFamilies(),
+      catalog.recentRuns(RECENT_RUNS),
+      catalog.defaultChampion(),
+    ]);
     const families: DashboardFamilyDto[] = await Promise.all(
       summaries.map(async (f) => ({
         family: f.family,
@@ -34,7 +46,15 @@ export class DashboardService {
       ...base,
       registry: true,
       families,
-      champion: champion ? { family: champion.family, version: champion.version, mae: champion.metrics.mae, r2: champion.metrics.r2, sample } : null,
+      champion: champion
+        ? {
+            family: champion.family,
+            version: champion.version,
+            mae: champion.metrics.mae,
+            r2: champion.metrics.r2,
+            sample,
+          }
+        : null,
       runs: runs.map(toDashboardRunDto),
     };
   }

@@ -12,7 +12,10 @@ export class HealthController {
   @HealthCheck()
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Liveness: the process is up and answers (restart it when this fails)' })
-  @ApiResponse({ status: 200, description: '`{ status: "ok", info: { process: { status: "up", uptimeSeconds, pid } } }`' })
+  @ApiResponse({
+    status: 200,
+    description: '`{ status: "ok", info: { process: { status: "up", uptimeSeconds, pid } } }`',
+  })
   live() {
     return this.health.live();
   }
@@ -22,10 +25,19 @@ export class HealthController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Readiness: database reachable, migrations applied, a champion model loaded',
-    description: 'Send traffic to this instance only while it answers 200. The `details` say which check failed.',
+    description:
+      'Send traffic to this instance only while it answers 200. The `details` say which check failed.',
   })
-  @ApiResponse({ status: 200, description: '`{ status: "ok", info, error: {}, details: { database, migrations, champion, audit } }`' })
-  @ApiResponse({ status: 503, description: 'Not ready: the error body names the failing checks in `message`, all checks in `details`' })
+  @ApiResponse({
+    status: 200,
+    description:
+      '`{ status: "ok", info, error: {}, details: { database, migrations, champion, audit } }`',
+  })
+  @ApiResponse({
+    status: 503,
+    description:
+      'Not ready: the error body names the failing checks in `message`, all checks in `details`',
+  })
   async ready() {
     try {
       return await this.health.ready();
@@ -38,7 +50,15 @@ export class HealthController {
 /** Terminus's 503 carries the check results; restate it in the API's error shape, naming what is down. */
 function notReady(err: unknown): unknown {
   if (!(err instanceof ServiceUnavailableException)) return err;
-  const result = err.getResponse() as { error?: Record<string, { message?: string }>; details?: unknown };
-  const down = Object.entries(result.error ?? {}).map(([key, v]) => (v?.message ? `${key} (${v.message})` : key));
-  return new ServiceUnavailableException({ message: `Not ready: ${down.join(', ') || 'a check failed'}`, details: result.details });
+  const result = err.getResponse() as {
+    error?: Record<string, { message?: string }>;
+    details?: unknown;
+  };
+  const down = Object.entries(result.error ?? {}).map(([key, v]) =>
+    v?.message ? `${key} (${v.message})` : key,
+  );
+  return new ServiceUnavailableException({
+    message: `Not ready: ${down.join(', ') || 'a check failed'}`,
+    details: result.details,
+  });
 }

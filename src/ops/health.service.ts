@@ -1,5 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { HealthCheckService, HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import {
+  HealthCheckService,
+  HealthIndicatorResult,
+  HealthIndicatorService,
+} from '@nestjs/terminus';
 import { OpsStatsRepository } from './ops-stats.repository';
 import { OptionalSources } from './optional-sources';
 
@@ -16,7 +20,12 @@ export class HealthService {
   ) {}
 
   live() {
-    return this.health.check([() => this.indicator.check('process').up({ uptimeSeconds: Math.round(process.uptime()), pid: process.pid })]);
+    return this.health.check([
+      () =>
+        this.indicator
+          .check('process')
+          .up({ uptimeSeconds: Math.round(process.uptime()), pid: process.pid }),
+    ]);
   }
 
   /** Ready = database reachable, no pending migration, a champion to price with. Throws 503 (terminus) otherwise. */
@@ -39,9 +48,15 @@ export class HealthService {
   private async migrations(): Promise<HealthIndicatorResult<'migrations'>> {
     const session = this.indicator.check('migrations');
     try {
-      return (await this.stats.hasPendingMigrations()) ? session.down({ message: 'pending migrations: start with DB_MIGRATIONS_RUN=true or run them' }) : session.up();
+      return (await this.stats.hasPendingMigrations())
+        ? session.down({
+            message: 'pending migrations: start with DB_MIGRATIONS_RUN=true or run them',
+          })
+        : session.up();
     } catch (err) {
-      return session.down({ message: `cannot read the migrations table: ${(err as Error).message}` });
+      return session.down({
+        message: `cannot read the migrations table: ${(err as Error).message}`,
+      });
     }
   }
 
@@ -52,8 +67,16 @@ export class HealthService {
     if (!catalog) return session.up({ message: 'no model registry in this app: not checked' });
     try {
       const champion = await catalog.defaultChampion();
-      if (!champion) return session.down({ message: 'no champion model yet: train one (first start, POST /v1/admin/training, npm run train)' });
-      return session.up({ family: champion.family, version: champion.version, mae: champion.metrics.mae });
+      if (!champion)
+        return session.down({
+          message:
+            'no champion model yet: train one (first start, POST /v1/admin/training, npm run train)',
+        });
+      return session.up({
+        family: champion.family,
+        version: champion.version,
+        mae: champion.metrics.mae,
+      });
     } catch (err) {
       return session.down({ message: `cannot read the registry: ${(err as Error).message}` });
     }
@@ -63,6 +86,8 @@ export class HealthService {
   private audit(): HealthIndicatorResult<'audit'> {
     const session = this.indicator.check('audit');
     const stats = this.optional.auditStats();
-    return stats ? session.up({ ...stats }) : session.up({ message: 'no audit module in this app' });
+    return stats
+      ? session.up({ ...stats })
+      : session.up({ message: 'no audit module in this app' });
   }
 }

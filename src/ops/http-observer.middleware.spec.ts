@@ -26,7 +26,11 @@ describe('httpObserver', () => {
       baseUrl: '',
       ip: '127.0.0.1',
     } as unknown as Request;
-    const res = Object.assign(new EventEmitter(), { statusCode: 200, writableFinished: true, locals: {} as Record<string, unknown> }) as unknown as Response;
+    const res = Object.assign(new EventEmitter(), {
+      statusCode: 200,
+      writableFinished: true,
+      locals: {} as Record<string, unknown>,
+    }) as unknown as Response;
     const next: NextFunction = () => {
       // A service logging while the request is served gets the request id too.
       logger.info('inside');
@@ -41,10 +45,26 @@ describe('httpObserver', () => {
 
     expect(inContextLine).toMatchObject({ msg: 'inside', requestId: 'req-42' });
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: 'info', requestId: 'req-42', method: 'POST', path: '/v1/prices/batch', route: '/v1/prices/batch', status: 200, model: 'xgboost@3', predictionCount: 5 });
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      requestId: 'req-42',
+      method: 'POST',
+      path: '/v1/prices/batch',
+      route: '/v1/prices/batch',
+      status: 200,
+      model: 'xgboost@3',
+      predictionCount: 5,
+    });
     expect(JSON.stringify(lines[0])).not.toMatch(/super-secret-token|token=abc|authorization/i);
     expect(observe).toHaveBeenCalledTimes(1);
-    expect(observe).toHaveBeenCalledWith('POST', '/v1/prices/batch', 200, expect.any(Number), { family: 'xgboost', version: 3 }, 5);
+    expect(observe).toHaveBeenCalledWith(
+      'POST',
+      '/v1/prices/batch',
+      200,
+      expect.any(Number),
+      { family: 'xgboost', version: 3 },
+      5,
+    );
   });
 
   it('redacts an authorization field a caller passes by mistake', async () => {

@@ -38,13 +38,29 @@ export function httpObserver(metrics: MetricsService, logger: Pino): RequestHand
       const predictionCount = res.locals.predictionCount as number | undefined;
       metrics.observeRequest(req.method, route, status, seconds, model, predictionCount);
       const path = req.originalUrl.split('?')[0];
-      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : QUIET_PATHS.test(path) ? 'debug' : 'info';
+      const level =
+        status >= 500
+          ? 'error'
+          : status >= 400
+            ? 'warn'
+            : QUIET_PATHS.test(path)
+              ? 'debug'
+              : 'info';
       if (!logger.isLevelEnabled(level)) return;
-      const line: Record<string, unknown> = { method: req.method, path, route, status, durationMs: Math.round(seconds * 10000) / 10, client: req.ip };
+      const line: Record<string, unknown> = {
+        method: req.method,
+        path,
+        route,
+        status,
+        durationMs: Math.round(seconds * 10000) / 10,
+        client: req.ip,
+      };
       if (model) line.model = `${model.family}@${model.version}`;
       if (predictionCount !== undefined) line.predictionCount = predictionCount;
       if (res.locals.errorMessage) line.error = res.locals.errorMessage;
-      requestContext.run({ requestId }, () => logger[level](line, `${req.method} ${path} ${status}`));
+      requestContext.run({ requestId }, () =>
+        logger[level](line, `${req.method} ${path} ${status}`),
+      );
     };
     res.on('finish', finish);
     res.on('close', finish);

@@ -49,11 +49,22 @@ export class MetricsService {
   }
 
   /** Counts a finished HTTP request and, when a model served it, its predictions. */
-  observeRequest(method: string, route: string, status: number, seconds: number, model?: { family: string; version: number }, predictionCount?: number): void {
+  observeRequest(
+    method: string,
+    route: string,
+    status: number,
+    seconds: number,
+    model?: { family: string; version: number },
+    predictionCount?: number,
+  ): void {
     const labels = { method, route, status: String(status) };
     this.httpRequests.inc(labels);
     this.httpDuration.observe(labels, seconds);
-    if (model && status < 400) this.predictions.inc({ family: model.family, version: String(model.version) }, predictionCount ?? 1);
+    if (model && status < 400)
+      this.predictions.inc(
+        { family: model.family, version: String(model.version) },
+        predictionCount ?? 1,
+      );
   }
 
   metrics(): Promise<string> {
@@ -112,7 +123,9 @@ export class MetricsService {
         await guarded('training_run_duration_seconds', async () => {
           const runs = await stats.trainingRuns();
           this.reset();
-          for (const r of runs) if (r.durationSeconds !== null) this.observe({ status: r.status, trigger: r.trigger }, r.durationSeconds);
+          for (const r of runs)
+            if (r.durationSeconds !== null)
+              this.observe({ status: r.status, trigger: r.trigger }, r.durationSeconds);
         });
       },
     });
@@ -134,7 +147,7 @@ export class MetricsService {
 
     new Gauge({
       name: `${METRIC_PREFIX}audit_queue_depth`,
-      help: 'Audit records waiting in this instance\'s write-behind queue',
+      help: "Audit records waiting in this instance's write-behind queue",
       registers,
       collect() {
         const s = optional.auditStats();
@@ -144,7 +157,7 @@ export class MetricsService {
 
     new Gauge({
       name: `${METRIC_PREFIX}audit_spool_bytes`,
-      help: 'Size of this instance\'s local audit spool (records not yet in the database)',
+      help: "Size of this instance's local audit spool (records not yet in the database)",
       registers,
       collect() {
         const s = optional.auditStats();

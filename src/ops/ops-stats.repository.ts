@@ -17,14 +17,20 @@ export interface RunRow {
 @Injectable()
 export class OpsStatsRepository {
   /** Trial counts per version: versions are immutable, so each is read once per process. */
-  private readonly trialCounts = new Map<number, { family: string; byState: Record<string, number> }>();
+  private readonly trialCounts = new Map<
+    number,
+    { family: string; byState: Record<string, number> }
+  >();
   private lastVersionId = 0;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** False until the registry module registered its entities (the metrics then skip them). */
   get registryPresent(): boolean {
-    return this.dataSource.hasMetadata(TrainingRunEntity) && this.dataSource.hasMetadata(ModelVersionEntity);
+    return (
+      this.dataSource.hasMetadata(TrainingRunEntity) &&
+      this.dataSource.hasMetadata(ModelVersionEntity)
+    );
   }
 
   async ping(): Promise<void> {
@@ -37,11 +43,15 @@ export class OpsStatsRepository {
   }
 
   async trainingRuns(): Promise<RunRow[]> {
-    const runs = await this.dataSource.getRepository(TrainingRunEntity).find({ select: { trigger: true, status: true, startedAt: true, finishedAt: true } });
+    const runs = await this.dataSource
+      .getRepository(TrainingRunEntity)
+      .find({ select: { trigger: true, status: true, startedAt: true, finishedAt: true } });
     return runs.map((r) => ({
       trigger: r.trigger,
       status: r.status,
-      durationSeconds: r.finishedAt ? Math.max(0, (r.finishedAt.getTime() - r.startedAt.getTime()) / 1000) : null,
+      durationSeconds: r.finishedAt
+        ? Math.max(0, (r.finishedAt.getTime() - r.startedAt.getTime()) / 1000)
+        : null,
     }));
   }
 
@@ -60,7 +70,8 @@ export class OpsStatsRepository {
     }
     const totals = new Map<string, number>();
     for (const { family, byState } of this.trialCounts.values()) {
-      for (const [state, n] of Object.entries(byState)) totals.set(`${family}\u0000${state}`, (totals.get(`${family}\u0000${state}`) ?? 0) + n);
+      for (const [state, n] of Object.entries(byState))
+        totals.set(`${family}\u0000${state}`, (totals.get(`${family}\u0000${state}`) ?? 0) + n);
     }
     return [...totals].map(([key, count]) => {
       const [family, state] = key.split('\u0000');

@@ -47,8 +47,14 @@ export class OpsModule implements OnApplicationBootstrap {
   constructor(private readonly config: AppConfig) {}
 
   onApplicationBootstrap(): void {
-    if (!this.config.ADMIN_TOKEN) this.logger.warn('Admin endpoints disabled: ADMIN_TOKEN is not set (they answer 503 "admin disabled")');
+    if (!this.config.ADMIN_TOKEN)
+      this.logger.warn(
+        'Admin endpoints disabled: ADMIN_TOKEN is not set (they answer 503 "admin disabled")',
+      );
     if (this.config.THROTTLE_LIMIT === 0) this.logger.log('Rate limiting off (THROTTLE_LIMIT=0)');
-    else this.logger.log(`Rate limiting public endpoints: ${this.config.THROTTLE_LIMIT} requests per ${this.config.THROTTLE_TTL_MS} ms per client`);
+    else
+      this.logger.log(
+        `Rate limiting public endpoints: ${this.config.THROTTLE_LIMIT} requests per ${this.config.THROTTLE_TTL_MS} ms per client`,
+      );
   }
 }

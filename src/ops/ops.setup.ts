@@ -7,7 +7,10 @@ import { PinoLoggerService } from './pino-logger.service';
 
 /** Allowed origins from CORS_ORIGINS: '' = CORS off, '*' = any, else the listed origins. */
 export function corsOrigins(setting: string): false | true | string[] {
-  const list = setting.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = setting
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (list.length === 0) return false;
   return list.includes('*') ? true : list;
 }
@@ -44,7 +47,13 @@ export function applyOps(app: INestApplication): void {
       origin: origins,
       methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
       allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id'],
-      exposedHeaders: ['X-Request-Id', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'],
+      exposedHeaders: [
+        'X-Request-Id',
+        'Retry-After',
+        'X-RateLimit-Limit',
+        'X-RateLimit-Remaining',
+        'X-RateLimit-Reset',
+      ],
       maxAge: 600,
     });
   }

@@ -24,9 +24,11 @@ export class OptionalSources implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     this.catalogRef = this.find(ModelCatalog);
-    if (!this.catalogRef) this.logger.warn('No model registry in this app: readiness does not check for a champion');
+    if (!this.catalogRef)
+      this.logger.warn('No model registry in this app: readiness does not check for a champion');
     this.auditRef = this.find(AuditStatsService);
-    if (!this.auditRef) this.logger.warn('No audit module in this app: no audit metrics or traffic chart');
+    if (!this.auditRef)
+      this.logger.warn('No audit module in this app: no audit metrics or traffic chart');
   }
 
   /** The registry's read side, or null when the app has no registry. */
@@ -41,7 +43,9 @@ export class OptionalSources implements OnApplicationBootstrap {
   }
 
   /** Audit records since a date, by route and status; null when the app has no audit module. */
-  async auditVolume(since: Date): Promise<{ route: string; status: number; count: number }[] | null> {
+  async auditVolume(
+    since: Date,
+  ): Promise<{ route: string; status: number; count: number }[] | null> {
     return this.auditRef ? this.auditRef.volumeByRouteAndStatus(since) : null;
   }
 

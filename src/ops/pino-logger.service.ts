@@ -69,7 +69,10 @@ export class PinoLoggerService implements LoggerService {
   private write(level: pino.Level, message: unknown, params: unknown[]): void {
     if (!this.pino.isLevelEnabled(level)) return;
     const rest = [...params];
-    const context = rest.length > 0 && typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
+    const context =
+      rest.length > 0 && typeof rest[rest.length - 1] === 'string'
+        ? (rest.pop() as string)
+        : undefined;
     const fields: Record<string, unknown> = {};
     if (context) fields.context = context;
     if (message instanceof Error) {
@@ -78,7 +81,8 @@ export class PinoLoggerService implements LoggerService {
       return;
     }
     if (level === 'error' && typeof rest[0] === 'string') fields.stack = rest[0];
-    if (typeof message === 'object' && message !== null) this.pino[level]({ ...fields, ...(message as object) });
+    if (typeof message === 'object' && message !== null)
+      this.pino[level]({ ...fields, ...(message as object) });
     else this.pino[level](fields, String(message));
   }
 }

@@ -29,14 +29,22 @@ export class ArtifactStore {
     return resolve(this.config.ARTIFACTS_DIR);
   }
 
-  async write(family: string, version: number, model: Buffer, metadata: Record<string, unknown>): Promise<StoredArtifact> {
+  async write(
+    family: string,
+    version: number,
+    model: Buffer,
+    metadata: Record<string, unknown>,
+  ): Promise<StoredArtifact> {
     const familyDir = join(this.root, family);
     const finalDir = join(familyDir, String(version));
     const tempDir = join(familyDir, `.tmp-${version}-${randomBytes(4).toString('hex')}`);
     await mkdir(tempDir, { recursive: true });
     const sha256 = createHash('sha256').update(model).digest('hex');
     await writeFile(join(tempDir, MODEL_FILE), model);
-    await writeFile(join(tempDir, METADATA_FILE), JSON.stringify({ family, version, sha256, size: model.length, ...metadata }, null, 2));
+    await writeFile(
+      join(tempDir, METADATA_FILE),
+      JSON.stringify({ family, version, sha256, size: model.length, ...metadata }, null, 2),
+    );
     // A folder left by a crash before registration is not in the registry: replace it.
     if (existsSync(finalDir)) await rm(finalDir, { recursive: true, force: true });
     await rename(tempDir, finalDir);
@@ -54,7 +62,10 @@ export class ArtifactStore {
     }
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     if (sha256 !== expectedSha256) {
-      throw new DomainError(ErrorCode.ArtifactCorrupt, `Model artifact ${path} is corrupt: sha256 ${sha256} does not match the registry's ${expectedSha256}`);
+      throw new DomainError(
+        ErrorCode.ArtifactCorrupt,
+        `Model artifact ${path} is corrupt: sha256 ${sha256} does not match the registry's ${expectedSha256}`,
+      );
     }
     return bytes;
   }

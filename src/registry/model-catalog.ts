@@ -35,7 +35,13 @@ export interface TrainingRunInfo {
   startedAt: Date;
   finishedAt: Date | null;
   /** Per family: the version registered and whether it was promoted, or the error. */
-  outcomes: { family: string; version?: number; promoted?: boolean; mae?: number; error?: string }[];
+  outcomes: {
+    family: string;
+    version?: number;
+    promoted?: boolean;
+    mae?: number;
+    error?: string;
+  }[];
   error: string | null;
 }
 

@@ -1,5 +1,22 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags, ApiConflictResponse } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  ParseIntPipe,
+  Post,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  ApiConflictResponse,
+} from '@nestjs/swagger';
 import { AdminOnly } from '../common/admin-auth.guard';
 import {
   compareVersions,
@@ -19,7 +36,11 @@ import {
 } from './registry.dto';
 import { RegistryService } from './registry.service';
 
-const FAMILY_PARAM = { name: 'family', example: 'xgboost', description: 'Model family: linear, xgboost, xgboost-log' };
+const FAMILY_PARAM = {
+  name: 'family',
+  example: 'xgboost',
+  description: 'Model family: linear, xgboost, xgboost-log',
+};
 
 /** The models, for everyone: what prices requests, how good it is, where it came from. */
 @ApiTags('models')
@@ -28,15 +49,26 @@ export class RegistryController {
   constructor(private readonly registry: RegistryService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Model families, their champions and the default model', description: 'Show "model of <createdAt>, typical error $<metrics.mae>" from defaultModel.' })
+  @ApiOperation({
+    summary: 'Model families, their champions and the default model',
+    description: 'Show "model of <createdAt>, typical error $<metrics.mae>" from defaultModel.',
+  })
   @ApiOkResponse({ type: ModelsOverviewDto })
   async overview(): Promise<ModelsOverviewDto> {
-    const [families, defaultModel] = await Promise.all([this.registry.listFamilies(), this.registry.defaultChampion()]);
-    return { defaultModel: defaultModel ? toVersionSummaryDto(defaultModel) : null, families: families.map(toFamilyDto) };
+    const [families, defaultModel] = await Promise.all([
+      this.registry.listFamilies(),
+      this.registry.defaultChampion(),
+    ]);
+    return {
+      defaultModel: defaultModel ? toVersionSummaryDto(defaultModel) : null,
+      families: families.map(toFamilyDto),
+    };
   }
 
   @Get('ledger')
-  @ApiOperation({ summary: 'Every champion move: promotions, manual promotions, rollbacks (newest first)' })
+  @ApiOperation({
+    summary: 'Every champion move: promotions, manual promotions, rollbacks (newest first)',
+  })
   @ApiOkResponse({ type: [LedgerEntryDto] })
   async ledger(@Query() query: LedgerQueryDto): Promise<LedgerEntryDto[]> {
     return (await this.registry.ledger(query.family)).map(toLedgerEntryDto);
@@ -52,22 +84,36 @@ export class RegistryController {
   }
 
   @Get(':family/compare')
-  @ApiOperation({ summary: 'Compare two versions of a family: metric deltas, changed parameters, same data or not' })
+  @ApiOperation({
+    summary:
+      'Compare two versions of a family: metric deltas, changed parameters, same data or not',
+  })
   @ApiParam(FAMILY_PARAM)
   @ApiOkResponse({ type: CompareDto })
   @ApiNotFoundResponse({ description: 'Unknown family or version' })
-  async compare(@Param('family') family: string, @Query() query: CompareQueryDto): Promise<CompareDto> {
-    const [a, b] = await Promise.all([this.registry.getVersion(family, query.a), this.registry.getVersion(family, query.b)]);
+  async compare(
+    @Param('family') family: string,
+    @Query() query: CompareQueryDto,
+  ): Promise<CompareDto> {
+    const [a, b] = await Promise.all([
+      this.registry.getVersion(family, query.a),
+      this.registry.getVersion(family, query.b),
+    ]);
     return compareVersions(a, b);
   }
 
   @Get(':family/versions/:version')
-  @ApiOperation({ summary: 'One version: metrics, parameters, lineage, split, search trials, artifact' })
+  @ApiOperation({
+    summary: 'One version: metrics, parameters, lineage, split, search trials, artifact',
+  })
   @ApiParam(FAMILY_PARAM)
   @ApiParam({ name: 'version', example: 1 })
   @ApiOkResponse({ type: VersionDetailDto })
   @ApiNotFoundResponse({ description: 'Unknown family or version' })
-  async version(@Param('family') family: string, @Param('version', new ParseIntPipe({ errorHttpStatusCode: 400 })) version: number): Promise<VersionDetailDto> {
+  async version(
+    @Param('family') family: string,
+    @Param('version', new ParseIntPipe({ errorHttpStatusCode: 400 })) version: number,
+  ): Promise<VersionDetailDto> {
     return toVersionDetailDto(await this.registry.getVersion(family, version));
   }
 }
@@ -86,8 +132,16 @@ export class RegistryAdminController {
   @ApiOkResponse({ type: LedgerEntryDto })
   @ApiNotFoundResponse({ description: 'Unknown family or version' })
   @ApiConflictResponse({ description: 'Already the champion' })
-  async promote(@Param('family') family: string, @Body() body: PromoteDto): Promise<LedgerEntryDto> {
-    await this.registry.promote(family, body.version, body.actor ?? 'admin', body.reason ?? 'manual promotion');
+  async promote(
+    @Param('family') family: string,
+    @Body() body: PromoteDto,
+  ): Promise<LedgerEntryDto> {
+    await this.registry.promote(
+      family,
+      body.version,
+      body.actor ?? 'admin',
+      body.reason ?? 'manual promotion',
+    );
     return this.latestEntry(family);
   }
 
@@ -97,7 +151,10 @@ export class RegistryAdminController {
   @ApiParam(FAMILY_PARAM)
   @ApiOkResponse({ type: LedgerEntryDto })
   @ApiConflictResponse({ description: 'No previous champion' })
-  async rollback(@Param('family') family: string, @Body() body: RollbackDto): Promise<LedgerEntryDto> {
+  async rollback(
+    @Param('family') family: string,
+    @Body() body: RollbackDto,
+  ): Promise<LedgerEntryDto> {
     await this.registry.rollback(family, body.actor ?? 'admin', body.reason ?? 'manual rollback');
     return this.latestEntry(family);
   }

@@ -7,9 +7,15 @@ import { FamilySummary, ModelVersionInfo } from './model-catalog';
 
 export class MetricsDto {
   @ApiProperty({ example: 0.981, description: 'R² on the holdout rows' }) r2: number;
-  @ApiProperty({ example: 287.4, description: 'Mean absolute error on the holdout, USD: the typical error of a price' }) mae: number;
-  @ApiProperty({ example: 540.2, description: 'Root mean squared error on the holdout, USD' }) rmse: number;
-  @ApiProperty({ example: 0.074, description: 'Mean absolute percentage error (0.074 = 7.4 %)' }) mape: number;
+  @ApiProperty({
+    example: 287.4,
+    description: 'Mean absolute error on the holdout, USD: the typical error of a price',
+  })
+  mae: number;
+  @ApiProperty({ example: 540.2, description: 'Root mean squared error on the holdout, USD' })
+  rmse: number;
+  @ApiProperty({ example: 0.074, description: 'Mean absolute percentage error (0.074 = 7.4 %)' })
+  mape: number;
   @ApiProperty({ example: 3999 }) trainRows: number;
   @ApiProperty({ example: 1000 }) holdoutRows: number;
 }
@@ -25,36 +31,66 @@ export class VersionSummaryDto {
 
 export class FamilyDto {
   @ApiProperty({ example: 'xgboost' }) family: string;
-  @ApiProperty({ example: 'XGBoost on all nine features, tuned by a TPE search' }) description: string;
+  @ApiProperty({ example: 'XGBoost on all nine features, tuned by a TPE search' })
+  description: string;
   @ApiProperty({ example: 4 }) versions: number;
   @ApiProperty({ type: VersionSummaryDto, nullable: true }) champion: VersionSummaryDto | null;
 }
 
 export class ModelsOverviewDto {
-  @ApiProperty({ type: VersionSummaryDto, nullable: true, description: 'The model that prices requests by default: the champion with the lowest holdout MAE' })
+  @ApiProperty({
+    type: VersionSummaryDto,
+    nullable: true,
+    description:
+      'The model that prices requests by default: the champion with the lowest holdout MAE',
+  })
   defaultModel: VersionSummaryDto | null;
   @ApiProperty({ type: [FamilyDto] }) families: FamilyDto[];
 }
 
 export class VersionDetailDto extends VersionSummaryDto {
-  @ApiProperty({ description: 'Hyperparameters of the model', example: { max_depth: 7, learning_rate: 0.05 } }) params: Record<string, unknown>;
-  @ApiProperty({ description: 'The data it saw: ingestion batches, row count, content hash' }) lineage: Record<string, unknown>;
-  @ApiProperty({ description: 'How the rows were split into training and holdout' }) split: Record<string, unknown>;
+  @ApiProperty({
+    description: 'Hyperparameters of the model',
+    example: { max_depth: 7, learning_rate: 0.05 },
+  })
+  params: Record<string, unknown>;
+  @ApiProperty({ description: 'The data it saw: ingestion batches, row count, content hash' })
+  lineage: Record<string, unknown>;
+  @ApiProperty({ description: 'How the rows were split into training and holdout' }) split: Record<
+    string,
+    unknown
+  >;
   @ApiProperty() seed: number;
   @ApiProperty({ example: '0.1.0+3f2a9c1d0e4b' }) codeVersion: string;
   @ApiProperty() fitMs: number;
   @ApiProperty() searchMs: number;
-  @ApiProperty({ nullable: true, description: 'The promotion gate: champion re-scored on the same holdout rows' }) comparison: Record<string, unknown> | null;
-  @ApiProperty({ description: 'Every search trial: params, score (inner MAE), duration, state' }) trials: unknown[];
-  @ApiProperty({ description: 'Artifact file, size and sha256' }) artifact: { path: string; size: number; sha256: string };
-  @ApiProperty({ description: 'Holdout (actual, predicted) pairs for plots' }) holdoutSample: { actual: number; predicted: number }[];
+  @ApiProperty({
+    nullable: true,
+    description: 'The promotion gate: champion re-scored on the same holdout rows',
+  })
+  comparison: Record<string, unknown> | null;
+  @ApiProperty({ description: 'Every search trial: params, score (inner MAE), duration, state' })
+  trials: unknown[];
+  @ApiProperty({ description: 'Artifact file, size and sha256' }) artifact: {
+    path: string;
+    size: number;
+    sha256: string;
+  };
+  @ApiProperty({ description: 'Holdout (actual, predicted) pairs for plots' }) holdoutSample: {
+    actual: number;
+    predicted: number;
+  }[];
 }
 
 export class CompareDto {
   @ApiProperty({ type: VersionSummaryDto }) a: VersionSummaryDto;
   @ApiProperty({ type: VersionSummaryDto }) b: VersionSummaryDto;
-  @ApiProperty({ description: 'b minus a for each metric (negative MAE = b is better)' }) metricsDelta: Record<string, number>;
-  @ApiProperty({ description: 'Parameters that differ: { name: [a, b] }' }) paramsChanged: Record<string, [unknown, unknown]>;
+  @ApiProperty({ description: 'b minus a for each metric (negative MAE = b is better)' })
+  metricsDelta: Record<string, number>;
+  @ApiProperty({ description: 'Parameters that differ: { name: [a, b] }' }) paramsChanged: Record<
+    string,
+    [unknown, unknown]
+  >;
   @ApiProperty({ description: 'Whether both saw the same data' }) sameData: boolean;
 }
 
@@ -65,57 +101,88 @@ export class LedgerEntryDto {
   @ApiProperty({ nullable: true, example: 2 }) fromVersion: number | null;
   @ApiProperty({ example: 3 }) toVersion: number;
   @ApiProperty({ enum: ['promotion', 'manual-promote', 'rollback'] }) action: string;
-  @ApiProperty({ example: 'holdout MAE 280.10 beats champion v2 (291.77 on the same rows)' }) reason: string;
+  @ApiProperty({ example: 'holdout MAE 280.10 beats champion v2 (291.77 on the same rows)' })
+  reason: string;
   @ApiProperty({ example: 'run 12' }) actor: string;
   @ApiProperty() createdAt: string;
 }
 
 export class CompareQueryDto {
   @ApiProperty({ example: 1, description: 'First version number' })
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   a: number;
 
   @ApiProperty({ example: 2, description: 'Second version number' })
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   b: number;
 }
 
 export class LedgerQueryDto {
   @ApiPropertyOptional({ example: 'xgboost' })
-  @IsOptional() @IsString() @Matches(/^[a-z0-9-]{1,50}$/, { message: 'family must be a family name such as xgboost' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9-]{1,50}$/, { message: 'family must be a family name such as xgboost' })
   family?: string;
 }
 
 export class PromoteDto {
   @ApiProperty({ example: 2, description: 'Version to make champion' })
-  @IsInt() @Min(1)
+  @IsInt()
+  @Min(1)
   version: number;
 
   @ApiPropertyOptional({ example: 'v3 misprices large stones; back to v2 while we look' })
-  @IsOptional() @IsString() @MaxLength(500)
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
   reason?: string;
 
-  @ApiPropertyOptional({ example: 'alice', description: 'Who asks (recorded in the ledger); default "admin"' })
-  @IsOptional() @IsString() @MaxLength(100)
+  @ApiPropertyOptional({
+    example: 'alice',
+    description: 'Who asks (recorded in the ledger); default "admin"',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
   actor?: string;
 }
 
 export class RollbackDto {
   @ApiPropertyOptional({ example: 'new champion misprices large stones' })
-  @IsOptional() @IsString() @MaxLength(500)
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
   reason?: string;
 
   @ApiPropertyOptional({ example: 'alice' })
-  @IsOptional() @IsString() @MaxLength(100)
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
   actor?: string;
 }
 
 export function toVersionSummaryDto(v: ModelVersionInfo | ModelVersionEntity): VersionSummaryDto {
-  return { family: v.family, version: v.version, status: v.status, createdAt: new Date(v.createdAt).toISOString(), metrics: v.metrics, trainingRunId: v.trainingRunId };
+  return {
+    family: v.family,
+    version: v.version,
+    status: v.status,
+    createdAt: new Date(v.createdAt).toISOString(),
+    metrics: v.metrics,
+    trainingRunId: v.trainingRunId,
+  };
 }
 
 export function toFamilyDto(f: FamilySummary): FamilyDto {
-  return { family: f.family, description: f.description, versions: f.versions, champion: f.champion ? toVersionSummaryDto(f.champion) : null };
+  return {
+    family: f.family,
+    description: f.description,
+    versions: f.versions,
+    champion: f.champion ? toVersionSummaryDto(f.champion) : null,
+  };
 }
 
 export function toVersionDetailDto(v: ModelVersionEntity): VersionDetailDto {
@@ -135,16 +202,36 @@ export function toVersionDetailDto(v: ModelVersionEntity): VersionDetailDto {
   };
 }
 
-export function toLedgerEntryDto(e: AliasLedgerEntity & { fromVersion: number | null; toVersion: number }): LedgerEntryDto {
-  return { id: e.id, family: e.family, alias: e.alias, fromVersion: e.fromVersion, toVersion: e.toVersion, action: e.action, reason: e.reason, actor: e.actor, createdAt: new Date(e.createdAt).toISOString() };
+export function toLedgerEntryDto(
+  e: AliasLedgerEntity & { fromVersion: number | null; toVersion: number },
+): LedgerEntryDto {
+  return {
+    id: e.id,
+    family: e.family,
+    alias: e.alias,
+    fromVersion: e.fromVersion,
+    toVersion: e.toVersion,
+    action: e.action,
+    reason: e.reason,
+    actor: e.actor,
+    createdAt: new Date(e.createdAt).toISOString(),
+  };
 }
 
 export function compareVersions(a: ModelVersionEntity, b: ModelVersionEntity): CompareDto {
   const metricsDelta: Record<string, number> = {};
-  for (const key of ['r2', 'mae', 'rmse', 'mape'] as const) metricsDelta[key] = b.metrics[key] - a.metrics[key];
+  for (const key of ['r2', 'mae', 'rmse', 'mape'] as const)
+    metricsDelta[key] = b.metrics[key] - a.metrics[key];
   const paramsChanged: Record<string, [unknown, unknown]> = {};
   for (const key of new Set([...Object.keys(a.params), ...Object.keys(b.params)])) {
-    if (JSON.stringify(a.params[key]) !== JSON.stringify(b.params[key])) paramsChanged[key] = [a.params[key] ?? null, b.params[key] ?? null];
+    if (JSON.stringify(a.params[key]) !== JSON.stringify(b.params[key]))
+      paramsChanged[key] = [a.params[key] ?? null, b.params[key] ?? null];
   }
-  return { a: toVersionSummaryDto(a), b: toVersionSummaryDto(b), metricsDelta, paramsChanged, sameData: a.lineage.contentHash === b.lineage.contentHash };
+  return {
+    a: toVersionSummaryDto(a),
+    b: toVersionSummaryDto(b),
+    metricsDelta,
+    paramsChanged,
+    sameData: a.lineage.contentHash === b.lineage.contentHash,
+  };
 }

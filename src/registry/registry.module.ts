@@ -13,9 +13,22 @@ import { RegistryService } from './registry.service';
 
 /** Model versions, artifacts, champion aliases and their ledger, training runs. */
 @Module({
-  imports: [TypeOrmModule.forFeature([ModelVersionEntity, ModelAliasEntity, AliasLedgerEntity, TrainingRunEntity]), ModelFamiliesModule],
+  imports: [
+    TypeOrmModule.forFeature([
+      ModelVersionEntity,
+      ModelAliasEntity,
+      AliasLedgerEntity,
+      TrainingRunEntity,
+    ]),
+    ModelFamiliesModule,
+  ],
   controllers: [RegistryController, RegistryAdminController],
-  providers: [RegistryRepository, ArtifactStore, RegistryService, { provide: ModelCatalog, useExisting: RegistryService }],
+  providers: [
+    RegistryRepository,
+    ArtifactStore,
+    RegistryService,
+    { provide: ModelCatalog, useExisting: RegistryService },
+  ],
   exports: [RegistryService, ModelCatalog],
 })
 export class RegistryModule {}

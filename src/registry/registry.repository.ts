@@ -38,7 +38,9 @@ export class RegistryRepository {
     return Number(row?.max ?? 0) + 1;
   }
 
-  insertVersion(version: Omit<ModelVersionEntity, 'id' | 'createdAt'>): Promise<ModelVersionEntity> {
+  insertVersion(
+    version: Omit<ModelVersionEntity, 'id' | 'createdAt'>,
+  ): Promise<ModelVersionEntity> {
     return this.dataSource.getRepository(ModelVersionEntity).save(version as ModelVersionEntity);
   }
 
@@ -60,7 +62,9 @@ export class RegistryRepository {
   }
 
   listVersions(family: string): Promise<ModelVersionEntity[]> {
-    return this.dataSource.getRepository(ModelVersionEntity).find({ where: { family }, order: { version: 'DESC' } });
+    return this.dataSource
+      .getRepository(ModelVersionEntity)
+      .find({ where: { family }, order: { version: 'DESC' } });
   }
 
   countVersions(family: string): Promise<number> {
@@ -75,7 +79,9 @@ export class RegistryRepository {
   }
 
   async findChampion(family: string): Promise<ModelVersionEntity | null> {
-    const alias = await this.dataSource.getRepository(ModelAliasEntity).findOneBy({ family, alias: CHAMPION });
+    const alias = await this.dataSource
+      .getRepository(ModelAliasEntity)
+      .findOneBy({ family, alias: CHAMPION });
     return alias ? this.findVersionById(alias.versionId) : null;
   }
 
@@ -95,22 +101,41 @@ export class RegistryRepository {
       if (current) {
         current.versionId = toVersionId;
         await aliases.save(current);
-        if (fromVersionId !== toVersionId) await m.getRepository(ModelVersionEntity).update({ id: fromVersionId! }, { status: move.fromStatus });
+        if (fromVersionId !== toVersionId)
+          await m
+            .getRepository(ModelVersionEntity)
+            .update({ id: fromVersionId! }, { status: move.fromStatus });
       } else {
         await aliases.save({ family, alias: CHAMPION, versionId: toVersionId });
       }
       await m.getRepository(ModelVersionEntity).update({ id: toVersionId }, { status: 'champion' });
-      return m.getRepository(AliasLedgerEntity).save({ family, alias: CHAMPION, fromVersionId, toVersionId, action: move.action, reason: move.reason, actor: move.actor });
+      return m
+        .getRepository(AliasLedgerEntity)
+        .save({
+          family,
+          alias: CHAMPION,
+          fromVersionId,
+          toVersionId,
+          action: move.action,
+          reason: move.reason,
+          actor: move.actor,
+        });
     });
   }
 
   ledger(family?: string, limit = 200): Promise<AliasLedgerEntity[]> {
-    return this.dataSource.getRepository(AliasLedgerEntity).find({ where: family ? { family } : {}, order: { id: 'DESC' }, take: limit });
+    return this.dataSource
+      .getRepository(AliasLedgerEntity)
+      .find({ where: family ? { family } : {}, order: { id: 'DESC' }, take: limit });
   }
 
   /** Changes whenever any alias moves, on any instance. */
   async aliasRevision(): Promise<number> {
-    const row = await this.dataSource.getRepository(AliasLedgerEntity).createQueryBuilder('l').select('MAX(l.id)', 'max').getRawOne<{ max: number | string | null }>();
+    const row = await this.dataSource
+      .getRepository(AliasLedgerEntity)
+      .createQueryBuilder('l')
+      .select('MAX(l.id)', 'max')
+      .getRawOne<{ max: number | string | null }>();
     return Number(row?.max ?? 0);
   }
 
@@ -129,18 +154,29 @@ export class RegistryRepository {
   }
 
   listRuns(limit: number): Promise<TrainingRunEntity[]> {
-    return this.dataSource.getRepository(TrainingRunEntity).find({ order: { id: 'DESC' }, take: limit });
+    return this.dataSource
+      .getRepository(TrainingRunEntity)
+      .find({ order: { id: 'DESC' }, take: limit });
   }
 
   findRunningRun(): Promise<TrainingRunEntity | null> {
-    return this.dataSource.getRepository(TrainingRunEntity).findOne({ where: { status: 'running' }, order: { id: 'DESC' } });
+    return this.dataSource
+      .getRepository(TrainingRunEntity)
+      .findOne({ where: { status: 'running' }, order: { id: 'DESC' } });
   }
 
   /** Marks runs left 'running' by a crash as failed. Call only while holding the training lock. */
   async failInterruptedRuns(): Promise<number> {
     const result = await this.dataSource
       .getRepository(TrainingRunEntity)
-      .update({ status: 'running' }, { status: 'failed', finishedAt: new Date(), error: 'Interrupted: the service stopped during the run' });
+      .update(
+        { status: 'running' },
+        {
+          status: 'failed',
+          finishedAt: new Date(),
+          error: 'Interrupted: the service stopped during the run',
+        },
+      );
     return result.affected ?? 0;
   }
 
@@ -159,7 +195,10 @@ export class RegistryRepository {
     }
     const runner: QueryRunner = this.dataSource.createQueryRunner();
     await runner.connect();
-    const [row] = (await runner.query('SELECT pg_try_advisory_lock($1, hashtext(current_schema())) AS locked', [TRAINING_LOCK_KEY])) as { locked: boolean }[];
+    const [row] = (await runner.query(
+      'SELECT pg_try_advisory_lock($1, hashtext(current_schema())) AS locked',
+      [TRAINING_LOCK_KEY],
+    )) as { locked: boolean }[];
     if (!row.locked) {
       await runner.release();
       return null;
@@ -167,7 +206,9 @@ export class RegistryRepository {
     return {
       release: async () => {
         try {
-          await runner.query('SELECT pg_advisory_unlock($1, hashtext(current_schema()))', [TRAINING_LOCK_KEY]);
+          await runner.query('SELECT pg_advisory_unlock($1, hashtext(current_schema()))', [
+            TRAINING_LOCK_KEY,
+          ]);
         } finally {
           await runner.release();
         }

@@ -10,7 +10,10 @@ import { TrainingRunEntity } from './entities/training-run.entity';
 import { FamilySummary, ModelCatalog, ModelVersionInfo, TrainingRunInfo } from './model-catalog';
 import { HeldLock, RegistryRepository } from './registry.repository';
 
-export type NewVersion = Omit<ModelVersionEntity, 'id' | 'createdAt' | 'version' | 'status' | 'artifactPath' | 'artifactSize' | 'artifactSha256'>;
+export type NewVersion = Omit<
+  ModelVersionEntity,
+  'id' | 'createdAt' | 'version' | 'status' | 'artifactPath' | 'artifactSize' | 'artifactSha256'
+>;
 
 export function toVersionInfo(v: ModelVersionEntity): ModelVersionInfo {
   return {
@@ -27,7 +30,15 @@ export function toVersionInfo(v: ModelVersionEntity): ModelVersionInfo {
 }
 
 export function toRunInfo(r: TrainingRunEntity): TrainingRunInfo {
-  return { id: r.id, trigger: r.trigger, status: r.status, startedAt: r.startedAt, finishedAt: r.finishedAt, outcomes: r.outcomes, error: r.error };
+  return {
+    id: r.id,
+    trigger: r.trigger,
+    status: r.status,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    outcomes: r.outcomes,
+    error: r.error,
+  };
 }
 
 /**
@@ -51,11 +62,21 @@ export class RegistryService extends ModelCatalog {
 
   async listFamilies(): Promise<FamilySummary[]> {
     const championIds = await this.repository.championIds();
-    const champions = new Map((await this.repository.findVersionsByIds([...championIds.values()])).map((v) => [v.family, v]));
+    const champions = new Map(
+      (await this.repository.findVersionsByIds([...championIds.values()])).map((v) => [
+        v.family,
+        v,
+      ]),
+    );
     return Promise.all(
       this.families.list().map(async (f) => {
         const champion = champions.get(f.name);
-        return { family: f.name, description: f.description, champion: champion ? toVersionInfo(champion) : null, versions: await this.repository.countVersions(f.name) };
+        return {
+          family: f.name,
+          description: f.description,
+          champion: champion ? toVersionInfo(champion) : null,
+          versions: await this.repository.countVersions(f.name),
+        };
       }),
     );
   }
@@ -72,7 +93,9 @@ export class RegistryService extends ModelCatalog {
 
   async defaultChampion(): Promise<ModelVersionInfo | null> {
     const ids = [...(await this.repository.championIds()).values()];
-    const champions = (await this.repository.findVersionsByIds(ids)).filter((v) => this.families.has(v.family));
+    const champions = (await this.repository.findVersionsByIds(ids)).filter((v) =>
+      this.families.has(v.family),
+    );
     champions.sort((a, b) => a.metrics.mae - b.metrics.mae || a.family.localeCompare(b.family));
     return champions[0] ? toVersionInfo(champions[0]) : null;
   }
@@ -95,7 +118,11 @@ export class RegistryService extends ModelCatalog {
 
   async loadModel(version: ModelVersionInfo): Promise<FittedModel> {
     const entity = await this.repository.findVersionById(version.id);
-    if (!entity) throw new DomainError(ErrorCode.NotFound, `Model ${version.family} v${version.version} is not registered`);
+    if (!entity)
+      throw new DomainError(
+        ErrorCode.NotFound,
+        `Model ${version.family} v${version.version} is not registered`,
+      );
     return this.loadEntity(entity);
   }
 
@@ -118,18 +145,36 @@ export class RegistryService extends ModelCatalog {
     return this.repository.listVersions(family);
   }
 
-  async ledger(family?: string): Promise<(AliasLedgerEntity & { fromVersion: number | null; toVersion: number })[]> {
+  async ledger(
+    family?: string,
+  ): Promise<(AliasLedgerEntity & { fromVersion: number | null; toVersion: number })[]> {
     if (family) this.assertFamily(family);
     const entries = await this.repository.ledger(family);
-    const ids = [...new Set(entries.flatMap((e) => [e.fromVersionId, e.toVersionId]).filter((x): x is number => x !== null))];
-    const numbers = new Map((await this.repository.findVersionsByIds(ids)).map((v) => [v.id, v.version]));
-    return entries.map((e) => ({ ...e, fromVersion: e.fromVersionId === null ? null : (numbers.get(e.fromVersionId) ?? null), toVersion: numbers.get(e.toVersionId)! }));
+    const ids = [
+      ...new Set(
+        entries
+          .flatMap((e) => [e.fromVersionId, e.toVersionId])
+          .filter((x): x is number => x !== null),
+      ),
+    ];
+    const numbers = new Map(
+      (await this.repository.findVersionsByIds(ids)).map((v) => [v.id, v.version]),
+    );
+    return entries.map((e) => ({
+      ...e,
+      fromVersion: e.fromVersionId === null ? null : (numbers.get(e.fromVersionId) ?? null),
+      toVersion: numbers.get(e.toVersionId)!,
+    }));
   }
 
   assertFamily(family: string): void {
     if (!this.families.has(family)) {
       const known = this.families.list().map((f) => f.name);
-      throw new DomainError(ErrorCode.NotFound, `Unknown model family "${family}"; known families: ${known.join(', ')}`, { allowed: known });
+      throw new DomainError(
+        ErrorCode.NotFound,
+        `Unknown model family "${family}"; known families: ${known.join(', ')}`,
+        { allowed: known },
+      );
     }
   }
 
@@ -148,22 +193,48 @@ export class RegistryService extends ModelCatalog {
       trainingRunId: newVersion.trainingRunId,
       createdAt: new Date().toISOString(),
     });
-    const entity = await this.repository.insertVersion({ ...newVersion, version, status: 'candidate', artifactPath: stored.path, artifactSize: stored.size, artifactSha256: stored.sha256 });
-    this.logger.log(`Registered ${entity.family} v${entity.version} (holdout MAE ${entity.metrics.mae.toFixed(2)})`);
+    const entity = await this.repository.insertVersion({
+      ...newVersion,
+      version,
+      status: 'candidate',
+      artifactPath: stored.path,
+      artifactSize: stored.size,
+      artifactSha256: stored.sha256,
+    });
+    this.logger.log(
+      `Registered ${entity.family} v${entity.version} (holdout MAE ${entity.metrics.mae.toFixed(2)})`,
+    );
     return entity;
   }
 
-  async setComparison(versionId: number, comparison: ModelVersionEntity['comparison']): Promise<void> {
+  async setComparison(
+    versionId: number,
+    comparison: ModelVersionEntity['comparison'],
+  ): Promise<void> {
     await this.repository.updateVersion(versionId, { comparison });
   }
 
   /** Makes a version its family's champion and records why. */
-  async promote(family: string, version: number, actor: string, reason: string, action: AliasAction = 'manual-promote'): Promise<AliasLedgerEntity> {
+  async promote(
+    family: string,
+    version: number,
+    actor: string,
+    reason: string,
+    action: AliasAction = 'manual-promote',
+  ): Promise<AliasLedgerEntity> {
     const target = await this.getVersion(family, version);
     const current = await this.repository.findChampion(family);
-    if (current?.id === target.id) throw new DomainError(ErrorCode.Conflict, `${family} v${version} is already the champion`);
-    const entry = await this.repository.moveChampion(family, target.id, { action, reason, actor, fromStatus: 'retired' });
-    this.logger.log(`${family} champion: v${current?.version ?? '-'} -> v${version} (${action} by ${actor}: ${reason})`);
+    if (current?.id === target.id)
+      throw new DomainError(ErrorCode.Conflict, `${family} v${version} is already the champion`);
+    const entry = await this.repository.moveChampion(family, target.id, {
+      action,
+      reason,
+      actor,
+      fromStatus: 'retired',
+    });
+    this.logger.log(
+      `${family} champion: v${current?.version ?? '-'} -> v${version} (${action} by ${actor}: ${reason})`,
+    );
     this.aliasMoved$.next();
     return entry;
   }
@@ -175,10 +246,13 @@ export class RegistryService extends ModelCatalog {
   async rollback(family: string, actor: string, reason = 'rollback'): Promise<AliasLedgerEntity> {
     this.assertFamily(family);
     const current = await this.repository.findChampion(family);
-    if (!current) throw new DomainError(ErrorCode.Conflict, `${family} has no champion to roll back`);
+    if (!current)
+      throw new DomainError(ErrorCode.Conflict, `${family} has no champion to roll back`);
     // Champions in the order they were promoted, newest first; the target is the newest one
     // promoted before the current champion that has not itself been rolled back.
-    const promoted = (await this.repository.ledger(family, 10_000)).filter((e) => e.action !== 'rollback').map((e) => e.toVersionId);
+    const promoted = (await this.repository.ledger(family, 10_000))
+      .filter((e) => e.action !== 'rollback')
+      .map((e) => e.toVersionId);
     const order = [...new Set(promoted)];
     const candidates = await this.repository.findVersionsByIds(order);
     const byId = new Map(candidates.map((v) => [v.id, v]));
@@ -186,9 +260,20 @@ export class RegistryService extends ModelCatalog {
       .slice(order.indexOf(current.id) + 1)
       .map((id) => byId.get(id)!)
       .find((v) => v && v.status !== 'rolled-back');
-    if (!target) throw new DomainError(ErrorCode.Conflict, `${family} v${current.version} has no previous champion to roll back to`);
-    const entry = await this.repository.moveChampion(family, target.id, { action: 'rollback', reason, actor, fromStatus: 'rolled-back' });
-    this.logger.log(`${family} champion rolled back: v${current.version} -> v${target.version} by ${actor}`);
+    if (!target)
+      throw new DomainError(
+        ErrorCode.Conflict,
+        `${family} v${current.version} has no previous champion to roll back to`,
+      );
+    const entry = await this.repository.moveChampion(family, target.id, {
+      action: 'rollback',
+      reason,
+      actor,
+      fromStatus: 'rolled-back',
+    });
+    this.logger.log(
+      `${family} champion rolled back: v${current.version} -> v${target.version} by ${actor}`,
+    );
     this.aliasMoved$.next();
     return entry;
   }

@@ -1,8 +1,31 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  ParseIntPipe,
+  Post,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { AdminOnly } from '../common/admin-auth.guard';
 import { RegistryService } from '../registry/registry.service';
-import { ListRunsQueryDto, RunStartedDto, StartRunDto, toTrainingRunDto, TrainingRunDto } from './training.dto';
+import {
+  ListRunsQueryDto,
+  RunStartedDto,
+  StartRunDto,
+  toTrainingRunDto,
+  TrainingRunDto,
+} from './training.dto';
 import { TrainingService } from './training.service';
 
 /** Training runs: start one (the same pipeline as the nightly job), follow it, list them. */
@@ -17,11 +40,20 @@ export class TrainingRunsController {
 
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiOperation({ summary: 'Ingest the drop folder and retrain every family now', description: 'Answers at once with the run id; poll GET /v1/admin/training-runs/{id}.' })
+  @ApiOperation({
+    summary: 'Ingest the drop folder and retrain every family now',
+    description: 'Answers at once with the run id; poll GET /v1/admin/training-runs/{id}.',
+  })
   @ApiAcceptedResponse({ type: RunStartedDto })
-  @ApiConflictResponse({ description: 'A run is already in progress; details.runningRunId names it' })
+  @ApiConflictResponse({
+    description: 'A run is already in progress; details.runningRunId names it',
+  })
   async start(@Body() body: StartRunDto): Promise<RunStartedDto> {
-    const { runId } = await this.training.startRun('admin', { trials: body.trials, families: body.families, actor: 'admin' });
+    const { runId } = await this.training.startRun('admin', {
+      trials: body.trials,
+      families: body.families,
+      actor: 'admin',
+    });
     return { runId, status: 'running', href: `/v1/admin/training-runs/${runId}` };
   }
 
@@ -36,7 +68,9 @@ export class TrainingRunsController {
   @ApiOperation({ summary: 'One training run: status, per-family outcome, error' })
   @ApiOkResponse({ type: TrainingRunDto })
   @ApiNotFoundResponse({ description: 'No such run' })
-  async get(@Param('id', new ParseIntPipe({ errorHttpStatusCode: 400 })) id: number): Promise<TrainingRunDto> {
+  async get(
+    @Param('id', new ParseIntPipe({ errorHttpStatusCode: 400 })) id: number,
+  ): Promise<TrainingRunDto> {
     return toTrainingRunDto(await this.registry.getRun(id));
   }
 }

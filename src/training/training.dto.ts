@@ -1,15 +1,39 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  Min,
+} from 'class-validator';
 import { TrainingRunEntity } from '../registry/entities/training-run.entity';
 
 export class StartRunDto {
-  @ApiPropertyOptional({ example: 100, description: 'Search trials per searchable family (default SEARCH_TRIALS)', minimum: 0, maximum: 2000 })
-  @IsOptional() @IsInt() @Min(0) @Max(2000)
+  @ApiPropertyOptional({
+    example: 100,
+    description: 'Search trials per searchable family (default SEARCH_TRIALS)',
+    minimum: 0,
+    maximum: 2000,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(2000)
   trials?: number;
 
-  @ApiPropertyOptional({ example: ['linear', 'xgboost'], description: 'Families to train (default: all)' })
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(20) @IsString({ each: true })
+  @ApiPropertyOptional({
+    example: ['linear', 'xgboost'],
+    description: 'Families to train (default: all)',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
   families?: string[];
 }
 
@@ -45,7 +69,11 @@ export class TrainingRunDto {
 
 export class ListRunsQueryDto {
   @ApiPropertyOptional({ example: 20, minimum: 1, maximum: 200 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
   limit?: number;
 }
 

@@ -27,9 +27,15 @@ export class TrainingScheduler implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     await this.training.recoverInterruptedRuns();
     if (this.config.RETRAIN_ENABLED) {
-      const job = CronJob.from({ cronTime: this.config.RETRAIN_CRON, onTick: () => void this.runNightly(), start: true });
+      const job = CronJob.from({
+        cronTime: this.config.RETRAIN_CRON,
+        onTick: () => void this.runNightly(),
+        start: true,
+      });
       this.schedulerRegistry.addCronJob(NIGHTLY_JOB, job);
-      this.logger.log(`Nightly retraining scheduled: "${this.config.RETRAIN_CRON}"${this.config.RETRAIN_ALWAYS ? ' (always retrain)' : ' (when the data changed)'}`);
+      this.logger.log(
+        `Nightly retraining scheduled: "${this.config.RETRAIN_CRON}"${this.config.RETRAIN_ALWAYS ? ' (always retrain)' : ' (when the data changed)'}`,
+      );
     } else {
       this.logger.log('Nightly retraining is switched off (RETRAIN_ENABLED=false)');
     }
@@ -39,7 +45,10 @@ export class TrainingScheduler implements OnApplicationBootstrap {
   /** What the cron fires. Returns the run id, or null when another run is in progress. */
   async runNightly(): Promise<number | null> {
     try {
-      const { runId } = await this.training.startRun('schedule', { onlyIfDataChanged: true, actor: 'nightly job' });
+      const { runId } = await this.training.startRun('schedule', {
+        onlyIfDataChanged: true,
+        actor: 'nightly job',
+      });
       this.logger.log(`Nightly run ${runId} started`);
       return runId;
     } catch (err) {
@@ -57,12 +66,19 @@ export class TrainingScheduler implements OnApplicationBootstrap {
     if (await this.training.anyChampion()) return null;
     const rows = await this.diamonds.countDiamonds();
     if (rows < MIN_TRAINING_ROWS) {
-      this.logger.warn(`No model yet, and only ${rows} diamonds in the store: ingest data, then train (POST /v1/admin/training-runs or npm run train)`);
+      this.logger.warn(
+        `No model yet, and only ${rows} diamonds in the store: ingest data, then train (POST /v1/admin/training-runs or npm run train)`,
+      );
       return null;
     }
     try {
-      const { runId } = await this.training.startRun('first-start', { trials: this.config.FIRST_START_TRIALS, actor: 'first start' });
-      this.logger.log(`No model yet: first-start training run ${runId} started (${this.config.FIRST_START_TRIALS} trials)`);
+      const { runId } = await this.training.startRun('first-start', {
+        trials: this.config.FIRST_START_TRIALS,
+        actor: 'first start',
+      });
+      this.logger.log(
+        `No model yet: first-start training run ${runId} started (${this.config.FIRST_START_TRIALS} trials)`,
+      );
       return runId;
     } catch (err) {
       this.logger.warn(`First-start training not started: ${(err as Error).message}`);

@@ -86,7 +86,11 @@ export class TrainingService implements OnApplicationShutdown {
     const lock = await this.registry.tryLock();
     if (!lock) {
       const running = await this.registry.findRunningRun();
-      throw new DomainError(ErrorCode.Conflict, `A training run is already in progress${running ? ` (run ${running.id})` : ''}`, { runningRunId: running?.id ?? null });
+      throw new DomainError(
+        ErrorCode.Conflict,
+        `A training run is already in progress${running ? ` (run ${running.id})` : ''}`,
+        { runningRunId: running?.id ?? null },
+      );
     }
     let run: TrainingRunEntity;
     try {
@@ -107,7 +111,9 @@ export class TrainingService implements OnApplicationShutdown {
       await lock.release();
       throw err;
     }
-    const done = this.execute(run, families, trials, options, lock).finally(() => this.running.delete(run.id));
+    const done = this.execute(run, families, trials, options, lock).finally(() =>
+      this.running.delete(run.id),
+    );
     this.running.set(run.id, done);
     return { runId: run.id };
   }
@@ -135,7 +141,13 @@ export class TrainingService implements OnApplicationShutdown {
     await Promise.allSettled([...this.running.values()]);
   }
 
-  private async execute(run: TrainingRunEntity, familyNames: string[], trials: number, options: RunOptions, lock: HeldLock): Promise<TrainingRunEntity> {
+  private async execute(
+    run: TrainingRunEntity,
+    familyNames: string[],
+    trials: number,
+    options: RunOptions,
+    lock: HeldLock,
+  ): Promise<TrainingRunEntity> {
     const started = Date.now();
     try {
       await this.ingestDropFolder();
@@ -143,32 +155,71 @@ export class TrainingService implements OnApplicationShutdown {
       const lineage = { datasetHash: snapshot.contentHash, rowCount: snapshot.rowCount };
       await this.registry.updateRun(run.id, lineage);
       Object.assign(run, lineage);
-      if (options.onlyIfDataChanged && !this.config.RETRAIN_ALWAYS && (await this.championsCurrent(familyNames, snapshot))) {
-        return await this.finish(run, 'skipped', [], null, `no new data since the champions were trained (dataset ${snapshot.contentHash.slice(0, 12)})`);
+      if (
+        options.onlyIfDataChanged &&
+        !this.config.RETRAIN_ALWAYS &&
+        (await this.championsCurrent(familyNames, snapshot))
+      ) {
+        return await this.finish(
+          run,
+          'skipped',
+          [],
+          null,
+          `no new data since the champions were trained (dataset ${snapshot.contentHash.slice(0, 12)})`,
+        );
       }
-      if (snapshot.rowCount < MIN_TRAINING_ROWS) throw new Error(`Not enough data to train: ${snapshot.rowCount} rows (at least ${MIN_TRAINING_ROWS} needed)`);
+      if (snapshot.rowCount < MIN_TRAINING_ROWS)
+        throw new Error(
+          `Not enough data to train: ${snapshot.rowCount} rows (at least ${MIN_TRAINING_ROWS} needed)`,
+        );
       const split = stableHashSplit(snapshot.rows, { testFraction: HOLDOUT_FRACTION });
       const outcomes: FamilyOutcome[] = [];
       for (const name of familyNames) {
-        outcomes.push(await this.trainFamily(run, this.families.get(name), snapshot, split, trials, options.actor ?? `run ${run.id}`));
+        outcomes.push(
+          await this.trainFamily(
+            run,
+            this.families.get(name),
+            snapshot,
+            split,
+            trials,
+            options.actor ?? `run ${run.id}`,
+          ),
+        );
         await this.registry.updateRun(run.id, { outcomes });
       }
       const failed = outcomes.filter((o) => o.error);
       const status = failed.length === outcomes.length ? 'failed' : 'succeeded';
       const error = failed.length ? failed.map((o) => `${o.family}: ${o.error}`).join('; ') : null;
-      this.logger.log(`Training run ${run.id} ${status} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      this.logger.log(
+        `Training run ${run.id} ${status} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
       return await this.finish(run, status, outcomes, error);
     } catch (err) {
       const message = (err as Error).message ?? String(err);
       this.logger.error(`Training run ${run.id} failed: ${message}`, (err as Error).stack);
       return await this.finish(run, 'failed', run.outcomes, message).catch(() => run);
     } finally {
-      await lock.release().catch((err: Error) => this.logger.warn(`Could not release the training lock: ${err.message}`));
+      await lock
+        .release()
+        .catch((err: Error) =>
+          this.logger.warn(`Could not release the training lock: ${err.message}`),
+        );
     }
   }
 
-  private async finish(run: TrainingRunEntity, status: TrainingRunEntity['status'], outcomes: FamilyOutcome[], error: string | null, note?: string): Promise<TrainingRunEntity> {
-    const patch = { status, outcomes, error: error ?? (note ? `skipped: ${note}` : null), finishedAt: new Date() };
+  private async finish(
+    run: TrainingRunEntity,
+    status: TrainingRunEntity['status'],
+    outcomes: FamilyOutcome[],
+    error: string | null,
+    note?: string,
+  ): Promise<TrainingRunEntity> {
+    const patch = {
+      status,
+      outcomes,
+      error: error ?? (note ? `skipped: ${note}` : null),
+      finishedAt: new Date(),
+    };
     await this.registry.updateRun(run.id, patch);
     if (note) this.logger.log(`Training run ${run.id} skipped: ${note}`);
     return Object.assign(run, patch);
@@ -182,7 +233,10 @@ export class TrainingService implements OnApplicationShutdown {
   }
 
   /** True when every family already has a champion trained on exactly this dataset. */
-  private async championsCurrent(familyNames: string[], snapshot: DatasetSnapshot): Promise<boolean> {
+  private async championsCurrent(
+    familyNames: string[],
+    snapshot: DatasetSnapshot,
+  ): Promise<boolean> {
     for (const name of familyNames) {
       const champion = await this.registry.findChampion(name);
       if (!champion) return false;
@@ -208,10 +262,22 @@ export class TrainingService implements OnApplicationShutdown {
         seed: this.config.SEARCH_SEED,
         trials: budget,
         concurrency: this.config.SEARCH_CONCURRENCY || undefined,
-        onTrial: (trial) => this.progress$.next({ runId: run.id, family: family.name, phase: 'search', trial, trials: budget }),
+        onTrial: (trial) =>
+          this.progress$.next({
+            runId: run.id,
+            family: family.name,
+            phase: 'search',
+            trial,
+            trials: budget,
+          }),
       });
       model = result.model;
-      this.progress$.next({ runId: run.id, family: family.name, phase: 'evaluate', trials: budget });
+      this.progress$.next({
+        runId: run.id,
+        family: family.name,
+        phase: 'evaluate',
+        trials: budget,
+      });
       const actual = split.test.map((r) => r.price);
       const metrics = regressionMetrics(actual, model.predict(split.test));
       const version = await this.registry.register(
@@ -219,11 +285,28 @@ export class TrainingService implements OnApplicationShutdown {
           family: family.name,
           trainingRunId: run.id,
           params: result.params,
-          metrics: { r2: metrics.r2, mae: metrics.mae, rmse: metrics.rmse, mape: metrics.mape, trainRows: split.train.length, holdoutRows: split.test.length },
+          metrics: {
+            r2: metrics.r2,
+            mae: metrics.mae,
+            rmse: metrics.rmse,
+            mape: metrics.mape,
+            trainRows: split.train.length,
+            holdoutRows: split.test.length,
+          },
           holdoutSample: metrics.sample,
           trials: result.trials,
-          lineage: { batchIds: snapshot.batchIds, rowCount: snapshot.rowCount, contentHash: snapshot.contentHash },
-          split: { kind: 'stable-hash', testFraction: HOLDOUT_FRACTION, seed: this.config.SEARCH_SEED, trainRows: split.train.length, holdoutRows: split.test.length },
+          lineage: {
+            batchIds: snapshot.batchIds,
+            rowCount: snapshot.rowCount,
+            contentHash: snapshot.contentHash,
+          },
+          split: {
+            kind: 'stable-hash',
+            testFraction: HOLDOUT_FRACTION,
+            seed: this.config.SEARCH_SEED,
+            trainRows: split.train.length,
+            holdoutRows: split.test.length,
+          },
           seed: this.config.SEARCH_SEED,
           codeVersion: codeVersion(),
           fitMs: Math.round(result.fitMs),
@@ -234,12 +317,27 @@ export class TrainingService implements OnApplicationShutdown {
       );
       const comparison = await this.gate(family.name, metrics.mae, split.test, actual);
       await this.registry.setComparison(version.id, comparison);
-      if (comparison.promoted) await this.registry.promote(family.name, version.version, actor, comparison.reason, 'promotion');
+      if (comparison.promoted)
+        await this.registry.promote(
+          family.name,
+          version.version,
+          actor,
+          comparison.reason,
+          'promotion',
+        );
       this.progress$.next({ runId: run.id, family: family.name, phase: 'done', trials: budget });
-      return { family: family.name, version: version.version, promoted: comparison.promoted, mae: metrics.mae };
+      return {
+        family: family.name,
+        version: version.version,
+        promoted: comparison.promoted,
+        mae: metrics.mae,
+      };
     } catch (err) {
       const message = (err as Error).message ?? String(err);
-      this.logger.error(`Training ${family.name} in run ${run.id} failed: ${message}`, (err as Error).stack);
+      this.logger.error(
+        `Training ${family.name} in run ${run.id} failed: ${message}`,
+        (err as Error).stack,
+      );
       return { family: family.name, error: message };
     } finally {
       model?.dispose();
@@ -250,26 +348,56 @@ export class TrainingService implements OnApplicationShutdown {
    * The promotion gate: the current champion is re-scored on the same holdout rows as the
    * candidate; the candidate is promoted when its MAE < champion MAE × (1 + tolerance).
    */
-  private async gate(family: string, candidateMae: number, holdout: readonly PricedDiamond[], actual: number[]): Promise<ChampionComparison> {
+  private async gate(
+    family: string,
+    candidateMae: number,
+    holdout: readonly PricedDiamond[],
+    actual: number[],
+  ): Promise<ChampionComparison> {
     const tolerance = this.config.PROMOTION_TOLERANCE;
     const champion = await this.registry.findChampion(family);
     if (!champion) {
-      return { championVersion: null, championMae: null, candidateMae, tolerance, promoted: true, reason: 'first model of the family' };
+      return {
+        championVersion: null,
+        championMae: null,
+        candidateMae,
+        tolerance,
+        promoted: true,
+        reason: 'first model of the family',
+      };
     }
     let championModel: FittedModel | undefined;
     try {
       championModel = await this.registry.loadModel(champion);
-      const championMae = regressionMetrics(actual, championModel.predict(holdout), { sampleSize: 0 }).mae;
+      const championMae = regressionMetrics(actual, championModel.predict(holdout), {
+        sampleSize: 0,
+      }).mae;
       const promoted = candidateMae < championMae * (1 + tolerance);
       const reason = promoted
         ? `holdout MAE ${candidateMae.toFixed(2)} beats champion v${champion.version} (${championMae.toFixed(2)} on the same rows)`
         : `holdout MAE ${candidateMae.toFixed(2)} does not beat champion v${champion.version} (${championMae.toFixed(2)} on the same rows)`;
-      return { championVersion: champion.version, championMae, candidateMae, tolerance, promoted, reason };
+      return {
+        championVersion: champion.version,
+        championMae,
+        candidateMae,
+        tolerance,
+        promoted,
+        reason,
+      };
     } catch (err) {
       // A champion that cannot be loaded (corrupt or missing artifact) cannot defend its title.
       const message = (err as Error).message;
-      this.logger.warn(`Champion ${family} v${champion.version} could not be re-scored: ${message}`);
-      return { championVersion: champion.version, championMae: null, candidateMae, tolerance, promoted: true, reason: `champion v${champion.version} could not be re-scored (${message})` };
+      this.logger.warn(
+        `Champion ${family} v${champion.version} could not be re-scored: ${message}`,
+      );
+      return {
+        championVersion: champion.version,
+        championMae: null,
+        candidateMae,
+        tolerance,
+        promoted: true,
+        reason: `champion v${champion.version} could not be re-scored (${message})`,
+      };
     } finally {
       championModel?.dispose();
     }

@@ -11,7 +11,9 @@ const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(__dirname, '..', '..', 'test-artifacts', 'dashboard.png');
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) {
-  console.warn(`SKIPPED dashboard browser test: ${CHROMIUM} not found (apt-get install -y chromium; .ci/run does it)`);
+  console.warn(
+    `SKIPPED dashboard browser test: ${CHROMIUM} not found (apt-get install -y chromium; .ci/run does it)`,
+  );
 }
 const describeWithChromium = haveChromium ? describe : describe.skip;
 
@@ -24,14 +26,31 @@ describe(`Dashboard (${ENGINE})`, () => {
     base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
     // Two runs on growing data: each family gets two versions, the page a history to draw.
     await ingestBatch(t, 1);
-    expect((await train(t, { families: ['linear', 'xgboost'], trials: 2 })).status).toBe('succeeded');
+    expect((await train(t, { families: ['linear', 'xgboost'], trials: 2 })).status).toBe(
+      'succeeded',
+    );
     await ingestBatch(t, 2);
-    expect((await train(t, { families: ['linear', 'xgboost'], trials: 2 })).status).toBe('succeeded');
+    expect((await train(t, { families: ['linear', 'xgboost'], trials: 2 })).status).toBe(
+      'succeeded',
+    );
     // Some API traffic for the audit chart, with a refused request among it.
     const server = t.app.getHttpServer();
-    const diamond = { carat: 0.7, cut: 'Ideal', color: 'G', clarity: 'VS1', depth: 61.5, table: 56, x: 5.7, y: 5.72, z: 3.51 };
+    const diamond = {
+      carat: 0.7,
+      cut: 'Ideal',
+      color: 'G',
+      clarity: 'VS1',
+      depth: 61.5,
+      table: 56,
+      x: 5.7,
+      y: 5.72,
+      z: 3.51,
+    };
     for (let i = 0; i < 3; i++) await request(server).post('/v1/prices').send(diamond).expect(200);
-    await request(server).post('/v1/prices').send({ ...diamond, cut: 'Superb' }).expect(400);
+    await request(server)
+      .post('/v1/prices')
+      .send({ ...diamond, cut: 'Superb' })
+      .expect(400);
     await request(server).get('/v1/models').expect(200);
   }, 180_000);
   afterAll(() => t?.close());
@@ -51,7 +70,11 @@ describe(`Dashboard (${ENGINE})`, () => {
     const catalog = t.app.get(ModelCatalog);
     const champion = (await catalog.defaultChampion())!;
     const res = await request(t.app.getHttpServer()).get('/dashboard/data').expect(200);
-    expect(res.body.champion).toMatchObject({ family: champion.family, version: champion.version, mae: champion.metrics.mae });
+    expect(res.body.champion).toMatchObject({
+      family: champion.family,
+      version: champion.version,
+      mae: champion.metrics.mae,
+    });
     expect(res.body.champion.sample.length).toBeGreaterThan(10);
     expect(res.body.runs).toHaveLength(2);
     expect(res.body.datasetRows).toBe(2000);
@@ -60,7 +83,10 @@ describe(`Dashboard (${ENGINE})`, () => {
   describeWithChromium('in headless Chromium', () => {
     let browser: Browser;
     beforeAll(async () => {
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      });
     });
     afterAll(() => browser?.close());
 
@@ -76,17 +102,38 @@ describe(`Dashboard (${ENGINE})`, () => {
       await page.goto(`${base}/dashboard`);
       await page.waitForSelector('body[data-state="ready"]', { timeout: 15_000 });
 
-      const mae = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 2 }).format(champion.metrics.mae);
+      const mae = new Intl.NumberFormat('en-US', {
+        style: 'currency',
+        currency: 'USD',
+        maximumFractionDigits: 2,
+      }).format(champion.metrics.mae);
       expect(await page.textContent('#champion-mae')).toBe(mae);
-      expect(await page.textContent('#champion-name')).toBe(`${champion.family} v${champion.version}`);
+      expect(await page.textContent('#champion-name')).toBe(
+        `${champion.family} v${champion.version}`,
+      );
 
       const charts = await page.evaluate(() => {
-        const Chart = (globalThis as unknown as { Chart: { getChart(id: string): { data: { datasets: { data: unknown[]; pointStyle?: unknown }[] } } | undefined } }).Chart;
+        const Chart = (
+          globalThis as unknown as {
+            Chart: {
+              getChart(
+                id: string,
+              ): { data: { datasets: { data: unknown[]; pointStyle?: unknown }[] } } | undefined;
+            };
+          }
+        ).Chart;
         const summary = (id: string) => {
           const chart = Chart.getChart(id);
-          return chart ? chart.data.datasets.map((d) => ({ data: d.data, pointStyle: d.pointStyle })) : null;
+          return chart
+            ? chart.data.datasets.map((d) => ({ data: d.data, pointStyle: d.pointStyle }))
+            : null;
         };
-        return { linear: summary('family-chart-linear'), xgboost: summary('family-chart-xgboost'), scatter: summary('champion-scatter'), audit: summary('audit-volume') };
+        return {
+          linear: summary('family-chart-linear'),
+          xgboost: summary('family-chart-xgboost'),
+          scatter: summary('champion-scatter'),
+          audit: summary('audit-volume'),
+        };
       });
       for (const family of ['linear', 'xgboost'] as const) {
         const versions = [...(await catalog.listVersions(family))].reverse();
@@ -101,7 +148,16 @@ describe(`Dashboard (${ENGINE})`, () => {
       expect(charts.audit).not.toBeNull();
       expect(await page.locator('#runs tbody tr').count()).toBe(2);
       // Canvases really painted: a blank canvas exports as a tiny PNG.
-      const painted = await page.evaluate(() => (globalThis as unknown as { document: { getElementById(id: string): { toDataURL(): string } } }).document.getElementById('champion-scatter').toDataURL().length);
+      const painted = await page.evaluate(
+        () =>
+          (
+            globalThis as unknown as {
+              document: { getElementById(id: string): { toDataURL(): string } };
+            }
+          ).document
+            .getElementById('champion-scatter')
+            .toDataURL().length,
+      );
       expect(painted).toBeGreaterThan(5000);
 
       mkdirSync(join(SCREENSHOT, '..'), { recursive: true });

@@ -19,7 +19,11 @@ describe(`Health and metrics (${ENGINE})`, () => {
   it('ready: 503 naming the missing champion while database and migrations are fine', async () => {
     const res = await request(t.app.getHttpServer()).get('/health/ready').expect(503);
     expect(res.body.message).toMatch(/^Not ready: champion \(no champion model yet/);
-    expect(res.body.details).toMatchObject({ database: { status: 'up' }, migrations: { status: 'up' }, champion: { status: 'down' } });
+    expect(res.body.details).toMatchObject({
+      database: { status: 'up' },
+      migrations: { status: 'up' },
+      champion: { status: 'down' },
+    });
     expect(res.body.requestId).toBe(res.headers['x-request-id']);
   });
 
@@ -29,9 +33,14 @@ describe(`Health and metrics (${ENGINE})`, () => {
     await db.query(`DELETE FROM migrations WHERE name = '${last.name}'`);
     try {
       const res = await request(t.app.getHttpServer()).get('/health/ready').expect(503);
-      expect(res.body.details.migrations).toMatchObject({ status: 'down', message: expect.stringMatching(/pending migrations/) });
+      expect(res.body.details.migrations).toMatchObject({
+        status: 'down',
+        message: expect.stringMatching(/pending migrations/),
+      });
     } finally {
-      await db.query(`INSERT INTO migrations (timestamp, name) VALUES (${last.name.match(/\d{13}/)[0]}, '${last.name}')`);
+      await db.query(
+        `INSERT INTO migrations (timestamp, name) VALUES (${last.name.match(/\d{13}/)[0]}, '${last.name}')`,
+      );
     }
   });
 
@@ -43,7 +52,11 @@ describe(`Health and metrics (${ENGINE})`, () => {
     const res = await request(t.app.getHttpServer()).get('/health/ready').expect(200);
     expect(res.body).toMatchObject({
       status: 'ok',
-      details: { database: { status: 'up' }, migrations: { status: 'up' }, champion: { status: 'up', family: champion!.family, version: champion!.version } },
+      details: {
+        database: { status: 'up' },
+        migrations: { status: 'up' },
+        champion: { status: 'up', family: champion!.family, version: champion!.version },
+      },
     });
   });
 
@@ -68,24 +81,50 @@ describe(`Health and metrics (${ENGINE})`, () => {
     ]) {
       expect(text).toContain(`# TYPE ${name.replace(/_bucket$/, '')} `);
     }
-    expect(text).toMatch(/diamonds_http_requests_total\{method="GET",route="\/v1\/models",status="200"\} 1\n/);
-    expect(text).toMatch(/diamonds_http_requests_total\{method="GET",route="\(unmatched\)",status="404"\} 1\n/);
-    expect(text).toMatch(/diamonds_http_requests_total\{method="GET",route="\/health\/ready",status="503"\} 2\n/);
+    expect(text).toMatch(
+      /diamonds_http_requests_total\{method="GET",route="\/v1\/models",status="200"\} 1\n/,
+    );
+    expect(text).toMatch(
+      /diamonds_http_requests_total\{method="GET",route="\(unmatched\)",status="404"\} 1\n/,
+    );
+    expect(text).toMatch(
+      /diamonds_http_requests_total\{method="GET",route="\/health\/ready",status="503"\} 2\n/,
+    );
     expect(text).toMatch(/diamonds_dataset_rows 1000\n/);
     expect(text).toMatch(/diamonds_training_runs_total\{status="succeeded",trigger="cli"\} 1\n/);
-    expect(text).toMatch(/diamonds_training_run_duration_seconds_count\{status="succeeded",trigger="cli"\} 1\n/);
+    expect(text).toMatch(
+      /diamonds_training_run_duration_seconds_count\{status="succeeded",trigger="cli"\} 1\n/,
+    );
   });
 
   it('metrics: predictions counted by the model a request reports (res.locals.model)', async () => {
     const champion = (await t.app.get(ModelCatalog).defaultChampion())!;
     const server = t.app.getHttpServer();
-    const diamond = { carat: 0.7, cut: 'Ideal', color: 'G', clarity: 'VS1', depth: 61.5, table: 56, x: 5.7, y: 5.72, z: 3.51 };
+    const diamond = {
+      carat: 0.7,
+      cut: 'Ideal',
+      color: 'G',
+      clarity: 'VS1',
+      depth: 61.5,
+      table: 56,
+      x: 5.7,
+      y: 5.72,
+      z: 3.51,
+    };
     await request(server).post('/v1/prices').send(diamond).expect(200);
-    await request(server).post('/v1/prices/batch').send({ items: [diamond, diamond, diamond] }).expect(200);
-    await request(server).post('/v1/prices').send({ ...diamond, carat: -1 }).expect(400);
+    await request(server)
+      .post('/v1/prices/batch')
+      .send({ items: [diamond, diamond, diamond] })
+      .expect(200);
+    await request(server)
+      .post('/v1/prices')
+      .send({ ...diamond, carat: -1 })
+      .expect(400);
     const text: string = (await request(server).get('/metrics').expect(200)).text;
     // 1 single + 3 in the batch; the refused request priced nothing.
-    const series = new RegExp(`diamonds_predictions_total\\{family="${champion.family}",version="${champion.version}"\\} 4\\n`);
+    const series = new RegExp(
+      `diamonds_predictions_total\\{family="${champion.family}",version="${champion.version}"\\} 4\\n`,
+    );
     expect(text).toMatch(series);
   });
 });

@@ -15,7 +15,11 @@ describe(`Security (${ENGINE})`, () => {
 
     it('refuses an admin route without a token (401, error shape)', async () => {
       const res = await request(t.app.getHttpServer()).get(ADMIN_ROUTE).expect(401);
-      expect(res.body).toMatchObject({ statusCode: 401, code: 'UNAUTHORIZED', message: expect.stringMatching(/Missing bearer token/) });
+      expect(res.body).toMatchObject({
+        statusCode: 401,
+        code: 'UNAUTHORIZED',
+        message: expect.stringMatching(/Missing bearer token/),
+      });
       expect(res.body.requestId).toBe(res.headers['x-request-id']);
     });
 
@@ -24,12 +28,18 @@ describe(`Security (${ENGINE})`, () => {
       ['a prefix of the token', `Bearer ${ADMIN_TOKEN.slice(0, 10)}`],
       ['the token without the Bearer scheme', ADMIN_TOKEN],
     ])('refuses %s (401)', async (_name, header) => {
-      const res = await request(t.app.getHttpServer()).get(ADMIN_ROUTE).set('Authorization', header).expect(401);
+      const res = await request(t.app.getHttpServer())
+        .get(ADMIN_ROUTE)
+        .set('Authorization', header)
+        .expect(401);
       expect(res.body.code).toBe('UNAUTHORIZED');
     });
 
     it('lets the right token through', async () => {
-      const res = await request(t.app.getHttpServer()).get(ADMIN_ROUTE).set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200);
+      const res = await request(t.app.getHttpServer())
+        .get(ADMIN_ROUTE)
+        .set('Authorization', `Bearer ${ADMIN_TOKEN}`)
+        .expect(200);
       expect(res.body).toEqual([]);
     });
 
@@ -42,10 +52,15 @@ describe(`Security (${ENGINE})`, () => {
     });
 
     it('answers CORS for the configured origin only', async () => {
-      const ok = await request(t.app.getHttpServer()).options('/v1/models').set('Origin', 'https://shop.example').set('Access-Control-Request-Method', 'POST');
+      const ok = await request(t.app.getHttpServer())
+        .options('/v1/models')
+        .set('Origin', 'https://shop.example')
+        .set('Access-Control-Request-Method', 'POST');
       expect(ok.status).toBe(204);
       expect(ok.headers['access-control-allow-origin']).toBe('https://shop.example');
-      const other = await request(t.app.getHttpServer()).get('/health/live').set('Origin', 'https://evil.example');
+      const other = await request(t.app.getHttpServer())
+        .get('/health/live')
+        .set('Origin', 'https://evil.example');
       expect(other.headers['access-control-allow-origin']).toBeUndefined();
     });
   });
@@ -62,12 +77,18 @@ describe(`Security (${ENGINE})`, () => {
         const req = request(t.app.getHttpServer()).get(ADMIN_ROUTE);
         if (auth) req.set('Authorization', auth);
         const res = await req.expect(503);
-        expect(res.body).toMatchObject({ code: 'ADMIN_DISABLED', message: expect.stringMatching(/disabled/) });
+        expect(res.body).toMatchObject({
+          code: 'ADMIN_DISABLED',
+          message: expect.stringMatching(/disabled/),
+        });
       }
     });
 
     it('sends no CORS headers when CORS_ORIGINS is empty', async () => {
-      const res = await request(t.app.getHttpServer()).get('/health/live').set('Origin', 'https://shop.example').expect(200);
+      const res = await request(t.app.getHttpServer())
+        .get('/health/live')
+        .set('Origin', 'https://shop.example')
+        .expect(200);
       expect(res.headers['access-control-allow-origin']).toBeUndefined();
     });
   });
@@ -85,7 +106,10 @@ describe(`Security (${ENGINE})`, () => {
       const res = await request(server).get('/v1/models').expect(429);
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
       expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(60);
-      expect(res.body).toMatchObject({ statusCode: 429, message: expect.stringMatching(/Too many requests/) });
+      expect(res.body).toMatchObject({
+        statusCode: 429,
+        message: expect.stringMatching(/Too many requests/),
+      });
     });
 
     it('never throttles admin, health and metrics routes', async () => {
@@ -93,7 +117,10 @@ describe(`Security (${ENGINE})`, () => {
       for (let i = 0; i < 6; i++) {
         await request(server).get('/health/live').expect(200);
         await request(server).get('/metrics').expect(200);
-        await request(server).get(ADMIN_ROUTE).set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200);
+        await request(server)
+          .get(ADMIN_ROUTE)
+          .set('Authorization', `Bearer ${ADMIN_TOKEN}`)
+          .expect(200);
       }
     });
   });

@@ -21,11 +21,22 @@ describe(`Model registry (${ENGINE})`, () => {
   it('registers every trained model with its lineage, split, metrics and an atomically written artifact', async () => {
     const run = await train(t);
     expect(run).toMatchObject({ status: 'succeeded', trigger: 'cli', rowCount: 1000 });
-    expect(run.outcomes).toEqual([{ family: 'linear', version: 1, promoted: true, mae: expect.any(Number) }]);
+    expect(run.outcomes).toEqual([
+      { family: 'linear', version: 1, promoted: true, mae: expect.any(Number) },
+    ]);
 
-    const res = await request(t.app.getHttpServer()).get('/v1/models/linear/versions/1').expect(200);
+    const res = await request(t.app.getHttpServer())
+      .get('/v1/models/linear/versions/1')
+      .expect(200);
     const v = res.body;
-    expect(v).toMatchObject({ family: 'linear', version: 1, status: 'champion', trainingRunId: run.id, seed: 42, trials: [] });
+    expect(v).toMatchObject({
+      family: 'linear',
+      version: 1,
+      status: 'champion',
+      trainingRunId: run.id,
+      seed: 42,
+      trials: [],
+    });
     expect(v.lineage).toEqual({ batchIds: [1], rowCount: 1000, contentHash: run.datasetHash });
     expect(v.split).toMatchObject({ kind: 'stable-hash', testFraction: 0.2 });
     expect(v.split.trainRows + v.split.holdoutRows).toBe(1000);
@@ -34,18 +45,37 @@ describe(`Model registry (${ENGINE})`, () => {
     expect(v.metrics.r2).toBeGreaterThan(0.8);
     expect(v.holdoutSample.length).toBeGreaterThan(0);
     expect(v.codeVersion).toMatch(/^0\.1\.0\+/);
-    expect(v.comparison).toMatchObject({ championVersion: null, promoted: true, reason: 'first model of the family' });
+    expect(v.comparison).toMatchObject({
+      championVersion: null,
+      promoted: true,
+      reason: 'first model of the family',
+    });
 
     const modelFile = join(t.config.ARTIFACTS_DIR, v.artifact.path);
     expect(v.artifact.path).toBe(join('linear', '1', 'model.bin'));
     expect(readFileSync(modelFile).length).toBe(v.artifact.size);
-    const metadata = JSON.parse(readFileSync(join(t.config.ARTIFACTS_DIR, 'linear', '1', 'metadata.json'), 'utf8'));
-    expect(metadata).toMatchObject({ family: 'linear', version: 1, sha256: v.artifact.sha256, lineage: v.lineage });
+    const metadata = JSON.parse(
+      readFileSync(join(t.config.ARTIFACTS_DIR, 'linear', '1', 'metadata.json'), 'utf8'),
+    );
+    expect(metadata).toMatchObject({
+      family: 'linear',
+      version: 1,
+      sha256: v.artifact.sha256,
+      lineage: v.lineage,
+    });
 
     const overview = await request(t.app.getHttpServer()).get('/v1/models').expect(200);
     expect(overview.body.defaultModel).toMatchObject({ family: 'linear', version: 1 });
-    expect(overview.body.families.map((f: { family: string }) => f.family)).toEqual(['linear', 'xgboost', 'xgboost-log']);
-    expect(overview.body.families[1]).toMatchObject({ family: 'xgboost', champion: null, versions: 0 });
+    expect(overview.body.families.map((f: { family: string }) => f.family)).toEqual([
+      'linear',
+      'xgboost',
+      'xgboost-log',
+    ]);
+    expect(overview.body.families[1]).toMatchObject({
+      family: 'xgboost',
+      champion: null,
+      versions: 0,
+    });
   });
 
   it('keeps a model that does not beat the champion on the same holdout rows as a candidate', async () => {
@@ -57,7 +87,9 @@ describe(`Model registry (${ENGINE})`, () => {
     expect(v2.comparison).toMatchObject({ championVersion: 1, promoted: false });
     expect(v2.comparison!.championMae).toBeCloseTo(v2.metrics.mae, 6);
     expect((await registry.findChampion('linear'))!.version).toBe(1);
-    const ledger = await request(t.app.getHttpServer()).get('/v1/models/ledger?family=linear').expect(200);
+    const ledger = await request(t.app.getHttpServer())
+      .get('/v1/models/ledger?family=linear')
+      .expect(200);
     expect(ledger.body).toHaveLength(1);
   });
 
@@ -77,7 +109,12 @@ describe(`Model registry (${ENGINE})`, () => {
     expect(v2.status).toBe('champion');
     expect(v1.status).toBe('retired');
     const [entry] = await registry.ledger('linear');
-    expect(entry).toMatchObject({ fromVersion: 1, toVersion: 2, action: 'promotion', actor: `run ${second.id}` });
+    expect(entry).toMatchObject({
+      fromVersion: 1,
+      toVersion: 2,
+      action: 'promotion',
+      actor: `run ${second.id}`,
+    });
   });
 
   it('manual promotion and rollback move the champion and write the ledger', async () => {
@@ -85,23 +122,57 @@ describe(`Model registry (${ENGINE})`, () => {
     await train(t);
     await train(t);
     const http = request(t.app.getHttpServer());
-    const promoted = await http.post('/v1/admin/models/linear/promote').set(admin).send({ version: 3, reason: 'try v3', actor: 'alice' }).expect(200);
-    expect(promoted.body).toMatchObject({ fromVersion: 1, toVersion: 3, action: 'manual-promote', actor: 'alice', reason: 'try v3' });
+    const promoted = await http
+      .post('/v1/admin/models/linear/promote')
+      .set(admin)
+      .send({ version: 3, reason: 'try v3', actor: 'alice' })
+      .expect(200);
+    expect(promoted.body).toMatchObject({
+      fromVersion: 1,
+      toVersion: 3,
+      action: 'manual-promote',
+      actor: 'alice',
+      reason: 'try v3',
+    });
     await http.post('/v1/admin/models/linear/promote').set(admin).send({ version: 3 }).expect(409);
     await http.post('/v1/admin/models/linear/promote').set(admin).send({ version: 9 }).expect(404);
     await http.post('/v1/admin/models/nope/promote').set(admin).send({ version: 1 }).expect(404);
-    await http.post('/v1/admin/models/linear/promote').set(admin).send({ version: 'two' }).expect(400);
+    await http
+      .post('/v1/admin/models/linear/promote')
+      .set(admin)
+      .send({ version: 'two' })
+      .expect(400);
 
-    const rolled = await http.post('/v1/admin/models/linear/rollback').set(admin).send({ reason: 'v3 misprices' }).expect(200);
-    expect(rolled.body).toMatchObject({ fromVersion: 3, toVersion: 1, action: 'rollback', actor: 'admin', reason: 'v3 misprices' });
+    const rolled = await http
+      .post('/v1/admin/models/linear/rollback')
+      .set(admin)
+      .send({ reason: 'v3 misprices' })
+      .expect(200);
+    expect(rolled.body).toMatchObject({
+      fromVersion: 3,
+      toVersion: 1,
+      action: 'rollback',
+      actor: 'admin',
+      reason: 'v3 misprices',
+    });
     expect((await registry.getVersion('linear', 3)).status).toBe('rolled-back');
     expect((await registry.findChampion('linear'))!.version).toBe(1);
     // v1 was the first champion: nothing before it.
-    const again = await http.post('/v1/admin/models/linear/rollback').set(admin).send({}).expect(409);
+    const again = await http
+      .post('/v1/admin/models/linear/rollback')
+      .set(admin)
+      .send({})
+      .expect(409);
     expect(again.body.message).toMatch(/no previous champion/);
 
     const ledger = await http.get('/v1/models/ledger').expect(200);
-    expect(ledger.body.map((e: { action: string; fromVersion: number | null; toVersion: number }) => [e.action, e.fromVersion, e.toVersion])).toEqual([
+    expect(
+      ledger.body.map((e: { action: string; fromVersion: number | null; toVersion: number }) => [
+        e.action,
+        e.fromVersion,
+        e.toVersion,
+      ]),
+    ).toEqual([
       ['rollback', 3, 1],
       ['manual-promote', 1, 3],
       ['promotion', null, 1],
@@ -123,7 +194,9 @@ describe(`Model registry (${ENGINE})`, () => {
     const bytes = readFileSync(file);
     bytes[bytes.length - 1] ^= 0xff;
     writeFileSync(file, bytes);
-    await expect(registry.loadModel(champion)).rejects.toThrow(/corrupt: sha256 [0-9a-f]{64} does not match/);
+    await expect(registry.loadModel(champion)).rejects.toThrow(
+      /corrupt: sha256 [0-9a-f]{64} does not match/,
+    );
     writeFileSync(file, ''); // truncated
     await expect(registry.loadModel(champion)).rejects.toThrow(/corrupt/);
     const { rmSync } = await import('node:fs');
@@ -135,7 +208,11 @@ describe(`Model registry (${ENGINE})`, () => {
   it('answers 404 for unknown families and versions, 400 for a malformed version', async () => {
     const http = request(t.app.getHttpServer());
     const unknown = await http.get('/v1/models/nope/versions').expect(404);
-    expect(unknown.body).toMatchObject({ statusCode: 404, code: 'NOT_FOUND', details: { allowed: ['linear', 'xgboost', 'xgboost-log'] } });
+    expect(unknown.body).toMatchObject({
+      statusCode: 404,
+      code: 'NOT_FOUND',
+      details: { allowed: ['linear', 'xgboost', 'xgboost-log'] },
+    });
     await http.get('/v1/models/linear/versions/7').expect(404);
     await http.get('/v1/models/linear/versions/abc').expect(400);
     expect(t.app.get(DataSource)).toBeDefined();

@@ -21,7 +21,10 @@ export interface TestApp {
 }
 
 /** Settings for a quiet, isolated app: nothing seeded, trained or scheduled unless a test asks. */
-export function testEnv(workDir: string, overrides: Record<string, string> = {}): Record<string, string> {
+export function testEnv(
+  workDir: string,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
   const schema = `t_${randomBytes(5).toString('hex')}`;
   return {
     DATA_DIR: join(workDir, 'data'),
@@ -57,16 +60,25 @@ export async function dropSchema(config: AppConfig): Promise<void> {
  */
 export async function createTestApp(
   overrides: Record<string, string> = {},
-  options: { workDir?: string; keepState?: boolean; metadata?: ModuleMetadata; listen?: boolean } = {},
+  options: {
+    workDir?: string;
+    keepState?: boolean;
+    metadata?: ModuleMetadata;
+    listen?: boolean;
+  } = {},
 ): Promise<TestApp> {
   const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), 'diamonds-test-'));
-  for (const dir of ['data/incoming', 'data/processed', 'data/rejected', 'artifacts', 'var']) mkdirSync(join(workDir, dir), { recursive: true });
+  for (const dir of ['data/incoming', 'data/processed', 'data/rejected', 'artifacts', 'var'])
+    mkdirSync(join(workDir, dir), { recursive: true });
   const config = loadConfig({ ...process.env, ...testEnv(workDir, overrides) });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule], ...options.metadata })
     .overrideProvider(AppConfig)
     .useValue(config)
     .compile();
-  const app = moduleRef.createNestApplication({ bodyParser: false, logger: process.env.TEST_LOGS ? undefined : false });
+  const app = moduleRef.createNestApplication({
+    bodyParser: false,
+    logger: process.env.TEST_LOGS ? undefined : false,
+  });
   configureApp(app);
   if (options.listen) await app.listen(0, '127.0.0.1');
   else await app.init();

@@ -5,7 +5,8 @@ import { TrainingService, RunOptions } from '../../src/training/training.service
 import { TestApp } from './test-app';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
-export const BATCH = (n: 1 | 2 | 3) => join(__dirname, '..', '..', 'data', 'batches', `batch-00${n}.csv`);
+export const BATCH = (n: 1 | 2 | 3) =>
+  join(__dirname, '..', '..', 'data', 'batches', `batch-00${n}.csv`);
 
 /** Ingests one of the bundled demo batches (1,000 rows each). */
 export async function ingestBatch(t: TestApp, n: 1 | 2 | 3): Promise<void> {

@@ -8,7 +8,7 @@ import { RegistryService } from '../../src/registry/registry.service';
 import { NIGHTLY_JOB, TrainingScheduler } from '../../src/training/training.scheduler';
 import { TrainingService } from '../../src/training/training.service';
 import { createTestApp, ENGINE, TestApp } from '../support/test-app';
-import { ADMIN_TOKEN, BATCH, dropBatch, ingestBatch, train } from '../support/training-helpers';
+import { ADMIN_TOKEN, BATCH, dropBatch, ingestBatch } from '../support/training-helpers';
 
 const until = async (check: () => Promise<boolean>, timeoutMs = 20000) => {
   const end = Date.now() + timeoutMs;
@@ -31,17 +31,43 @@ describe(`Training pipeline and its triggers (${ENGINE})`, () => {
     const http = request(t.app.getHttpServer());
     const missing = await http.post('/v1/admin/training-runs').send({}).expect(401);
     expect(missing.body).toMatchObject({ statusCode: 401, code: 'UNAUTHORIZED' });
-    await http.post('/v1/admin/training-runs').set({ Authorization: 'Bearer wrong-token-wrong-token' }).send({}).expect(401);
-    await http.get('/v1/admin/training-runs').set({ Authorization: `Basic ${ADMIN_TOKEN}` }).expect(401);
+    await http
+      .post('/v1/admin/training-runs')
+      .set({ Authorization: 'Bearer wrong-token-wrong-token' })
+      .send({})
+      .expect(401);
+    await http
+      .get('/v1/admin/training-runs')
+      .set({ Authorization: `Basic ${ADMIN_TOKEN}` })
+      .expect(401);
     await http.post('/v1/admin/training-runs').set(admin).send({ trials: -1 }).expect(400);
-    await http.post('/v1/admin/training-runs').set(admin).send({ families: ['nope'] }).expect(404);
+    await http
+      .post('/v1/admin/training-runs')
+      .set(admin)
+      .send({ families: ['nope'] })
+      .expect(404);
     await http.post('/v1/admin/training-runs').set(admin).send({ extra: 1 }).expect(400);
 
-    const started = await http.post('/v1/admin/training-runs').set(admin).send({ families: ['linear'] }).expect(202);
-    expect(started.body).toEqual({ runId: 1, status: 'running', href: '/v1/admin/training-runs/1' });
+    const started = await http
+      .post('/v1/admin/training-runs')
+      .set(admin)
+      .send({ families: ['linear'] })
+      .expect(202);
+    expect(started.body).toEqual({
+      runId: 1,
+      status: 'running',
+      href: '/v1/admin/training-runs/1',
+    });
     await t.app.get(TrainingService).waitForRun(1);
     const run = await http.get('/v1/admin/training-runs/1').set(admin).expect(200);
-    expect(run.body).toMatchObject({ id: 1, trigger: 'admin', status: 'succeeded', families: ['linear'], rowCount: 1000, outcomes: [{ family: 'linear', version: 1, promoted: true }] });
+    expect(run.body).toMatchObject({
+      id: 1,
+      trigger: 'admin',
+      status: 'succeeded',
+      families: ['linear'],
+      rowCount: 1000,
+      outcomes: [{ family: 'linear', version: 1, promoted: true }],
+    });
     expect(run.body.durationSeconds).toBeGreaterThan(0);
     const list = await http.get('/v1/admin/training-runs?limit=5').set(admin).expect(200);
     expect(list.body.map((r: { id: number }) => r.id)).toEqual([1]);
@@ -50,23 +76,42 @@ describe(`Training pipeline and its triggers (${ENGINE})`, () => {
 
   it('admin endpoints answer 503 "admin disabled" when no token is configured', async () => {
     t = await createTestApp({});
-    const res = await request(t.app.getHttpServer()).post('/v1/admin/training-runs').set(admin).send({}).expect(503);
-    expect(res.body).toMatchObject({ code: 'ADMIN_DISABLED', message: expect.stringMatching(/disabled/) });
+    const res = await request(t.app.getHttpServer())
+      .post('/v1/admin/training-runs')
+      .set(admin)
+      .send({})
+      .expect(503);
+    expect(res.body).toMatchObject({
+      code: 'ADMIN_DISABLED',
+      message: expect.stringMatching(/disabled/),
+    });
   });
 
   it('a second trigger while a run is in progress gets 409 with the running run id', async () => {
     t = await createTestApp({ ADMIN_TOKEN });
     await ingestBatch(t, 1);
     const http = request(t.app.getHttpServer());
-    const first = await http.post('/v1/admin/training-runs').set(admin).send({ families: ['xgboost'], trials: 2 }).expect(202);
+    const first = await http
+      .post('/v1/admin/training-runs')
+      .set(admin)
+      .send({ families: ['xgboost'], trials: 2 })
+      .expect(202);
     const second = await http.post('/v1/admin/training-runs').set(admin).send({}).expect(409);
-    expect(second.body).toMatchObject({ statusCode: 409, code: 'CONFLICT', details: { runningRunId: first.body.runId } });
+    expect(second.body).toMatchObject({
+      statusCode: 409,
+      code: 'CONFLICT',
+      details: { runningRunId: first.body.runId },
+    });
     await expect(t.app.get(TrainingScheduler).runNightly()).resolves.toBeNull();
     const done = await t.app.get(TrainingService).waitForRun(first.body.runId);
     expect(done.status).toBe('succeeded');
     expect(done.outcomes[0]).toMatchObject({ family: 'xgboost', version: 1 });
     // The lock is released: a new run starts.
-    await http.post('/v1/admin/training-runs').set(admin).send({ families: ['linear'] }).expect(202);
+    await http
+      .post('/v1/admin/training-runs')
+      .set(admin)
+      .send({ families: ['linear'] })
+      .expect(202);
   });
 
   it('a run interrupted by a crash is marked failed at the next start and left no version', async () => {
@@ -94,11 +139,16 @@ describe(`Training pipeline and its triggers (${ENGINE})`, () => {
 
     dropBatch(t, 1);
     job.fireOnTick();
-    await until(async () => (await lastRun())?.status !== undefined && (await lastRun()).status !== 'running', 120000);
+    await until(
+      async () => (await lastRun())?.status !== undefined && (await lastRun()).status !== 'running',
+      120000,
+    );
     const first = await lastRun();
     expect(first).toMatchObject({ trigger: 'schedule', status: 'succeeded', rowCount: 1000 });
     expect(first.outcomes.map((o) => o.family)).toEqual(['linear', 'xgboost', 'xgboost-log']);
-    expect(readdirSync(join(t.config.DATA_DIR, 'incoming')).filter((n) => !n.startsWith('.'))).toEqual([]);
+    expect(
+      readdirSync(join(t.config.DATA_DIR, 'incoming')).filter((n) => !n.startsWith('.')),
+    ).toEqual([]);
 
     // No new data: the next night skips.
     const skippedId = await t.app.get(TrainingScheduler).runNightly();
@@ -118,7 +168,12 @@ describe(`Training pipeline and its triggers (${ENGINE})`, () => {
     const workDir = mkdtempSync(join(tmpdir(), 'diamonds-first-start-'));
     mkdirSync(join(workDir, 'data'), { recursive: true });
     copyFileSync(BATCH(1), join(workDir, 'data', 'diamonds.csv')); // the "bundled" file: 1,000 rows here
-    const env = { ADMIN_TOKEN, SEED_ON_START: 'true', TRAIN_ON_START: 'true', FIRST_START_TRIALS: '1' };
+    const env = {
+      ADMIN_TOKEN,
+      SEED_ON_START: 'true',
+      TRAIN_ON_START: 'true',
+      FIRST_START_TRIALS: '1',
+    };
     t = await createTestApp(env, { workDir, keepState: true });
     const registry = t.app.get(RegistryService);
     const [run] = await registry.listRuns(1);
@@ -143,22 +198,44 @@ describe(`Training pipeline and its triggers (${ENGINE})`, () => {
     expect(await t.app.get(RegistryService).listRuns(10)).toEqual([]);
   });
 
-  (ENGINE === 'postgres' ? it : it.skip)('two instances sharing PostgreSQL never train at the same time (advisory lock)', async () => {
-    t = await createTestApp({ ADMIN_TOKEN }); // closed last (afterEach): drops the shared schema
-    await ingestBatch(t, 1);
-    const other = await createTestApp({ ADMIN_TOKEN, DATABASE_SCHEMA: t.config.DATABASE_SCHEMA }, { workDir: t.workDir, keepState: true });
-    try {
-      const first = await request(t.app.getHttpServer()).post('/v1/admin/training-runs').set(admin).send({ families: ['xgboost'], trials: 2 }).expect(202);
-      const second = await request(other.app.getHttpServer()).post('/v1/admin/training-runs').set(admin).send({}).expect(409);
-      expect(second.body.details).toEqual({ runningRunId: first.body.runId });
-      // Starting an instance while another trains must not mark the live run as interrupted.
-      await other.app.get(TrainingService).recoverInterruptedRuns();
-      expect((await other.app.get(RegistryService).getRun(first.body.runId)).status).toBe('running');
-      expect((await t.app.get(TrainingService).waitForRun(first.body.runId)).status).toBe('succeeded');
-      await request(other.app.getHttpServer()).post('/v1/admin/training-runs').set(admin).send({ families: ['linear'] }).expect(202);
-      await other.app.get(TrainingService).waitForRun(first.body.runId + 1);
-    } finally {
-      await other.close();
-    }
-  });
+  (ENGINE === 'postgres' ? it : it.skip)(
+    'two instances sharing PostgreSQL never train at the same time (advisory lock)',
+    async () => {
+      t = await createTestApp({ ADMIN_TOKEN }); // closed last (afterEach): drops the shared schema
+      await ingestBatch(t, 1);
+      const other = await createTestApp(
+        { ADMIN_TOKEN, DATABASE_SCHEMA: t.config.DATABASE_SCHEMA },
+        { workDir: t.workDir, keepState: true },
+      );
+      try {
+        const first = await request(t.app.getHttpServer())
+          .post('/v1/admin/training-runs')
+          .set(admin)
+          .send({ families: ['xgboost'], trials: 2 })
+          .expect(202);
+        const second = await request(other.app.getHttpServer())
+          .post('/v1/admin/training-runs')
+          .set(admin)
+          .send({})
+          .expect(409);
+        expect(second.body.details).toEqual({ runningRunId: first.body.runId });
+        // Starting an instance while another trains must not mark the live run as interrupted.
+        await other.app.get(TrainingService).recoverInterruptedRuns();
+        expect((await other.app.get(RegistryService).getRun(first.body.runId)).status).toBe(
+          'running',
+        );
+        expect((await t.app.get(TrainingService).waitForRun(first.body.runId)).status).toBe(
+          'succeeded',
+        );
+        await request(other.app.getHttpServer())
+          .post('/v1/admin/training-runs')
+          .set(admin)
+          .send({ families: ['linear'] })
+          .expect(202);
+        await other.app.get(TrainingService).waitForRun(first.body.runId + 1);
+      } finally {
+        await other.close();
+      }
+    },
+  );
 });

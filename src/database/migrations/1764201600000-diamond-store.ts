@@ -41,12 +41,26 @@ export class DiamondStore1764201600000 implements MigrationInterface {
           { name: 'z', type: t.float },
         ],
         foreignKeys: [
-          new TableForeignKey({ name: 'fk_diamond_batch', columnNames: ['batch_id'], referencedTableName: 'ingestion_batch', referencedColumnNames: ['id'] }),
+          new TableForeignKey({
+            name: 'fk_diamond_batch',
+            columnNames: ['batch_id'],
+            referencedTableName: 'ingestion_batch',
+            referencedColumnNames: ['id'],
+          }),
         ],
       }),
     );
-    await q.createIndex('diamond', new TableIndex({ name: 'ix_diamond_batch', columnNames: ['batch_id'] }));
-    await q.createIndex('diamond', new TableIndex({ name: 'ix_diamond_grade_carat', columnNames: ['cut', 'color', 'clarity', 'carat'] }));
+    await q.createIndex(
+      'diamond',
+      new TableIndex({ name: 'ix_diamond_batch', columnNames: ['batch_id'] }),
+    );
+    await q.createIndex(
+      'diamond',
+      new TableIndex({
+        name: 'ix_diamond_grade_carat',
+        columnNames: ['cut', 'color', 'clarity', 'carat'],
+      }),
+    );
     await q.createTable(
       new Table({
         name: 'rejected_row',
@@ -58,11 +72,19 @@ export class DiamondStore1764201600000 implements MigrationInterface {
           { name: 'reasons', type: t.json },
         ],
         foreignKeys: [
-          new TableForeignKey({ name: 'fk_rejected_row_batch', columnNames: ['batch_id'], referencedTableName: 'ingestion_batch', referencedColumnNames: ['id'] }),
+          new TableForeignKey({
+            name: 'fk_rejected_row_batch',
+            columnNames: ['batch_id'],
+            referencedTableName: 'ingestion_batch',
+            referencedColumnNames: ['id'],
+          }),
         ],
       }),
     );
-    await q.createIndex('rejected_row', new TableIndex({ name: 'ix_rejected_row_batch', columnNames: ['batch_id'] }));
+    await q.createIndex(
+      'rejected_row',
+      new TableIndex({ name: 'ix_rejected_row_batch', columnNames: ['batch_id'] }),
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

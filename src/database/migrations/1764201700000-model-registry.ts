@@ -52,10 +52,21 @@ export class ModelRegistry1764201700000 implements MigrationInterface {
           { name: 'artifact_sha256', type: 'varchar', length: '64' },
         ],
         indices: [
-          { name: 'uq_model_version_family_version', columnNames: ['family', 'version'], isUnique: true },
+          {
+            name: 'uq_model_version_family_version',
+            columnNames: ['family', 'version'],
+            isUnique: true,
+          },
           { name: 'ix_model_version_run', columnNames: ['training_run_id'] },
         ],
-        foreignKeys: [{ name: 'fk_model_version_run', columnNames: ['training_run_id'], referencedTableName: 'training_run', referencedColumnNames: ['id'] }],
+        foreignKeys: [
+          {
+            name: 'fk_model_version_run',
+            columnNames: ['training_run_id'],
+            referencedTableName: 'training_run',
+            referencedColumnNames: ['id'],
+          },
+        ],
       }),
     );
     await q.createTable(
@@ -68,8 +79,17 @@ export class ModelRegistry1764201700000 implements MigrationInterface {
           { name: 'version_id', type: 'integer' },
           { name: 'updated_at', type: t.date, default: t.now },
         ],
-        indices: [{ name: 'uq_model_alias_family_alias', columnNames: ['family', 'alias'], isUnique: true }],
-        foreignKeys: [{ name: 'fk_model_alias_version', columnNames: ['version_id'], referencedTableName: 'model_version', referencedColumnNames: ['id'] }],
+        indices: [
+          { name: 'uq_model_alias_family_alias', columnNames: ['family', 'alias'], isUnique: true },
+        ],
+        foreignKeys: [
+          {
+            name: 'fk_model_alias_version',
+            columnNames: ['version_id'],
+            referencedTableName: 'model_version',
+            referencedColumnNames: ['id'],
+          },
+        ],
       }),
     );
     await q.createTable(
@@ -88,8 +108,18 @@ export class ModelRegistry1764201700000 implements MigrationInterface {
         ],
         indices: [{ name: 'ix_alias_ledger_family', columnNames: ['family'] }],
         foreignKeys: [
-          { name: 'fk_alias_ledger_from', columnNames: ['from_version_id'], referencedTableName: 'model_version', referencedColumnNames: ['id'] },
-          { name: 'fk_alias_ledger_to', columnNames: ['to_version_id'], referencedTableName: 'model_version', referencedColumnNames: ['id'] },
+          {
+            name: 'fk_alias_ledger_from',
+            columnNames: ['from_version_id'],
+            referencedTableName: 'model_version',
+            referencedColumnNames: ['id'],
+          },
+          {
+            name: 'fk_alias_ledger_to',
+            columnNames: ['to_version_id'],
+            referencedTableName: 'model_version',
+            referencedColumnNames: ['id'],
+          },
         ],
       }),
     );

@@ -6,4 +6,8 @@ import { AuditRecord1764201800000 } from './1764201800000-audit-record';
  * Every migration, in order. Committed migrations are never edited: add a new file and a line here.
  * Timestamps: issue order, not wall-clock order, so the files read in the order they run.
  */
-export const MIGRATIONS = [DiamondStore1764201600000, ModelRegistry1764201700000, AuditRecord1764201800000];
+export const MIGRATIONS = [
+  DiamondStore1764201600000,
+  ModelRegistry1764201700000,
+  AuditRecord1764201800000,
+];

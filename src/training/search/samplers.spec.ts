@@ -96,12 +96,15 @@ describe('splitTrials', () => {
 
 describe('EnqueuedSampler', () => {
   it('hands out the enqueued parameters first, then the inner sampler draws exactly as it would alone', () => {
-    const small: SearchSpace = { x: { kind: 'float', low: 0, high: 1 }, n: { kind: 'int', low: 1, high: 5 } };
+    const small: SearchSpace = {
+      x: { kind: 'float', low: 0, high: 1 },
+      n: { kind: 'int', low: 1, high: 5 },
+    };
     const enqueued = { x: 0.5, n: 3 };
     const sampler = new EnqueuedSampler(new RandomSampler(7), [enqueued]);
     const reference = new RandomSampler(7);
     expect(sampler.sample(small, [])).toEqual(enqueued);
-    expect(sampler.sample(small, [])).toEqual(reference.sample(small, []));
-    expect(sampler.sample(small, [])).toEqual(reference.sample(small, []));
+    expect(sampler.sample(small, [])).toEqual(reference.sample(small));
+    expect(sampler.sample(small, [])).toEqual(reference.sample(small));
   });
 });
