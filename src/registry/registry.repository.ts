@@ -109,17 +109,15 @@ export class RegistryRepository {
         await aliases.save({ family, alias: CHAMPION, versionId: toVersionId });
       }
       await m.getRepository(ModelVersionEntity).update({ id: toVersionId }, { status: 'champion' });
-      return m
-        .getRepository(AliasLedgerEntity)
-        .save({
-          family,
-          alias: CHAMPION,
-          fromVersionId,
-          toVersionId,
-          action: move.action,
-          reason: move.reason,
-          actor: move.actor,
-        });
+      return m.getRepository(AliasLedgerEntity).save({
+        family,
+        alias: CHAMPION,
+        fromVersionId,
+        toVersionId,
+        action: move.action,
+        reason: move.reason,
+        actor: move.actor,
+      });
     });
   }
 
@@ -167,16 +165,14 @@ export class RegistryRepository {
 
   /** Marks runs left 'running' by a crash as failed. Call only while holding the training lock. */
   async failInterruptedRuns(): Promise<number> {
-    const result = await this.dataSource
-      .getRepository(TrainingRunEntity)
-      .update(
-        { status: 'running' },
-        {
-          status: 'failed',
-          finishedAt: new Date(),
-          error: 'Interrupted: the service stopped during the run',
-        },
-      );
+    const result = await this.dataSource.getRepository(TrainingRunEntity).update(
+      { status: 'running' },
+      {
+        status: 'failed',
+        finishedAt: new Date(),
+        error: 'Interrupted: the service stopped during the run',
+      },
+    );
     return result.affected ?? 0;
   }
 

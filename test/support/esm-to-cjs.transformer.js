@@ -15,7 +15,13 @@ module.exports = {
       .replace(/import\.meta\.filename/g, '__filename');
     const out = ts.transpileModule(patched, {
       fileName: filename,
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, allowJs: true, esModuleInterop: true, sourceMap: false },
+      compilerOptions: {
+        module: ts.ModuleKind.CommonJS,
+        target: ts.ScriptTarget.ES2022,
+        allowJs: true,
+        esModuleInterop: true,
+        sourceMap: false,
+      },
     });
     return { code: out.outputText };
   },

@@ -2,20 +2,43 @@
 // The dashboard's only script: fetches /dashboard/data and draws it with Chart.js (served by the app).
 (function () {
   'use strict';
-  var PALETTE = ['#2563eb', '#16a34a', '#dc2626', '#9333ea', '#ea580c', '#0891b2', '#4b5563', '#ca8a04'];
-  var STATUS_COLOURS = { '2': '#16a34a', '3': '#0891b2', '4': '#ea580c', '5': '#dc2626' };
-  var usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 2 });
+  var PALETTE = [
+    '#2563eb',
+    '#16a34a',
+    '#dc2626',
+    '#9333ea',
+    '#ea580c',
+    '#0891b2',
+    '#4b5563',
+    '#ca8a04',
+  ];
+  var STATUS_COLOURS = { 2: '#16a34a', 3: '#0891b2', 4: '#ea580c', 5: '#dc2626' };
+  var usd = new Intl.NumberFormat('en-US', {
+    style: 'currency',
+    currency: 'USD',
+    maximumFractionDigits: 2,
+  });
   var integer = new Intl.NumberFormat('en-US');
 
-  function $(id) { return document.getElementById(id); }
-  function text(id, value) { $(id).textContent = value; }
+  function $(id) {
+    return document.getElementById(id);
+  }
+  function text(id, value) {
+    $(id).textContent = value;
+  }
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    (children || []).forEach(function (c) { node.append(c); });
+    Object.keys(attrs || {}).forEach(function (k) {
+      node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) {
+      node.append(c);
+    });
     return node;
   }
-  function when(iso) { return iso ? new Date(iso).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : '–'; }
+  function when(iso) {
+    return iso ? new Date(iso).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : '–';
+  }
 
   function drawTiles(data) {
     text('generated-at', 'as of ' + when(data.generatedAt));
@@ -37,13 +60,32 @@
     }
     data.families.forEach(function (f, i) {
       if (f.versions.length === 0) {
-        container.append(el('div', { class: 'card' }, [el('h2', {}, [f.family]), el('p', { class: 'muted' }, [f.description]), el('p', {}, ['No version trained yet.'])]));
+        container.append(
+          el('div', { class: 'card' }, [
+            el('h2', {}, [f.family]),
+            el('p', { class: 'muted' }, [f.description]),
+            el('p', {}, ['No version trained yet.']),
+          ]),
+        );
         return;
       }
-      var canvas = el('canvas', { id: 'family-chart-' + f.family, 'aria-label': f.family + ' versions' });
-      container.append(el('div', { class: 'card' }, [el('h2', {}, [f.family]), el('p', { class: 'muted' }, [f.description]), el('div', { class: 'chart' }, [canvas])]));
-      var labels = f.versions.map(function (v) { return 'v' + v.version + ' · ' + v.createdAt.slice(0, 16).replace('T', ' '); });
-      var isChampion = f.versions.map(function (v) { return v.version === f.championVersion; });
+      var canvas = el('canvas', {
+        id: 'family-chart-' + f.family,
+        'aria-label': f.family + ' versions',
+      });
+      container.append(
+        el('div', { class: 'card' }, [
+          el('h2', {}, [f.family]),
+          el('p', { class: 'muted' }, [f.description]),
+          el('div', { class: 'chart' }, [canvas]),
+        ]),
+      );
+      var labels = f.versions.map(function (v) {
+        return 'v' + v.version + ' · ' + v.createdAt.slice(0, 16).replace('T', ' ');
+      });
+      var isChampion = f.versions.map(function (v) {
+        return v.version === f.championVersion;
+      });
       var colour = PALETTE[i % PALETTE.length];
       new Chart(canvas, {
         type: 'line',
@@ -51,26 +93,54 @@
           labels: labels,
           datasets: [
             {
-              label: 'holdout MAE (USD)', yAxisID: 'mae', borderColor: colour, backgroundColor: colour,
-              data: f.versions.map(function (v) { return v.mae; }),
-              pointStyle: isChampion.map(function (c) { return c ? 'star' : 'circle'; }),
-              pointRadius: isChampion.map(function (c) { return c ? 12 : 4; }),
-              pointBorderWidth: isChampion.map(function (c) { return c ? 3 : 1; }),
+              label: 'holdout MAE (USD)',
+              yAxisID: 'mae',
+              borderColor: colour,
+              backgroundColor: colour,
+              data: f.versions.map(function (v) {
+                return v.mae;
+              }),
+              pointStyle: isChampion.map(function (c) {
+                return c ? 'star' : 'circle';
+              }),
+              pointRadius: isChampion.map(function (c) {
+                return c ? 12 : 4;
+              }),
+              pointBorderWidth: isChampion.map(function (c) {
+                return c ? 3 : 1;
+              }),
             },
             {
-              label: 'holdout R²', yAxisID: 'r2', borderColor: '#9ca3af', backgroundColor: '#9ca3af', borderDash: [6, 4],
-              data: f.versions.map(function (v) { return v.r2; }),
+              label: 'holdout R²',
+              yAxisID: 'r2',
+              borderColor: '#9ca3af',
+              backgroundColor: '#9ca3af',
+              borderDash: [6, 4],
+              data: f.versions.map(function (v) {
+                return v.r2;
+              }),
             },
           ],
         },
         options: {
-          maintainAspectRatio: false, animation: false,
+          maintainAspectRatio: false,
+          animation: false,
           scales: {
             mae: { position: 'left', title: { display: true, text: 'MAE (USD)' } },
-            r2: { position: 'right', title: { display: true, text: 'R²' }, grid: { drawOnChartArea: false } },
+            r2: {
+              position: 'right',
+              title: { display: true, text: 'R²' },
+              grid: { drawOnChartArea: false },
+            },
           },
           plugins: {
-            tooltip: { callbacks: { afterLabel: function (ctx) { return isChampion[ctx.dataIndex] ? 'champion' : f.versions[ctx.dataIndex].status; } } },
+            tooltip: {
+              callbacks: {
+                afterLabel: function (ctx) {
+                  return isChampion[ctx.dataIndex] ? 'champion' : f.versions[ctx.dataIndex].status;
+                },
+              },
+            },
           },
         },
       });
@@ -83,20 +153,51 @@
       text('scatter-caption', 'No champion yet.');
       return;
     }
-    var points = data.champion.sample.map(function (p) { return { x: p.actual, y: p.predicted }; });
-    var max = points.reduce(function (m, p) { return Math.max(m, p.x, p.y); }, 0);
-    text('scatter-caption', data.champion.family + ' v' + data.champion.version + ': ' + points.length + ' holdout diamonds; points on the diagonal are perfect prices.');
+    var points = data.champion.sample.map(function (p) {
+      return { x: p.actual, y: p.predicted };
+    });
+    var max = points.reduce(function (m, p) {
+      return Math.max(m, p.x, p.y);
+    }, 0);
+    text(
+      'scatter-caption',
+      data.champion.family +
+        ' v' +
+        data.champion.version +
+        ': ' +
+        points.length +
+        ' holdout diamonds; points on the diagonal are perfect prices.',
+    );
     new Chart(canvas, {
       type: 'scatter',
       data: {
         datasets: [
-          { label: 'holdout diamonds', data: points, backgroundColor: 'rgba(37, 99, 235, 0.55)', pointRadius: 3 },
-          { label: 'perfect price', type: 'line', data: [{ x: 0, y: 0 }, { x: max, y: max }], borderColor: '#dc2626', borderDash: [6, 4], pointRadius: 0 },
+          {
+            label: 'holdout diamonds',
+            data: points,
+            backgroundColor: 'rgba(37, 99, 235, 0.55)',
+            pointRadius: 3,
+          },
+          {
+            label: 'perfect price',
+            type: 'line',
+            data: [
+              { x: 0, y: 0 },
+              { x: max, y: max },
+            ],
+            borderColor: '#dc2626',
+            borderDash: [6, 4],
+            pointRadius: 0,
+          },
         ],
       },
       options: {
-        maintainAspectRatio: false, animation: false,
-        scales: { x: { title: { display: true, text: 'actual price (USD)' } }, y: { title: { display: true, text: 'predicted price (USD)' } } },
+        maintainAspectRatio: false,
+        animation: false,
+        scales: {
+          x: { title: { display: true, text: 'actual price (USD)' } },
+          y: { title: { display: true, text: 'predicted price (USD)' } },
+        },
       },
     });
   }
@@ -106,11 +207,28 @@
     if (!data.auditVolume || data.auditVolume.length === 0) {
       canvas.hidden = true;
       $('audit-empty').hidden = false;
-      text('audit-empty', data.auditVolume ? 'No audited request in the last 24 hours.' : 'No audit module in this app.');
+      text(
+        'audit-empty',
+        data.auditVolume
+          ? 'No audited request in the last 24 hours.'
+          : 'No audit module in this app.',
+      );
       return;
     }
-    var routes = Array.from(new Set(data.auditVolume.map(function (r) { return r.route; }))).sort();
-    var statuses = Array.from(new Set(data.auditVolume.map(function (r) { return r.status; }))).sort();
+    var routes = Array.from(
+      new Set(
+        data.auditVolume.map(function (r) {
+          return r.route;
+        }),
+      ),
+    ).sort();
+    var statuses = Array.from(
+      new Set(
+        data.auditVolume.map(function (r) {
+          return r.status;
+        }),
+      ),
+    ).sort();
     new Chart(canvas, {
       type: 'bar',
       data: {
@@ -120,34 +238,60 @@
             label: String(status),
             backgroundColor: STATUS_COLOURS[String(status)[0]] || '#6b7280',
             data: routes.map(function (route) {
-              var hit = data.auditVolume.find(function (r) { return r.route === route && r.status === status; });
+              var hit = data.auditVolume.find(function (r) {
+                return r.route === route && r.status === status;
+              });
               return hit ? hit.count : 0;
             }),
           };
         }),
       },
-      options: { maintainAspectRatio: false, animation: false, indexAxis: 'y', scales: { x: { stacked: true, title: { display: true, text: 'requests' } }, y: { stacked: true } } },
+      options: {
+        maintainAspectRatio: false,
+        animation: false,
+        indexAxis: 'y',
+        scales: {
+          x: { stacked: true, title: { display: true, text: 'requests' } },
+          y: { stacked: true },
+        },
+      },
     });
   }
 
   function drawRuns(data) {
     var body = $('runs').querySelector('tbody');
     if (data.runs.length === 0) {
-      body.append(el('tr', {}, [el('td', { colspan: '6', class: 'muted' }, ['No training run yet.'])]));
+      body.append(
+        el('tr', {}, [el('td', { colspan: '6', class: 'muted' }, ['No training run yet.'])]),
+      );
       return;
     }
     data.runs.forEach(function (r) {
-      var perFamily = r.outcomes.map(function (o) {
-        if (o.error) return o.family + ': failed (' + o.error + ')';
-        return o.family + ' v' + o.version + (o.promoted ? ' promoted' : ' kept as candidate') + (o.mae !== undefined ? ', MAE ' + usd.format(o.mae) : '');
-      }).join('; ') || (r.error || '–');
-      body.append(el('tr', {}, [
-        el('td', {}, ['#' + r.id]), el('td', {}, [r.trigger]),
-        el('td', {}, [el('span', { class: 'badge ' + r.status }, [r.status])]),
-        el('td', {}, [when(r.startedAt)]),
-        el('td', {}, [r.durationSeconds === null ? '–' : r.durationSeconds + ' s']),
-        el('td', {}, [perFamily]),
-      ]));
+      var perFamily =
+        r.outcomes
+          .map(function (o) {
+            if (o.error) return o.family + ': failed (' + o.error + ')';
+            return (
+              o.family +
+              ' v' +
+              o.version +
+              (o.promoted ? ' promoted' : ' kept as candidate') +
+              (o.mae !== undefined ? ', MAE ' + usd.format(o.mae) : '')
+            );
+          })
+          .join('; ') ||
+        r.error ||
+        '–';
+      body.append(
+        el('tr', {}, [
+          el('td', {}, ['#' + r.id]),
+          el('td', {}, [r.trigger]),
+          el('td', {}, [el('span', { class: 'badge ' + r.status }, [r.status])]),
+          el('td', {}, [when(r.startedAt)]),
+          el('td', {}, [r.durationSeconds === null ? '–' : r.durationSeconds + ' s']),
+          el('td', {}, [perFamily]),
+        ]),
+      );
     });
   }
 
