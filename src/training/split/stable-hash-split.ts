@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PricedDiamond } from '../../diamonds/diamond-vocabulary';
+import { CSV_COLUMNS, PricedDiamond } from '../../diamonds/diamond-vocabulary';
 import { pickRows, SplitResult } from './split.types';
 
 export interface StableHashSplitOptions {
@@ -9,18 +9,8 @@ export interface StableHashSplitOptions {
   salt?: string;
 }
 
-const FIELDS = [
-  'carat',
-  'cut',
-  'color',
-  'clarity',
-  'depth',
-  'table',
-  'price',
-  'x',
-  'y',
-  'z',
-] as const;
+/** The CSV's columns, in the CSV's order: the canonical form must never change, or rows change sides. */
+const FIELDS = CSV_COLUMNS;
 
 /** A row's content in one canonical text form: fixed column order, shortest round-trip numbers. */
 export function canonicalDiamondKey(row: PricedDiamond): string {
