@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { AppConfig } from '../config/app-config';
 import { DomainError, ErrorCode } from '../common/domain-error';
@@ -23,6 +23,8 @@ const METADATA_FILE = 'metadata.json';
  */
 @Injectable()
 export class ArtifactStore {
+  private readonly logger = new Logger(ArtifactStore.name);
+
   constructor(private readonly config: AppConfig) {}
 
   private get root(): string {
@@ -45,8 +47,13 @@ export class ArtifactStore {
       join(tempDir, METADATA_FILE),
       JSON.stringify({ family, version, sha256, size: model.length, ...metadata }, null, 2),
     );
-    // A folder left by a crash before registration is not in the registry: replace it.
-    if (existsSync(finalDir)) await rm(finalDir, { recursive: true, force: true });
+    // A folder already there is not registered here: left by a crash before registration, or
+    // written by another registry sharing this folder by mistake. Move it aside, never delete it.
+    if (existsSync(finalDir)) {
+      const aside = join(familyDir, `.replaced-${version}-${Date.now()}`);
+      await rename(finalDir, aside);
+      this.logger.warn(`${finalDir} existed but is not registered; moved it to ${aside}`);
+    }
     await rename(tempDir, finalDir);
     return { path: relative(this.root, join(finalDir, MODEL_FILE)), size: model.length, sha256 };
   }
