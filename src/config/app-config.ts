@@ -213,6 +213,9 @@ export class AppConfig {
 
 export class ConfigValidationError extends Error {}
 
+/** Settings whose values never appear in a message (they hold a secret or a password). */
+const SECRET_KEYS = new Set(['ADMIN_TOKEN', 'DATABASE_URL']);
+
 /** Reads and validates the environment; throws one error naming every bad key. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
@@ -225,7 +228,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (errors.length > 0) {
     const lines = errors.map(
       (e) =>
-        `  ${e.property}=${JSON.stringify(e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`,
+        `  ${e.property}=${SECRET_KEYS.has(e.property) ? '[redacted]' : JSON.stringify(e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`,
     );
     throw new ConfigValidationError(
       `Invalid configuration (${errors.length} bad key(s)):\n${lines.join('\n')}`,

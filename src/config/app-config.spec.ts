@@ -1,0 +1,54 @@
+import { ConfigValidationError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('gives every setting its documented default', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      PORT: 3000,
+      DATA_DIR: 'data',
+      ARTIFACTS_DIR: 'artifacts',
+      RETRAIN_CRON: '0 2 * * *',
+      SEARCH_TRIALS: 100,
+    });
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.ADMIN_TOKEN).toBeUndefined();
+  });
+
+  it('reads and converts values from the environment', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      RETRAIN_ENABLED: 'off',
+      PROMOTION_TOLERANCE: '0.02',
+      DATABASE_URL: 'postgres://u:p@h:5432/d',
+    });
+    expect(config).toMatchObject({
+      PORT: 8080,
+      RETRAIN_ENABLED: false,
+      PROMOTION_TOLERANCE: 0.02,
+      DATABASE_URL: 'postgres://u:p@h:5432/d',
+    });
+  });
+
+  it('refuses bad values with one message naming every bad key, without echoing secrets', () => {
+    let error: Error | undefined;
+    try {
+      loadConfig({
+        PORT: 'eighty',
+        RETRAIN_CRON: 'nightly',
+        ADMIN_TOKEN: 'short-secret',
+        DATABASE_URL: 'mysql://root:hunter2@db/x',
+        LOG_LEVEL: 'loud',
+      });
+    } catch (err) {
+      error = err as Error;
+    }
+    expect(error).toBeInstanceOf(ConfigValidationError);
+    const message = error!.message;
+    expect(message).toMatch(/^Invalid configuration \(5 bad key\(s\)\)/);
+    for (const key of ['PORT', 'RETRAIN_CRON', 'ADMIN_TOKEN', 'DATABASE_URL', 'LOG_LEVEL'])
+      expect(message).toContain(`  ${key}=`);
+    expect(message).not.toContain('short-secret');
+    expect(message).not.toContain('hunter2');
+    expect(message).toContain('ADMIN_TOKEN=[redacted]: ADMIN_TOKEN must be at least 16 characters');
+  });
+});
