@@ -42,6 +42,9 @@ async function main(): Promise<number> {
             {
               format: `${p.family.padEnd(12)} [{bar}] {value}/{total} trials | best inner MAE {best}`,
               hideCursor: true,
+              // Not a terminal (CI, a log file): a progress line every few seconds instead.
+              noTTYOutput: true,
+              notTTYSchedule: 3000,
             },
             Presets.shades_classic,
           );
