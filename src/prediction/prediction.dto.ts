@@ -47,7 +47,7 @@ const required = (field: string, what: string) => ({ message: `${field} is requi
 function Measurement(axis: 'x' | 'y' | 'z', what: string, example: number) {
   return function (target: object, key: string) {
     ApiPropertyOptional({
-      description: `${what} in mm, > 0 and ≤ ${MAX_MEASUREMENT_MM}. Optional; the linear model needs \`x\` (XGBoost treats a missing value natively).`,
+      description: `${what} in mm, > 0 and ≤ ${MAX_MEASUREMENT_MM}. Optional; the linear model needs \`x\` (the XGBoost models estimate a missing one from the other attributes).`,
       example,
       exclusiveMinimum: true,
       minimum: 0,
@@ -62,6 +62,30 @@ function Measurement(axis: 'x' | 'y' | 'z', what: string, example: number) {
       target,
       key,
     );
+  };
+}
+
+/** An optional percentage within the range the data store accepts (depth, table). */
+function Percentage(
+  field: 'depth' | 'table',
+  what: string,
+  range: { min: number; max: number },
+  example: number,
+) {
+  const outside = `${field} must be between ${range.min} and ${range.max} (%)`;
+  return function (target: object, key: string) {
+    ApiPropertyOptional({
+      description: `${what}, ${range.min}-${range.max}.`,
+      example,
+      minimum: range.min,
+      maximum: range.max,
+      nullable: true,
+      type: Number,
+    })(target, key);
+    IsOptional()(target, key);
+    IsNumber(NUMBER, { message: `${field} must be a number (%)` })(target, key);
+    Min(range.min, { message: outside })(target, key);
+    Max(range.max, { message: outside })(target, key);
   };
 }
 
@@ -102,40 +126,10 @@ export class DiamondFeaturesDto {
   @IsIn(CLARITIES, { message: oneOf('clarity', CLARITIES) })
   clarity: Clarity;
 
-  @ApiPropertyOptional({
-    description: `Total depth percentage, ${DEPTH_RANGE.min}-${DEPTH_RANGE.max}.`,
-    example: 61.5,
-    minimum: DEPTH_RANGE.min,
-    maximum: DEPTH_RANGE.max,
-    nullable: true,
-    type: Number,
-  })
-  @IsOptional()
-  @IsNumber(NUMBER, { message: 'depth must be a number (%)' })
-  @Min(DEPTH_RANGE.min, {
-    message: `depth must be between ${DEPTH_RANGE.min} and ${DEPTH_RANGE.max} (%)`,
-  })
-  @Max(DEPTH_RANGE.max, {
-    message: `depth must be between ${DEPTH_RANGE.min} and ${DEPTH_RANGE.max} (%)`,
-  })
+  @Percentage('depth', 'Total depth percentage', DEPTH_RANGE, 61.5)
   depth?: number | null;
 
-  @ApiPropertyOptional({
-    description: `Table width as a percentage of the diameter, ${TABLE_RANGE.min}-${TABLE_RANGE.max}.`,
-    example: 57,
-    minimum: TABLE_RANGE.min,
-    maximum: TABLE_RANGE.max,
-    nullable: true,
-    type: Number,
-  })
-  @IsOptional()
-  @IsNumber(NUMBER, { message: 'table must be a number (%)' })
-  @Min(TABLE_RANGE.min, {
-    message: `table must be between ${TABLE_RANGE.min} and ${TABLE_RANGE.max} (%)`,
-  })
-  @Max(TABLE_RANGE.max, {
-    message: `table must be between ${TABLE_RANGE.min} and ${TABLE_RANGE.max} (%)`,
-  })
+  @Percentage('table', 'Table width as a percentage of the diameter', TABLE_RANGE, 57)
   table?: number | null;
 
   @Measurement('x', 'Length', 5.7)
