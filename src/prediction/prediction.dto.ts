@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -172,12 +173,19 @@ const MODEL_PROPERTY = {
   type: () => ModelSelectorDto,
 } as const;
 
+/** The optional `model` field of the pricing requests. */
+function OptionalModelSelector() {
+  return applyDecorators(
+    ApiPropertyOptional(MODEL_PROPERTY),
+    IsOptional(),
+    IsObject({ message: 'model must be an object { family, version? }' }),
+    ValidateNested(),
+    Type(() => ModelSelectorDto),
+  );
+}
+
 export class PriceRequestDto extends DiamondFeaturesDto {
-  @ApiPropertyOptional(MODEL_PROPERTY)
-  @IsOptional()
-  @IsObject({ message: 'model must be an object { family, version? }' })
-  @ValidateNested()
-  @Type(() => ModelSelectorDto)
+  @OptionalModelSelector()
   model?: ModelSelectorDto;
 }
 
@@ -198,11 +206,7 @@ export class BatchPriceRequestDto {
   @Type(() => DiamondFeaturesDto)
   items: DiamondFeaturesDto[];
 
-  @ApiPropertyOptional(MODEL_PROPERTY)
-  @IsOptional()
-  @IsObject({ message: 'model must be an object { family, version? }' })
-  @ValidateNested()
-  @Type(() => ModelSelectorDto)
+  @OptionalModelSelector()
   model?: ModelSelectorDto;
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { chromium, Browser } from 'playwright-core';
 import request from 'supertest';
 import { ModelCatalog } from '../../src/registry/model-catalog';
-import { ingestBatch, train } from '../support/training-helpers';
+import { ingestBatch, train, SAMPLE_DIAMOND } from '../support/training-helpers';
 import { createTestApp, ENGINE, TestApp } from '../support/test-app';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -35,17 +35,7 @@ describe(`Dashboard (${ENGINE})`, () => {
     );
     // Some API traffic for the audit chart, with a refused request among it.
     const server = t.app.getHttpServer();
-    const diamond = {
-      carat: 0.7,
-      cut: 'Ideal',
-      color: 'G',
-      clarity: 'VS1',
-      depth: 61.5,
-      table: 56,
-      x: 5.7,
-      y: 5.72,
-      z: 3.51,
-    };
+    const diamond = SAMPLE_DIAMOND;
     for (let i = 0; i < 3; i++) await request(server).post('/v1/prices').send(diamond).expect(200);
     await request(server)
       .post('/v1/prices')

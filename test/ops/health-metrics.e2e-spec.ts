@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ModelCatalog } from '../../src/registry/model-catalog';
-import { ingestBatch, train } from '../support/training-helpers';
+import { ingestBatch, train, SAMPLE_DIAMOND } from '../support/training-helpers';
 import { createTestApp, ENGINE, TestApp } from '../support/test-app';
 
 describe(`Health and metrics (${ENGINE})`, () => {
@@ -100,17 +100,7 @@ describe(`Health and metrics (${ENGINE})`, () => {
   it('metrics: predictions counted by the model a request reports (res.locals.model)', async () => {
     const champion = (await t.app.get(ModelCatalog).defaultChampion())!;
     const server = t.app.getHttpServer();
-    const diamond = {
-      carat: 0.7,
-      cut: 'Ideal',
-      color: 'G',
-      clarity: 'VS1',
-      depth: 61.5,
-      table: 56,
-      x: 5.7,
-      y: 5.72,
-      z: 3.51,
-    };
+    const diamond = SAMPLE_DIAMOND;
     await request(server).post('/v1/prices').send(diamond).expect(200);
     await request(server)
       .post('/v1/prices/batch')

@@ -24,3 +24,16 @@ export async function train(t: TestApp, options: RunOptions = { families: ['line
   const { runId } = await training.startRun('cli', options);
   return training.waitForRun(runId);
 }
+
+/** A complete, ordinary diamond for tests that only need a valid pricing request. */
+export const SAMPLE_DIAMOND = {
+  carat: 0.7,
+  cut: 'Ideal',
+  color: 'G',
+  clarity: 'VS1',
+  depth: 61.5,
+  table: 56,
+  x: 5.7,
+  y: 5.72,
+  z: 3.51,
+} as const;
