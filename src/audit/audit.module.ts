@@ -8,6 +8,8 @@ import { AuditInterceptor } from './audit.interceptor';
 import { AuditRepository } from './audit.repository';
 import { AuditQueryService } from './audit-query.service';
 import { AuditRecorder } from './audit-recorder';
+import { AuditPartitionRepository } from './audit-partition.repository';
+import { AuditPartitionService } from './audit-partition.service';
 import { AuditRetentionService } from './audit-retention.service';
 import { AuditSpool } from './audit-spool';
 import { AuditStatsService } from './audit-stats.service';
@@ -48,9 +50,11 @@ const SPOOL_SEGMENT_BYTES = 8 * 1024 * 1024;
     AuditRecorder,
     AuditQueryService,
     AuditStatsService,
+    AuditPartitionRepository,
+    AuditPartitionService,
     AuditRetentionService,
     { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
   ],
-  exports: [AuditStatsService, AuditRecorder, AuditRetentionService],
+  exports: [AuditStatsService, AuditRecorder, AuditRetentionService, AuditPartitionService],
 })
 export class AuditModule {}

@@ -51,7 +51,8 @@ export class AuditRepository implements AuditSink {
 
   /**
    * One multi-row INSERT that skips ids already present (ON CONFLICT DO NOTHING / INSERT OR
-   * IGNORE). Built by hand through the TypeORM data source: TypeORM's insert builder spends more
+   * IGNORE). On PostgreSQL the key is (id, occurred_at), as a partitioned table's must hold the
+   * partition key; a replayed record brings both from the spool, so a replay is still a no-op. Built by hand through the TypeORM data source: TypeORM's insert builder spends more
    * CPU per row than everything else the audit does, on the same event loop as the API.
    */
   async insertIgnore(records: AuditRecordData[]): Promise<void> {
@@ -85,7 +86,7 @@ export class AuditRepository implements AuditSink {
       });
       tuples.push(`(${marks.join(',')})`);
     }
-    const sql = `INSERT ${pg ? '' : 'OR IGNORE '}INTO audit_record (${INSERT_COLUMNS}) VALUES ${tuples.join(',')}${pg ? ' ON CONFLICT (id) DO NOTHING' : ''}`;
+    const sql = `INSERT ${pg ? '' : 'OR IGNORE '}INTO audit_record (${INSERT_COLUMNS}) VALUES ${tuples.join(',')}${pg ? ' ON CONFLICT (id, occurred_at) DO NOTHING' : ''}`;
     await this.dataSource.query(sql, params);
   }
 

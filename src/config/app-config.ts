@@ -143,6 +143,17 @@ export class AppConfig {
   @Min(0)
   AUDIT_RETENTION_DAYS = 0;
 
+  /** PostgreSQL: the span of one audit_record partition (retention drops whole partitions). */
+  @IsIn(['day', 'week', 'month'])
+  AUDIT_PARTITION_INTERVAL: 'day' | 'week' | 'month' = 'day';
+
+  /** PostgreSQL: partitions made ahead of the current one, at start and by the nightly job. */
+  @Transform(toNumber)
+  @IsInt()
+  @Min(1)
+  @Max(400)
+  AUDIT_PARTITIONS_AHEAD = 7;
+
   /** Record every API request and response in the audit table. */
   @Transform(toBool)
   @IsBoolean()
