@@ -39,7 +39,9 @@ describe(`Audit retention (${ENGINE})`, () => {
       record('00000000-0000-4000-8000-000000000003', new Date(now.getTime() - 7 * DAY + 1000)),
       record('00000000-0000-4000-8000-000000000004', new Date(now.getTime() - DAY)),
     ]);
-    expect(await t.app.get(AuditRetentionService).purge(now)).toBe(2);
+    // On PostgreSQL no partition covers June (they are made from today on): these rows sit in
+    // the default partition, where retention deletes them row by row, to the second.
+    expect((await t.app.get(AuditRetentionService).purge(now)).rowsDeleted).toBe(2);
     const left = await repo.list({ from: new Date(0) }, 10);
     expect(left.map((r) => r.id).sort()).toEqual([
       '00000000-0000-4000-8000-000000000003',
@@ -55,7 +57,10 @@ describe(`Audit retention (${ENGINE})`, () => {
       .insertIgnore([
         record('00000000-0000-4000-8000-000000000009', new Date('2001-01-01T00:00:00Z')),
       ]);
-    expect(await t.app.get(AuditRetentionService).purge()).toBe(0);
+    expect(await t.app.get(AuditRetentionService).purge()).toEqual({
+      partitionsDropped: [],
+      rowsDeleted: 0,
+    });
     expect(await t.app.get(AuditRepository).count()).toBe(1);
   });
 });
