@@ -8,10 +8,12 @@ import { TrainingModule } from './training/training.module';
 import { PredictionModule } from './prediction/prediction.module';
 import { OpsModule } from './ops/ops.module';
 import { AuditModule } from './audit/audit.module';
+import { VarDirModule } from './common/var-dir.module';
 
 @Module({
   imports: [
     ConfigModule,
+    VarDirModule,
     DatabaseModule,
     ScheduleModule.forRoot(),
     DiamondsModule,

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { join } from 'node:path';
+import { VarDirLockHolder } from '../common/var-dir.module';
 import { AppConfig } from '../config/app-config';
 import { AuditController } from './audit.controller';
 import { AuditInterceptor } from './audit.interceptor';
@@ -31,7 +32,8 @@ const SPOOL_SEGMENT_BYTES = 8 * 1024 * 1024;
     AuditRepository,
     {
       provide: AuditWriter,
-      inject: [AppConfig, AuditRepository],
+      // VarDirLockHolder: the spool is only opened by the process that holds VAR_DIR.
+      inject: [AppConfig, AuditRepository, VarDirLockHolder],
       useFactory: (config: AppConfig, repository: AuditRepository) =>
         new AuditWriter(
           repository,

@@ -337,7 +337,12 @@ describe(`Pricing API (${ENGINE})`, () => {
 
     it('reaches a second instance sharing the database within a few polls', async () => {
       const second = await createTestApp(
-        { DATABASE_SCHEMA: t.config.DATABASE_SCHEMA, CHAMPION_POLL_MS: '200' },
+        // Its own VAR_DIR (one live process per VAR_DIR); the same SQLite file or schema.
+        {
+          DATABASE_SCHEMA: t.config.DATABASE_SCHEMA,
+          CHAMPION_POLL_MS: '200',
+          VAR_DIR: join(t.workDir, 'var-2'),
+        },
         { workDir: t.workDir, keepState: true },
       );
       try {

@@ -204,7 +204,12 @@ describe(`Training pipeline and its triggers (${ENGINE})`, () => {
       t = await createTestApp({ ADMIN_TOKEN }); // closed last (afterEach): drops the shared schema
       await ingestBatch(t, 1);
       const other = await createTestApp(
-        { ADMIN_TOKEN, DATABASE_SCHEMA: t.config.DATABASE_SCHEMA },
+        // Its own VAR_DIR: one live process per VAR_DIR (the lock refuses a second one).
+        {
+          ADMIN_TOKEN,
+          DATABASE_SCHEMA: t.config.DATABASE_SCHEMA,
+          VAR_DIR: join(t.workDir, 'var-2'),
+        },
         { workDir: t.workDir, keepState: true },
       );
       try {
