@@ -25,6 +25,8 @@ interface Segment {
   replay: boolean;
   /** Records known to be on disk only (spilled, or left by an earlier run): the queue depth's disk part. */
   diskOnly: number;
+  /** Epoch ms of its first record, read once when asked (the write lag of a segment to replay). */
+  firstAt?: number | null;
 }
 
 export interface SpoolChunk {
@@ -205,6 +207,26 @@ export class AuditSpool {
   finishReplay(segmentId: number): void {
     const segment = this.segments.get(segmentId);
     if (segment && segment !== this.active) this.remove(segment);
+  }
+
+  /** Time of the first record of the oldest segment still to be read back (null when none). */
+  oldestReplayTime(): number | null {
+    const id = this.nextReplaySegment();
+    const segment = id === null ? undefined : this.segments.get(id);
+    if (!segment) return null;
+    if (segment.firstAt === undefined) {
+      segment.firstAt = null;
+      try {
+        const [line] = this.read(segment.id, 0, 1).lines;
+        const at = line
+          ? Date.parse((JSON.parse(line) as { occurredAt?: string }).occurredAt ?? '')
+          : NaN;
+        if (!Number.isNaN(at)) segment.firstAt = at;
+      } catch {
+        // an unreadable first line: no time to report
+      }
+    }
+    return segment.firstAt;
   }
 
   /** Records known to wait on disk only (not in the writer's memory). */

@@ -37,6 +37,8 @@ export interface AuditWriterStats {
   /** Records the database refused for their data, kept in the spool folder's quarantine file. */
   quarantined: number;
   lastError: string | null;
+  /** Age in seconds of the oldest record not yet in the database (0 when none waits). */
+  writeLagSeconds: number;
 }
 
 interface Entry {
@@ -138,7 +140,19 @@ export class AuditWriter {
       unreadable: this.unreadable,
       quarantined: this.quarantined,
       lastError: this.lastError,
+      writeLagSeconds: this.writeLagSeconds(),
     };
+  }
+
+  /** How far the database is behind: the age of the oldest record in memory or in a segment to read back. */
+  private writeLagSeconds(now = Date.now()): number {
+    const times: number[] = [];
+    const head = this.queue[this.queueHead];
+    if (head) times.push(Date.parse(head.record.occurredAt));
+    const replay = this.spool.oldestReplayTime();
+    if (replay !== null) times.push(replay);
+    const oldest = Math.min(...times.filter((t) => !Number.isNaN(t)));
+    return Number.isFinite(oldest) ? Math.max(0, (now - oldest) / 1000) : 0;
   }
 
   /** True when nothing waits: memory empty and no segment to read back. */

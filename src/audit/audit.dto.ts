@@ -194,6 +194,11 @@ export class AuditStatsDto {
 
   @ApiProperty({ description: 'Spool lines that could not be read back' }) unreadable: number;
   @ApiProperty({ nullable: true, type: String }) lastError: string | null;
+
+  @ApiProperty({
+    description: 'Age in seconds of the oldest record not yet in the database (0 when none waits)',
+  })
+  writeLagSeconds: number;
 }
 
 export function toAuditRecordDto(e: AuditRecordEntity): AuditRecordDto {

@@ -156,6 +156,41 @@ export class MetricsService {
     });
 
     new Gauge({
+      name: `${METRIC_PREFIX}audit_write_lag_seconds`,
+      help: 'Age of the oldest audit record this instance has not yet written to the database (0 when none waits)',
+      registers,
+      collect() {
+        const s = optional.auditStats();
+        if (s) this.set(s.writeLagSeconds);
+      },
+    });
+
+    // PostgreSQL only (SQLite keeps one audit table): absent there.
+    new Gauge({
+      name: `${METRIC_PREFIX}audit_partitions`,
+      help: 'Partitions of the audit table holding records (shared database; the default partition left out)',
+      registers,
+      async collect() {
+        await guarded('audit_partitions', async () => {
+          const p = await optional.auditPartitions();
+          if (p) this.set(p.count);
+        });
+      },
+    });
+
+    new Gauge({
+      name: `${METRIC_PREFIX}audit_oldest_partition_timestamp_seconds`,
+      help: 'Start of the oldest audit partition (its oldest record for the migrated legacy one), Unix seconds',
+      registers,
+      async collect() {
+        await guarded('audit_oldest_partition_timestamp_seconds', async () => {
+          const p = await optional.auditPartitions();
+          if (p?.oldestStart != null) this.set(p.oldestStart / 1000);
+        });
+      },
+    });
+
+    new Gauge({
       name: `${METRIC_PREFIX}audit_spool_bytes`,
       help: "Size of this instance's local audit spool (records not yet in the database)",
       registers,

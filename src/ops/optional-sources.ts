@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import { AuditPartitionService, AuditPartitionStats } from '../audit/audit-partition.service';
 import { AuditStatsService } from '../audit/audit-stats.service';
 import { ModelCatalog } from '../registry/model-catalog';
 
@@ -8,6 +9,7 @@ export interface AuditStats {
   spoolBytes: number;
   written: number;
   failedWrites: number;
+  writeLagSeconds: number;
 }
 
 /**
@@ -19,6 +21,7 @@ export class OptionalSources implements OnApplicationBootstrap {
   private readonly logger = new Logger(OptionalSources.name);
   private catalogRef: ModelCatalog | null = null;
   private auditRef: AuditStatsService | null = null;
+  private partitionsRef: AuditPartitionService | null = null;
 
   constructor(private readonly moduleRef: ModuleRef) {}
 
@@ -27,6 +30,7 @@ export class OptionalSources implements OnApplicationBootstrap {
     if (!this.catalogRef)
       this.logger.warn('No model registry in this app: readiness does not check for a champion');
     this.auditRef = this.find(AuditStatsService);
+    this.partitionsRef = this.find(AuditPartitionService);
     if (!this.auditRef)
       this.logger.warn('No audit module in this app: no audit metrics or traffic chart');
   }
@@ -38,8 +42,14 @@ export class OptionalSources implements OnApplicationBootstrap {
 
   auditStats(): AuditStats | null {
     if (!this.auditRef) return null;
-    const { queueDepth, spoolBytes, written, failedWrites } = this.auditRef.stats();
-    return { queueDepth, spoolBytes, written, failedWrites };
+    const { queueDepth, spoolBytes, written, failedWrites, writeLagSeconds } =
+      this.auditRef.stats();
+    return { queueDepth, spoolBytes, written, failedWrites, writeLagSeconds };
+  }
+
+  /** The audit table's partitions (PostgreSQL); null on SQLite or without the audit module. */
+  async auditPartitions(): Promise<AuditPartitionStats | null> {
+    return this.partitionsRef ? this.partitionsRef.stats() : null;
   }
 
   /** Audit records since a date, by route and status; null when the app has no audit module. */

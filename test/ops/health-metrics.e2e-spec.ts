@@ -76,6 +76,7 @@ describe(`Health and metrics (${ENGINE})`, () => {
       'diamonds_search_trials_total',
       'diamonds_audit_queue_depth',
       'diamonds_audit_spool_bytes',
+      'diamonds_audit_write_lag_seconds',
       'diamonds_dataset_rows',
       'diamonds_process_cpu_seconds_total',
     ]) {
@@ -91,6 +92,18 @@ describe(`Health and metrics (${ENGINE})`, () => {
       /diamonds_http_requests_total\{method="GET",route="\/health\/ready",status="503"\} 2\n/,
     );
     expect(text).toMatch(/diamonds_dataset_rows 1000\n/);
+    if (ENGINE === 'postgres') {
+      // Today and AUDIT_PARTITIONS_AHEAD (7) days on, made at start.
+      expect(text).toMatch(/diamonds_audit_partitions 8\n/);
+      const today = Date.UTC(
+        new Date().getUTCFullYear(),
+        new Date().getUTCMonth(),
+        new Date().getUTCDate(),
+      );
+      expect(text).toContain(`diamonds_audit_oldest_partition_timestamp_seconds ${today / 1000}\n`);
+    } else {
+      expect(text).not.toContain('diamonds_audit_partitions ');
+    }
     expect(text).toMatch(/diamonds_training_runs_total\{status="succeeded",trigger="cli"\} 1\n/);
     expect(text).toMatch(
       /diamonds_training_run_duration_seconds_count\{status="succeeded",trigger="cli"\} 1\n/,
