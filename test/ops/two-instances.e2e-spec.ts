@@ -38,14 +38,22 @@ interface Instance {
 }
 
 /** Forwards each request to the next backend in turn, as nginx's default upstream does. */
-function roundRobinProxy(ports: number[]): Promise<{ server: Server; port: number; hits: number[] }> {
+function roundRobinProxy(
+  ports: number[],
+): Promise<{ server: Server; port: number; hits: number[] }> {
   const hits = ports.map(() => 0);
   let next = 0;
   const server = createServer((req, res) => {
     const i = next++ % ports.length;
     hits[i]++;
     const upstream = httpRequest(
-      { host: '127.0.0.1', port: ports[i], path: req.url, method: req.method, headers: req.headers },
+      {
+        host: '127.0.0.1',
+        port: ports[i],
+        path: req.url,
+        method: req.method,
+        headers: req.headers,
+      },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
@@ -228,7 +236,11 @@ describePg('Two instances behind a round-robin proxy (postgres)', () => {
       versions = await Promise.all(
         instances
           .slice(0, 2)
-          .map(async (i) => ((await (await price(i.port)).json()) as { model: { version: number } }).model.version),
+          .map(
+            async (i) =>
+              ((await (await price(i.port)).json()) as { model: { version: number } }).model
+                .version,
+          ),
       );
       if (versions.every((v) => v === target)) break;
       await sleep(200);
