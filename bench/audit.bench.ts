@@ -102,10 +102,10 @@ async function loadDay(client: Client, day: number, dayStart: number, rows: numb
   await client.query(`ALTER TABLE ${name} ADD PRIMARY KEY (id, occurred_at)`);
   for (const cols of [
     '(occurred_at, id)',
-    '(route, occurred_at)',
-    '(status, occurred_at)',
+    '(route, occurred_at, id)',
+    '(status, occurred_at, id)',
     '(request_id)',
-    '(model_family, model_version, occurred_at)',
+    '(model_family, model_version, occurred_at, id)',
   ])
     await client.query(`CREATE INDEX ON ${name} ${cols}`);
   await client.query(
@@ -134,6 +134,7 @@ async function main(): Promise<void> {
   const { configureApp } = await import('../src/app.setup');
   const { AppConfig } = await import('../src/config/app-config');
   const { AuditRepository } = await import('../src/audit/audit.repository');
+  const { AuditQueryService } = await import('../src/audit/audit-query.service');
   const { AuditPartitionService } = await import('../src/audit/audit-partition.service');
   const { AuditSpool } = await import('../src/audit/audit-spool');
   const { AuditWriter } = await import('../src/audit/audit-writer');
@@ -149,9 +150,14 @@ async function main(): Promise<void> {
     const config = app.get(AppConfig);
     console.log(`schema ${SCHEMA}; app on ${base}`);
 
-    /** QUERIES first pages (after 10 unmeasured), p50 and p99 over HTTP. */
+    /**
+     * QUERIES first pages (after 10 unmeasured) over HTTP, then as many through the query
+     * service in-process (no HTTP, no Nest pipeline): p50 and p99 of each.
+     */
+    const querySvc = app.get(AuditQueryService);
     const timeQueries = async (label: string, params: () => string): Promise<string> => {
-      const times: number[] = [];
+      const http: number[] = [];
+      const service: number[] = [];
       let items = 0;
       for (let i = 0; i < QUERIES + 10; i++) {
         const started = process.hrtime.bigint();
@@ -162,12 +168,27 @@ async function main(): Promise<void> {
         if (res.status !== 200)
           throw new Error(`${label}: HTTP ${res.status} ${JSON.stringify(body)}`);
         if (i >= 10) {
-          times.push(Number(process.hrtime.bigint() - started) / 1e6);
+          http.push(Number(process.hrtime.bigint() - started) / 1e6);
           items += body.items.length;
         }
       }
-      times.sort((a, b) => a - b);
-      return `  ${label.padEnd(22)} p50 ${pct(times, 50).toFixed(1)} ms  p99 ${pct(times, 99).toFixed(1)} ms  (${(items / QUERIES).toFixed(0)} items/page on average)`;
+      for (let i = 0; i < QUERIES + 10; i++) {
+        const q = Object.fromEntries(new URLSearchParams(params()));
+        const dto = {
+          ...q,
+          status: q.status ? Number(q.status) : undefined,
+          modelVersion: q.modelVersion ? Number(q.modelVersion) : undefined,
+          from: q.from ? new Date(q.from) : undefined,
+          to: q.to ? new Date(q.to) : undefined,
+        };
+        const started = process.hrtime.bigint();
+        await querySvc.list(dto);
+        if (i >= 10) service.push(Number(process.hrtime.bigint() - started) / 1e6);
+      }
+      http.sort((a, b) => a - b);
+      service.sort((a, b) => a - b);
+      const ms = (v: number) => `${v.toFixed(1)} ms`.padStart(9);
+      return `  ${label.padEnd(22)} HTTP p50 ${ms(pct(http, 50))} p99 ${ms(pct(http, 99))} | service p50 ${ms(pct(service, 50))} p99 ${ms(pct(service, 99))}  (${(items / QUERIES).toFixed(0)} items/page)`;
     };
 
     // 2. Fill: two days at a time (two connections).
@@ -316,10 +337,12 @@ async function main(): Promise<void> {
     }
   } finally {
     if (app) await app.close();
-    await admin.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+    if (process.env.BENCH_AUDIT_KEEP_SCHEMA)
+      console.log(`schema ${SCHEMA} kept (BENCH_AUDIT_KEEP_SCHEMA)`);
+    else await admin.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
     await admin.end();
     rmSync(work, { recursive: true, force: true });
-    console.log(`schema ${SCHEMA} dropped`);
+    if (!process.env.BENCH_AUDIT_KEEP_SCHEMA) console.log(`schema ${SCHEMA} dropped`);
   }
 }
 

@@ -133,6 +133,18 @@ describe(`Audit partition migration (${ENGINE})`, () => {
           n: number;
         }[];
         expect(n).toBe(401);
+        // The parent's six indexes (key included), none left over from the old table's shape.
+        const indexes = (await ds.query(
+          `SELECT indexdef FROM pg_indexes WHERE tablename = 'audit_record_legacy' ORDER BY 1`,
+        )) as { indexdef: string }[];
+        expect(indexes.map((i) => i.indexdef.replace(/^.* USING btree /, '')).sort()).toEqual([
+          '(id, occurred_at)',
+          '(model_family, model_version, occurred_at, id)',
+          '(occurred_at, id)',
+          '(request_id)',
+          '(route, occurred_at, id)',
+          '(status, occurred_at, id)',
+        ]);
       }
     } finally {
       if (ds.isInitialized) await ds.destroy();
