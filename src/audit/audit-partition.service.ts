@@ -29,7 +29,10 @@ export class AuditPartitionService implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.repository.isPartitioned()) return;
-    await this.ensureAhead();
+    // Not fatal: the default partition takes the records until the nightly job or the next start.
+    await this.ensureAhead().catch((err: Error) =>
+      this.logger.error(`Audit partitions not made ahead at start: ${err.message}`),
+    );
     const job = CronJob.from({
       cronTime: this.config.RETRAIN_CRON,
       onTick: () =>
