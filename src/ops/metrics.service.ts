@@ -165,7 +165,7 @@ export class MetricsService {
       },
     });
 
-    // PostgreSQL only (SQLite keeps one audit table): absent there.
+    // PostgreSQL only (SQLite keeps one audit table): left at 0 there.
     new Gauge({
       name: `${METRIC_PREFIX}audit_partitions`,
       help: 'Partitions of the audit table holding records (shared database; the default partition left out)',
