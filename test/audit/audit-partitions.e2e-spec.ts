@@ -146,6 +146,13 @@ describe(`Audit partition migration (${ENGINE})`, () => {
           '(status, occurred_at, id)',
         ]);
       }
+      // And back: one plain table again, every row kept, the same pages.
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await repo.count()).toBe(401);
+      await ds.query(`DELETE FROM audit_record WHERE id = ${pg ? '$1' : '?'}`, [
+        record(1000, new Date()).id,
+      ]);
+      expect(await snapshot(repo)).toEqual(pages);
     } finally {
       if (ds.isInitialized) await ds.destroy();
       await dropSchema(config);
