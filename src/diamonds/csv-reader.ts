@@ -2,7 +2,7 @@ import { parse } from 'csv-parse';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { readHeader, RowVerdict, validateRow } from './diamond-row.validator';
+import { readHeader, RowRules, RowVerdict, validateRow } from './diamond-row.validator';
 import { PricedDiamond } from './diamond-vocabulary';
 
 export interface AcceptedRow {
@@ -55,7 +55,7 @@ async function looksBinary(path: string): Promise<boolean> {
  * every row. Rows are split into accepted and rejected; the file as a whole is refused
  * (FileRefusedError) when it is empty, binary, unparsable or has the wrong header.
  */
-export async function readDiamondsCsv(path: string): Promise<ParsedFile> {
+export async function readDiamondsCsv(path: string, rules?: RowRules): Promise<ParsedFile> {
   const { sha256, sizeBytes } = await sha256File(path);
   if (sizeBytes === 0) throw new FileRefusedError('The file is empty');
   if (await looksBinary(path))
@@ -80,7 +80,7 @@ export async function readDiamondsCsv(path: string): Promise<ParsedFile> {
         continue;
       }
       const lineNumber = item.info.lines;
-      const verdict: RowVerdict = validateRow(item.record, header.index, header.width);
+      const verdict: RowVerdict = validateRow(item.record, header.index, header.width, rules);
       if (verdict.ok) accepted.push({ lineNumber, diamond: verdict.diamond });
       else
         rejected.push({

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { Subject } from 'rxjs';
+import { AppConfig } from '../config/app-config';
 import { FileRefusedError, readDiamondsCsv } from './csv-reader';
 import { PricedDiamond } from './diamond-vocabulary';
 import { DiamondsRepository } from './diamonds.repository';
@@ -36,7 +37,10 @@ export class DiamondsService {
   /** Emits after every ingestion that added rows (the similar-diamonds index listens). */
   readonly datasetChanged$ = new Subject<number>();
 
-  constructor(private readonly repository: DiamondsRepository) {}
+  constructor(
+    private readonly repository: DiamondsRepository,
+    private readonly config: AppConfig,
+  ) {}
 
   /** Ingests one file. Throws FileRefusedError when the file is refused as a whole. */
   async ingestFile(
@@ -44,7 +48,9 @@ export class DiamondsService {
     sourceKind: IngestionSource,
     sourceName = basename(path),
   ): Promise<IngestionReport> {
-    const parsed = await readDiamondsCsv(path);
+    const parsed = await readDiamondsCsv(path, {
+      priceRange: { min: this.config.PRICE_MIN, max: this.config.PRICE_MAX },
+    });
     const existing = await this.repository.findBatchBySha(parsed.sha256);
     if (existing) return this.duplicate(existing.id, sourceName, parsed.sha256);
     let batchId: number;

@@ -31,7 +31,7 @@ export interface TrainingRunInfo {
   id: number;
   trigger: 'schedule' | 'admin' | 'cli' | 'first-start';
   /** skipped: the data had not changed since the champions were trained. */
-  status: 'running' | 'succeeded' | 'failed' | 'skipped';
+  status: 'running' | 'succeeded' | 'partial' | 'failed' | 'skipped';
   startedAt: Date;
   finishedAt: Date | null;
   /** Per family: the version registered and whether it was promoted, or the error. */

@@ -188,7 +188,9 @@ export class TrainingService implements OnApplicationShutdown {
         await this.registry.updateRun(run.id, { outcomes });
       }
       const failed = outcomes.filter((o) => o.error);
-      const status = failed.length === outcomes.length ? 'failed' : 'succeeded';
+      // One family failing is not a success: the run says so, with each family's reason.
+      const status =
+        failed.length === 0 ? 'succeeded' : failed.length === outcomes.length ? 'failed' : 'partial';
       const error = failed.length ? failed.map((o) => `${o.family}: ${o.error}`).join('; ') : null;
       this.logger.log(
         `Training run ${run.id} ${status} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
