@@ -1,3 +1,4 @@
+import { DECIMAL_NUMBER } from '../common/query-number';
 import {
   CLARITIES,
   COLORS,
@@ -15,8 +16,6 @@ import {
   withinBound,
 } from './diamond-vocabulary';
 
-/** Decimal notation only: no hex, no "Infinity", no empty text. */
-export const DECIMAL_NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
 export interface RowRules {
   /** Plausible price range in USD (config PRICE_MIN, PRICE_MAX). */

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource, IsNull, QueryFailedError } from 'typeorm';
 import type { AcceptedRow, RejectedRow } from './csv-reader';
+import { BatchRetractionEntity } from './entities/batch-retraction.entity';
 import { DiamondEntity } from './entities/diamond.entity';
 import { IngestionBatchEntity, IngestionSource } from './entities/ingestion-batch.entity';
 import { RejectedRowEntity } from './entities/rejected-row.entity';
@@ -76,24 +77,73 @@ export class DiamondsRepository {
       .find({ where: { batchId }, order: { lineNumber: 'ASC' }, take: limit });
   }
 
-  /** Every accepted diamond in a stable order (batch, then line). */
-  allDiamonds(): Promise<DiamondEntity[]> {
+  /** Batches whose rows are in the dataset (not retracted), oldest first. */
+  activeBatches(): Promise<IngestionBatchEntity[]> {
     return this.dataSource
-      .getRepository(DiamondEntity)
-      .find({ order: { batchId: 'ASC', lineNumber: 'ASC' } });
+      .getRepository(IngestionBatchEntity)
+      .find({ where: { retractedAt: IsNull() }, order: { id: 'ASC' } });
+  }
+
+  /** Every accepted diamond of a batch not retracted, in a stable order (batch, then line). */
+  allDiamonds(): Promise<DiamondEntity[]> {
+    return this.activeDiamonds().orderBy('d.batchId', 'ASC').addOrderBy('d.lineNumber', 'ASC').getMany();
   }
 
   countDiamonds(): Promise<number> {
-    return this.dataSource.getRepository(DiamondEntity).count();
+    return this.activeDiamonds().getCount();
   }
 
-  /** Highest batch id: a cheap version number of the dataset (0 when empty). */
-  async latestBatchId(): Promise<number> {
-    const row = await this.dataSource
-      .getRepository(IngestionBatchEntity)
-      .createQueryBuilder('b')
-      .select('MAX(b.id)', 'max')
-      .getRawOne<{ max: number | string | null }>();
-    return Number(row?.max ?? 0);
+  private activeDiamonds() {
+    return this.dataSource
+      .getRepository(DiamondEntity)
+      .createQueryBuilder('d')
+      .innerJoin(IngestionBatchEntity, 'b', 'b.id = d.batchId AND b.retractedAt IS NULL');
+  }
+
+  /**
+   * A cheap version number of the dataset: highest batch id plus the number of retractions. Both
+   * only grow, so any ingestion or retraction changes it (0 when empty).
+   */
+  async datasetVersion(): Promise<number> {
+    const [batch, retractions] = await Promise.all([
+      this.dataSource
+        .getRepository(IngestionBatchEntity)
+        .createQueryBuilder('b')
+        .select('MAX(b.id)', 'max')
+        .getRawOne<{ max: number | string | null }>(),
+      this.dataSource.getRepository(BatchRetractionEntity).count(),
+    ]);
+    return Number(batch?.max ?? 0) + retractions;
+  }
+
+  findBatch(id: number): Promise<IngestionBatchEntity | null> {
+    return this.dataSource.getRepository(IngestionBatchEntity).findOneBy({ id });
+  }
+
+  /**
+   * Takes a batch's rows out of the dataset (they stay stored) and writes the ledger entry, in one
+   * transaction. Null when the batch was already retracted (by this call's rival, too).
+   */
+  async retract(
+    batch: IngestionBatchEntity,
+    reason: string,
+    actor: string,
+  ): Promise<BatchRetractionEntity | null> {
+    return this.dataSource.transaction(async (manager) => {
+      const result = await manager
+        .createQueryBuilder()
+        .update(IngestionBatchEntity)
+        .set({ retractedAt: new Date() })
+        .where('id = :id AND retracted_at IS NULL', { id: batch.id })
+        .execute();
+      if (!result.affected) return null;
+      return manager
+        .getRepository(BatchRetractionEntity)
+        .save({ batchId: batch.id, reason, actor, rowsRemoved: batch.acceptedCount });
+    });
+  }
+
+  retractions(): Promise<BatchRetractionEntity[]> {
+    return this.dataSource.getRepository(BatchRetractionEntity).find({ order: { id: 'DESC' } });
   }
 }

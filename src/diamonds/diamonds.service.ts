@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { Subject } from 'rxjs';
+import { DomainError, ErrorCode } from '../common/domain-error';
 import { AppConfig } from '../config/app-config';
 import { FileRefusedError, readDiamondsCsv } from './csv-reader';
 import { PricedDiamond } from './diamond-vocabulary';
@@ -103,8 +104,38 @@ export class DiamondsService {
     return (await this.repository.countBatches()) === 0;
   }
 
-  latestBatchId(): Promise<number> {
-    return this.repository.latestBatchId();
+  /** Changes whenever a batch is ingested or retracted. */
+  datasetVersion(): Promise<number> {
+    return this.repository.datasetVersion();
+  }
+
+  /**
+   * Retracts a batch: its rows leave the training set and the similar-diamonds index, stay
+   * stored for the record, and the act is written to the retraction ledger.
+   */
+  async retractBatch(batchId: number, reason: string, actor: string) {
+    const batch = await this.repository.findBatch(batchId);
+    if (!batch) throw new DomainError(ErrorCode.NotFound, `No ingestion batch ${batchId}`);
+    let entry: Awaited<ReturnType<DiamondsRepository['retract']>>;
+    try {
+      entry = await this.repository.retract(batch, reason, actor);
+    } catch (err) {
+      if (!DiamondsRepository.isUniqueViolation(err)) throw err;
+      entry = null;
+    }
+    if (!entry)
+      throw new DomainError(ErrorCode.Conflict, `Batch ${batchId} is already retracted`, {
+        batchId,
+      });
+    this.logger.warn(
+      `Batch ${batchId} (${batch.sourceName}) retracted by ${actor}: ${entry.rowsRemoved} rows left the dataset (${reason})`,
+    );
+    this.datasetChanged$.next(batchId);
+    return entry;
+  }
+
+  retractions() {
+    return this.repository.retractions();
   }
 
   countDiamonds(): Promise<number> {
@@ -122,7 +153,7 @@ export class DiamondsService {
   /** The whole current dataset with its lineage, in a stable order. */
   async snapshot(): Promise<DatasetSnapshot> {
     const [batches, diamonds] = await Promise.all([
-      this.repository.listBatches(),
+      this.repository.activeBatches(),
       this.repository.allDiamonds(),
     ]);
     const hash = createHash('sha256');

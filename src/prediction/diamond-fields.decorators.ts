@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsDefined, IsIn, IsNumber, IsOptional, Max, Min, ValidateBy } from 'class-validator';
-import { DECIMAL_NUMBER } from '../diamonds/diamond-row.validator';
+import { toQueryNumber } from '../common/query-number';
 import {
   BoundedField,
   CLARITIES,
@@ -13,25 +13,6 @@ import {
 } from '../diamonds/diamond-vocabulary';
 
 const NUMBER = { allowNaN: false, allowInfinity: false } as const;
-
-/**
- * A query-string number: decimal notation only (`0x10`, `1_000` and `Infinity` stay text and are
- * refused as "not a number"), an empty value counts as absent (so a required field says "required").
- */
-export const toQueryNumber = ({ value }: { value: unknown }): unknown => {
-  if (typeof value !== 'string') return value;
-  const text = value.trim();
-  if (text === '') return undefined;
-  return DECIMAL_NUMBER.test(text) ? Number(text) : value;
-};
-
-/** Query-string integer (ids, versions, counts): decimal digits only. */
-export const toQueryInteger = ({ value }: { value: unknown }): unknown => {
-  if (typeof value !== 'string') return value;
-  const text = value.trim();
-  if (text === '') return undefined;
-  return /^[-+]?\d+$/.test(text) ? Number(text) : value;
-};
 
 const WHAT: Record<BoundedField, string> = {
   carat: 'Weight',

@@ -25,7 +25,9 @@ import {
   DiamondFeatures,
   FIELD_BOUNDS,
 } from '../diamonds/diamond-vocabulary';
-import { BoundedNumber, Grade, toQueryInteger } from './diamond-fields.decorators';
+import { MAX_INT32 } from '../common/parse-id.pipe';
+import { toQueryInteger } from '../common/query-number';
+import { BoundedNumber, Grade } from './diamond-fields.decorators';
 import type { IndexedDiamond } from '../diamonds/similar-diamonds.index';
 
 /** Largest batch accepted by POST /v1/prices/batch. */
@@ -34,8 +36,6 @@ export const MAX_BATCH_ITEMS = 1000;
 export const MAX_SIMILAR = 100;
 export const DEFAULT_SIMILAR = 5;
 export const MAX_CARAT = FIELD_BOUNDS.carat.max;
-/** Largest integer the database's int columns hold (ids, versions). */
-export const MAX_INT32 = 2_147_483_647;
 const MEASUREMENT_NOTE =
   'Optional; the linear model needs `x` (the XGBoost models estimate a missing one from the other attributes).';
 

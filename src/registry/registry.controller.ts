@@ -1,3 +1,4 @@
+import { ParseIdPipe } from '../common/parse-id.pipe';
 import {
   Body,
   Controller,
@@ -5,7 +6,6 @@ import {
   HttpCode,
   HttpStatus,
   Param,
-  ParseIntPipe,
   Post,
   Query,
 } from '@nestjs/common';
@@ -112,7 +112,7 @@ export class RegistryController {
   @ApiNotFoundResponse({ description: 'Unknown family or version' })
   async version(
     @Param('family') family: string,
-    @Param('version', new ParseIntPipe({ errorHttpStatusCode: 400 })) version: number,
+    @Param('version', ParseIdPipe) version: number,
   ): Promise<VersionDetailDto> {
     return toVersionDetailDto(await this.registry.getVersion(family, version));
   }

@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { MAX_INT32 } from '../common/parse-id.pipe';
+import { toQueryInteger } from '../common/query-number';
 import { AliasLedgerEntity } from './entities/alias-ledger.entity';
 import { ModelVersionEntity } from './entities/model-version.entity';
 import { FamilySummary, ModelVersionInfo } from './model-catalog';
@@ -109,15 +111,17 @@ export class LedgerEntryDto {
 
 export class CompareQueryDto {
   @ApiProperty({ example: 1, description: 'First version number' })
-  @Type(() => Number)
+  @Transform(toQueryInteger)
   @IsInt()
   @Min(1)
+  @Max(MAX_INT32)
   a: number;
 
   @ApiProperty({ example: 2, description: 'Second version number' })
-  @Type(() => Number)
+  @Transform(toQueryInteger)
   @IsInt()
   @Min(1)
+  @Max(MAX_INT32)
   b: number;
 }
 
@@ -130,9 +134,10 @@ export class LedgerQueryDto {
 }
 
 export class PromoteDto {
-  @ApiProperty({ example: 2, description: 'Version to make champion' })
+  @ApiProperty({ example: 2, description: 'Version to make champion', minimum: 1, maximum: MAX_INT32 })
   @IsInt()
   @Min(1)
+  @Max(MAX_INT32)
   version: number;
 
   @ApiPropertyOptional({ example: 'v3 misprices large stones; back to v2 while we look' })

@@ -1,3 +1,4 @@
+import { ParseIdPipe } from '../common/parse-id.pipe';
 import {
   Body,
   Controller,
@@ -5,7 +6,6 @@ import {
   HttpCode,
   HttpStatus,
   Param,
-  ParseIntPipe,
   Post,
   Query,
 } from '@nestjs/common';
@@ -69,7 +69,7 @@ export class TrainingRunsController {
   @ApiOkResponse({ type: TrainingRunDto })
   @ApiNotFoundResponse({ description: 'No such run' })
   async get(
-    @Param('id', new ParseIntPipe({ errorHttpStatusCode: 400 })) id: number,
+    @Param('id', ParseIdPipe) id: number,
   ): Promise<TrainingRunDto> {
     return toTrainingRunDto(await this.registry.getRun(id));
   }
