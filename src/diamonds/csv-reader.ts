@@ -1,7 +1,6 @@
 import { parse } from 'csv-parse';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { readHeader, RowRules, RowVerdict, validateRow } from './diamond-row.validator';
 import { PricedDiamond } from './diamond-vocabulary';
 
@@ -29,25 +28,21 @@ export class FileRefusedError extends Error {
   }
 }
 
-export async function sha256File(path: string): Promise<{ sha256: string; sizeBytes: number }> {
+/** The file's sha256 and size, and whether any byte of it is NUL (text files have none). */
+export async function sha256File(
+  path: string,
+): Promise<{ sha256: string; sizeBytes: number; hasNul: boolean }> {
   const hash = createHash('sha256');
   let sizeBytes = 0;
+  let hasNul = false;
   for await (const chunk of createReadStream(path)) {
-    hash.update(chunk as Buffer);
-    sizeBytes += (chunk as Buffer).length;
+    const bytes = chunk as Buffer;
+    hash.update(bytes);
+    sizeBytes += bytes.length;
+    // Anywhere in the file, not only its first 4 KB: PostgreSQL text cannot hold a NUL.
+    if (!hasNul && bytes.includes(0)) hasNul = true;
   }
-  return { sha256: hash.digest('hex'), sizeBytes };
-}
-
-async function looksBinary(path: string): Promise<boolean> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(4096);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, bytesRead).includes(0);
-  } finally {
-    await handle.close();
-  }
+  return { sha256: hash.digest('hex'), sizeBytes, hasNul };
 }
 
 /**
@@ -56,10 +51,10 @@ async function looksBinary(path: string): Promise<boolean> {
  * (FileRefusedError) when it is empty, binary, unparsable or has the wrong header.
  */
 export async function readDiamondsCsv(path: string, rules?: RowRules): Promise<ParsedFile> {
-  const { sha256, sizeBytes } = await sha256File(path);
+  const { sha256, sizeBytes, hasNul } = await sha256File(path);
   if (sizeBytes === 0) throw new FileRefusedError('The file is empty');
-  if (await looksBinary(path))
-    throw new FileRefusedError('The file is not CSV text (it contains binary data)');
+  if (hasNul)
+    throw new FileRefusedError('The file is not CSV text (it contains binary data: a NUL byte)');
 
   const parser = createReadStream(path).pipe(
     parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, raw: true }),
