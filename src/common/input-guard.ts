@@ -14,7 +14,9 @@ export interface InputProblem {
  * overflow the check itself. Returns the first problem, or null.
  */
 export function findInputProblem(value: unknown, root = ''): InputProblem | null {
-  const stack: { value: unknown; path: string; depth: number }[] = [{ value, path: root, depth: 0 }];
+  const stack: { value: unknown; path: string; depth: number }[] = [
+    { value, path: root, depth: 0 },
+  ];
   while (stack.length > 0) {
     const { value: v, path, depth } = stack.pop()!;
     if (typeof v === 'string') {

@@ -35,7 +35,8 @@ export function IsStorableDate() {
   return ValidateBy({
     name: 'isStorableDate',
     validator: {
-      validate: (v: unknown) => !(v instanceof Date) || Number.isNaN(v.getTime()) || isStorableDate(v),
+      validate: (v: unknown) =>
+        !(v instanceof Date) || Number.isNaN(v.getTime()) || isStorableDate(v),
       defaultMessage: (args) =>
         `${args?.property ?? 'date'} must be between the years ${STORABLE_YEARS.min} and ${STORABLE_YEARS.max}`,
     },

@@ -26,7 +26,10 @@ function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
 class GuardedValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type !== 'custom') {
-      const problem = findInputProblem(value, metadata.type === 'param' ? (metadata.data ?? '') : '');
+      const problem = findInputProblem(
+        value,
+        metadata.type === 'param' ? (metadata.data ?? '') : '',
+      );
       if (problem)
         throw new BadRequestException({
           message: `Validation failed: ${problem.message}`,

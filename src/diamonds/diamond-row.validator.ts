@@ -16,7 +16,6 @@ import {
   withinBound,
 } from './diamond-vocabulary';
 
-
 export interface RowRules {
   /** Plausible price range in USD (config PRICE_MIN, PRICE_MAX). */
   priceRange: { min: number; max: number };

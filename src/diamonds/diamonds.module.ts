@@ -14,12 +14,14 @@ import { SimilarDiamondsService } from './similar-diamonds.service';
 
 /** The diamond data store: vocabulary, CSV ingestion, drop folder, dataset snapshots, similar-diamonds index. */
 @Module({
-  imports: [TypeOrmModule.forFeature([
+  imports: [
+    TypeOrmModule.forFeature([
       DiamondEntity,
       IngestionBatchEntity,
       RejectedRowEntity,
       BatchRetractionEntity,
-    ])],
+    ]),
+  ],
   controllers: [DatasetsController],
   providers: [
     DiamondsRepository,

@@ -86,7 +86,10 @@ export class DiamondsRepository {
 
   /** Every accepted diamond of a batch not retracted, in a stable order (batch, then line). */
   allDiamonds(): Promise<DiamondEntity[]> {
-    return this.activeDiamonds().orderBy('d.batchId', 'ASC').addOrderBy('d.lineNumber', 'ASC').getMany();
+    return this.activeDiamonds()
+      .orderBy('d.batchId', 'ASC')
+      .addOrderBy('d.lineNumber', 'ASC')
+      .getMany();
   }
 
   countDiamonds(): Promise<number> {

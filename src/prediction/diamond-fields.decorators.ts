@@ -44,10 +44,7 @@ export function BoundedNumber(
   };
   return applyDecorators(
     ...(options.required
-      ? [
-          ApiProperty(doc),
-          IsDefined({ message: `${field} is required: a number ${range}` }),
-        ]
+      ? [ApiProperty(doc), IsDefined({ message: `${field} is required: a number ${range}` })]
       : [ApiPropertyOptional({ ...doc, nullable: true }), IsOptional()]),
     ...(options.query ? [Transform(toQueryNumber)] : []),
     IsNumber(NUMBER, { message: `${field} must be a number (${bound.unit})` }),

@@ -134,7 +134,12 @@ export class LedgerQueryDto {
 }
 
 export class PromoteDto {
-  @ApiProperty({ example: 2, description: 'Version to make champion', minimum: 1, maximum: MAX_INT32 })
+  @ApiProperty({
+    example: 2,
+    description: 'Version to make champion',
+    minimum: 1,
+    maximum: MAX_INT32,
+  })
   @IsInt()
   @Min(1)
   @Max(MAX_INT32)

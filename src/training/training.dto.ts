@@ -56,7 +56,7 @@ export class TrainingRunDto {
   @ApiProperty({ enum: ['schedule', 'admin', 'cli', 'first-start'] }) trigger: string;
   @ApiProperty({
     enum: ['running', 'succeeded', 'partial', 'failed', 'skipped'],
-    description: '`partial`: some families failed (each one\'s reason in `outcomes` and `error`)',
+    description: "`partial`: some families failed (each one's reason in `outcomes` and `error`)",
   })
   status: string;
   @ApiProperty() startedAt: string;

@@ -190,7 +190,11 @@ export class TrainingService implements OnApplicationShutdown {
       const failed = outcomes.filter((o) => o.error);
       // One family failing is not a success: the run says so, with each family's reason.
       const status =
-        failed.length === 0 ? 'succeeded' : failed.length === outcomes.length ? 'failed' : 'partial';
+        failed.length === 0
+          ? 'succeeded'
+          : failed.length === outcomes.length
+            ? 'failed'
+            : 'partial';
       const error = failed.length ? failed.map((o) => `${o.family}: ${o.error}`).join('; ') : null;
       this.logger.log(
         `Training run ${run.id} ${status} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
