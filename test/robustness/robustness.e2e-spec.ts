@@ -5,7 +5,8 @@ import { DataSource } from 'typeorm';
 import { DiamondsService } from '../../src/diamonds/diamonds.service';
 import { DropFolderService } from '../../src/diamonds/drop-folder.service';
 import { SimilarDiamondsService } from '../../src/diamonds/similar-diamonds.service';
-import { ADMIN_TOKEN, ingestBatch, SAMPLE_DIAMOND } from '../support/training-helpers';
+import { XgboostFamily } from '../../src/training/families/xgboost.family';
+import { ADMIN_TOKEN, ingestBatch, SAMPLE_DIAMOND, train } from '../support/training-helpers';
 import { createTestApp, ENGINE, TestApp } from '../support/test-app';
 
 const AUTH = { Authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -282,5 +283,32 @@ describe(`Batch retraction (${ENGINE})`, () => {
     const op = doc.body.paths['/v1/admin/datasets/{batchId}/retract']?.post;
     expect(op?.summary).toContain('Take a batch out of the dataset');
     expect(Object.keys(op?.responses ?? {})).toEqual(expect.arrayContaining(['200', '404', '409']));
+  });
+});
+
+describe(`A run with a failed family (${ENGINE})`, () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+    await ingestBatch(t, 1);
+  });
+  afterAll(() => t.close());
+
+  it('is partial, with the reason per family, not succeeded', async () => {
+    const xgboost = t.app.get(XgboostFamily);
+    const spy = jest
+      .spyOn(xgboost, 'train')
+      .mockRejectedValueOnce(new Error('Features must be finite'));
+    try {
+      const run = await train(t, { families: ['linear', 'xgboost'], trials: 1 });
+      expect(run.status).toBe('partial');
+      expect(run.error).toBe('xgboost: Features must be finite');
+      expect(run.outcomes).toEqual([
+        expect.objectContaining({ family: 'linear', promoted: true }),
+        { family: 'xgboost', error: 'Features must be finite' },
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
