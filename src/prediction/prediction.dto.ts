@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiPropertyOptions } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -151,6 +151,25 @@ export class ModelRefDto {
   version: number;
 }
 
+export class OutsideTrainingRangeDto {
+  @ApiProperty({ example: 'carat' }) field: string;
+  @ApiProperty({ example: 7.5 }) value: number;
+  @ApiProperty({ example: 0.2, description: 'Smallest value among the training rows' })
+  trainedMin: number;
+  @ApiProperty({ example: 5.01, description: 'Largest value among the training rows' })
+  trainedMax: number;
+}
+
+const OUTSIDE_DOC: ApiPropertyOptions = {
+  type: [OutsideTrainingRangeDto],
+  description:
+    'Fields of this diamond outside the range the model was trained on (empty when none): the price is an extrapolation, treat it with care.',
+};
+const CLAMPED_DOC = {
+  example: false,
+  description: `true when the model's own answer left the band of its training prices (from half the lowest to twice the highest) and the price was held at the band's edge.`,
+} as const;
+
 export class PriceResponseDto {
   @ApiProperty({
     description: 'Estimated fair price in US dollars, rounded to the cent.',
@@ -163,6 +182,12 @@ export class PriceResponseDto {
 
   @ApiProperty({ description: 'The model version that priced the diamond.', type: ModelRefDto })
   model: ModelRefDto;
+
+  @ApiProperty(OUTSIDE_DOC)
+  outsideTrainingRange: OutsideTrainingRangeDto[];
+
+  @ApiProperty(CLAMPED_DOC)
+  priceClamped: boolean;
 
   @ApiProperty({
     description:
@@ -181,6 +206,12 @@ export class PricedItemDto {
 
   @ApiProperty({ type: ModelRefDto })
   model: ModelRefDto;
+
+  @ApiProperty(OUTSIDE_DOC)
+  outsideTrainingRange: OutsideTrainingRangeDto[];
+
+  @ApiProperty(CLAMPED_DOC)
+  priceClamped: boolean;
 }
 
 export class BatchPriceResponseDto {

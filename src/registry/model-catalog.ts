@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { TrainingRanges } from '../training/evaluation/training-ranges';
 import type { FittedModel } from '../training/families/model-family';
 
 /** Holdout metrics of a model version. */
@@ -25,6 +26,8 @@ export interface ModelVersionInfo {
   params: Record<string, unknown>;
   trainingRunId: number | null;
   artifactSha256: string;
+  /** What it was trained on (null for versions older than this record). */
+  trainingRanges?: TrainingRanges | null;
 }
 
 export interface TrainingRunInfo {

@@ -71,6 +71,12 @@ export class VersionDetailDto extends VersionSummaryDto {
     description: 'The promotion gate: champion re-scored on the same holdout rows',
   })
   comparison: Record<string, unknown> | null;
+  @ApiProperty({
+    nullable: true,
+    description:
+      'Range of each feature and of the price among the training rows (null for versions trained before they were kept)',
+  })
+  trainingRanges: Record<string, unknown> | null;
   @ApiProperty({ description: 'Every search trial: params, score (inner MAE), duration, state' })
   trials: unknown[];
   @ApiProperty({ description: 'Artifact file, size and sha256' }) artifact: {
@@ -206,6 +212,7 @@ export function toVersionDetailDto(v: ModelVersionEntity): VersionDetailDto {
     fitMs: v.fitMs,
     searchMs: v.searchMs,
     comparison: v.comparison as unknown as Record<string, unknown> | null,
+    trainingRanges: (v.trainingRanges ?? null) as unknown as Record<string, unknown> | null,
     trials: v.trials,
     artifact: { path: v.artifactPath, size: v.artifactSize, sha256: v.artifactSha256 },
     holdoutSample: v.holdoutSample,

@@ -12,6 +12,7 @@ import { HeldLock } from '../registry/registry.repository';
 import { RegistryService } from '../registry/registry.service';
 import { TrainingRunInfo } from '../registry/model-catalog';
 import { regressionMetrics } from './evaluation';
+import { computeTrainingRanges } from './evaluation/training-ranges';
 import { FittedModel, ModelFamily, TrialRecord } from './families/model-family';
 import { ModelFamilyRegistry } from './families/families.module';
 import { codeVersion } from './code-version';
@@ -318,6 +319,7 @@ export class TrainingService implements OnApplicationShutdown {
           fitMs: Math.round(result.fitMs),
           searchMs: Math.round(result.searchMs),
           comparison: null,
+          trainingRanges: computeTrainingRanges(split.train),
         },
         model,
       );

@@ -80,6 +80,8 @@ describe(`Pricing API (${ENGINE})`, () => {
         price: expect.any(Number),
         currency: 'USD',
         model: await expectedDefault(),
+        outsideTrainingRange: [],
+        priceClamped: false,
         requestId: res.headers['x-request-id'],
       });
       expect(res.body.requestId).toMatch(/^[0-9a-f-]{36}$/);
@@ -167,7 +169,12 @@ describe(`Pricing API (${ENGINE})`, () => {
         'carat is required: a number > 0 and ≤ 10 carats',
       ],
       ['a zero carat', { ...diamond, carat: 0 }, 'carat', 'carat must be > 0 and ≤ 10 (carats)'],
-      ['a carat above 10', { ...diamond, carat: 10.5 }, 'carat', 'carat must be > 0 and ≤ 10 (carats)'],
+      [
+        'a carat above 10',
+        { ...diamond, carat: 10.5 },
+        'carat',
+        'carat must be > 0 and ≤ 10 (carats)',
+      ],
       [
         'a carat given as text',
         { ...diamond, carat: '0.7' },
@@ -256,8 +263,20 @@ describe(`Pricing API (${ENGINE})`, () => {
       const model = { family: 'linear', version: 1 };
       expect(res.body).toEqual({
         items: [
-          { price: one.body.price, currency: 'USD', model },
-          { price: two.body.price, currency: 'USD', model },
+          {
+            price: one.body.price,
+            currency: 'USD',
+            model,
+            outsideTrainingRange: [],
+            priceClamped: false,
+          },
+          {
+            price: two.body.price,
+            currency: 'USD',
+            model,
+            outsideTrainingRange: [],
+            priceClamped: false,
+          },
         ],
         count: 2,
         model,

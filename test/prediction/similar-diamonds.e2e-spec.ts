@@ -106,7 +106,12 @@ describe(`Similar diamonds API (${ENGINE})`, () => {
       'clarity is required: one of I1, SI2, SI1, VS2, VS1, VVS2, VVS1, IF',
     ],
     ['a missing carat', { ...q }, 'carat', 'carat is required: a number > 0 and ≤ 10 carats'],
-    ['an empty carat', { ...q, carat: '' }, 'carat', 'carat is required: a number > 0 and ≤ 10 carats'],
+    [
+      'an empty carat',
+      { ...q, carat: '' },
+      'carat',
+      'carat is required: a number > 0 and ≤ 10 carats',
+    ],
     ['a hexadecimal n', { ...q, carat: 0.5, n: '0x10' }, 'n', 'n must be an integer from 1 to 100'],
     [
       'a carat that is not a number',

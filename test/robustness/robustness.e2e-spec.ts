@@ -312,3 +312,55 @@ describe(`A run with a failed family (${ENGINE})`, () => {
     }
   });
 });
+
+describe(`Prices outside what a model was trained on (${ENGINE})`, () => {
+  let t: TestApp;
+  const http = () => request(t.app.getHttpServer());
+  beforeAll(async () => {
+    t = await createTestApp();
+    await ingestBatch(t, 1);
+    expect((await train(t, { families: ['linear'] })).status).toBe('succeeded');
+  });
+  afterAll(() => t.close());
+
+  const linear = (d: object) =>
+    http()
+      .post('/v1/prices')
+      .send({ ...SAMPLE_DIAMOND, ...d, model: { family: 'linear' } })
+      .expect(200);
+
+  it('stores the training ranges with the version', async () => {
+    const res = await http().get('/v1/models/linear/versions/1').expect(200);
+    expect(res.body.trainingRanges.features.carat.min).toBeGreaterThan(0);
+    expect(res.body.trainingRanges.price.max).toBeGreaterThan(res.body.trainingRanges.price.min);
+  });
+
+  it('answers carat 10, x 100 mm (once 1e54 USD) within the band, naming each field outside', async () => {
+    const version = await http().get('/v1/models/linear/versions/1').expect(200);
+    const ranges = version.body.trainingRanges;
+    const res = await linear({ carat: 10, x: 100, y: undefined, z: undefined });
+    expect(res.body.priceClamped).toBe(true);
+    expect(res.body.price).toBe(ranges.price.max * 2);
+    expect(res.body.outsideTrainingRange).toEqual([
+      {
+        field: 'carat',
+        value: 10,
+        trainedMin: ranges.features.carat.min,
+        trainedMax: ranges.features.carat.max,
+      },
+      {
+        field: 'x',
+        value: 100,
+        trainedMin: ranges.features.x.min,
+        trainedMax: ranges.features.x.max,
+      },
+    ]);
+  });
+
+  it('answers x 0.0001 mm (once 0 or 1.4 USD) no lower than half the cheapest training price', async () => {
+    const version = await http().get('/v1/models/linear/versions/1').expect(200);
+    const res = await linear({ x: 0.0001 });
+    expect(res.body.price).toBeGreaterThanOrEqual(version.body.trainingRanges.price.min / 2);
+    expect(res.body.outsideTrainingRange.map((o: { field: string }) => o.field)).toContain('x');
+  });
+});

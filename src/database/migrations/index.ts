@@ -2,6 +2,7 @@ import { DiamondStore1764201600000 } from './1764201600000-diamond-store';
 import { ModelRegistry1764201700000 } from './1764201700000-model-registry';
 import { AuditRecord1764201800000 } from './1764201800000-audit-record';
 import { BatchRetraction1764300000000 } from './1764300000000-batch-retraction';
+import { TrainingRanges1764300000001 } from './1764300000001-training-ranges';
 
 /**
  * Every migration, in order. Committed migrations are never edited: add a new file and a line here.
@@ -12,4 +13,5 @@ export const MIGRATIONS = [
   ModelRegistry1764201700000,
   AuditRecord1764201800000,
   BatchRetraction1764300000000,
+  TrainingRanges1764300000001,
 ];
