@@ -20,6 +20,16 @@ export interface ParsedFile {
   rejected: RejectedRow[];
 }
 
+/** Longest raw text (and reason) kept per rejected row: a 10 MB line is not stored twice. */
+export const MAX_REJECTED_TEXT = 2000;
+
+/** The text cut to `max` characters, saying so and how long it was. */
+export function capText(text: string, max: number): string {
+  return text.length <= max
+    ? text
+    : `${text.slice(0, max)}…[cut: ${text.length} characters in all]`;
+}
+
 /** A whole file refused: wrong header, empty, not CSV. Nothing from it is stored. */
 export class FileRefusedError extends Error {
   constructor(message: string) {
@@ -57,7 +67,15 @@ export async function readDiamondsCsv(path: string, rules?: RowRules): Promise<P
     throw new FileRefusedError('The file is not CSV text (it contains binary data: a NUL byte)');
 
   const parser = createReadStream(path).pipe(
-    parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, raw: true }),
+    parse({
+      bom: true,
+      relax_column_count: true,
+      // A stray quote inside a field (5"x) stays part of the field: that row is judged, not the file.
+      relax_quotes: true,
+      skip_empty_lines: true,
+      info: true,
+      raw: true,
+    }),
   );
   let header: { index: Record<string, number>; width: number } | undefined;
   const accepted: AcceptedRow[] = [];
@@ -80,8 +98,8 @@ export async function readDiamondsCsv(path: string, rules?: RowRules): Promise<P
       else
         rejected.push({
           lineNumber,
-          rawText: item.raw.replace(/[\r\n]+$/, ''),
-          reasons: verdict.reasons,
+          rawText: capText(item.raw.replace(/[\r\n]+$/, ''), MAX_REJECTED_TEXT),
+          reasons: verdict.reasons.map((r) => capText(r, MAX_REJECTED_TEXT)),
         });
     }
   } catch (err) {

@@ -16,6 +16,13 @@ import {
   withinBound,
 } from './diamond-vocabulary';
 
+/** A value quoted in a reason, cut at 100 characters so a reason stays a sentence. */
+function quote(value: string): string {
+  return value.length <= 100
+    ? `"${value}"`
+    : `"${value.slice(0, 100)}…" (${value.length} characters)`;
+}
+
 export interface RowRules {
   /** Plausible price range in USD (config PRICE_MIN, PRICE_MAX). */
   priceRange: { min: number; max: number };
@@ -53,7 +60,7 @@ export function validateRow(
     }
     const value = Number(raw);
     if (!Number.isFinite(value) || !DECIMAL_NUMBER.test(raw)) {
-      reasons.push(`${column} is not a number: "${raw}"`);
+      reasons.push(`${column} is not a number: ${quote(raw)}`);
       continue;
     }
     numbers[column] = value;
@@ -71,16 +78,18 @@ export function validateRow(
   const color = text('color') ?? '';
   const clarity = text('clarity') ?? '';
   if (!isCut(cut))
-    reasons.push(cut === '' ? 'cut is empty' : `cut "${cut}" is not one of ${CUTS.join(', ')}`);
+    reasons.push(
+      cut === '' ? 'cut is empty' : `cut ${quote(cut)} is not one of ${CUTS.join(', ')}`,
+    );
   if (!isColor(color))
     reasons.push(
-      color === '' ? 'color is empty' : `color "${color}" is not one of ${COLORS.join(', ')}`,
+      color === '' ? 'color is empty' : `color ${quote(color)} is not one of ${COLORS.join(', ')}`,
     );
   if (!isClarity(clarity))
     reasons.push(
       clarity === ''
         ? 'clarity is empty'
-        : `clarity "${clarity}" is not one of ${CLARITIES.join(', ')}`,
+        : `clarity ${quote(clarity)} is not one of ${CLARITIES.join(', ')}`,
     );
 
   if (reasons.length > 0) return { ok: false, reasons };

@@ -99,6 +99,50 @@ describe(`Robustness (${ENGINE})`, () => {
     });
   });
 
+  describe('rejected rows', () => {
+    const upload = (csv: string, filename: string) =>
+      http()
+        .post('/v1/admin/datasets')
+        .set(AUTH)
+        .set('Content-Type', 'text/csv')
+        .query({ filename })
+        .send(csv);
+
+    it('stores and returns at most 2,000 characters of a 3 MB line and its reason, saying it was cut', async () => {
+      const huge = 'A'.repeat(3_000_000);
+      const res = await upload(
+        `${HEADER}\n${GOOD_ROW}\n0.7,${huge},G,VS1,61.5,56,2800,5.7,5.72,3.51\n`,
+        'long.csv',
+      ).expect(201);
+      expect(JSON.stringify(res.body).length).toBeLessThan(10_000);
+      const [rejection] = res.body.rejections as { rawText: string; reasons: string[] }[];
+      expect(rejection.rawText).toMatch(/…\[cut: 3000037 characters in all\]$/);
+      expect(rejection.reasons[0]).toMatch(/^cut "A{100}…" \(3000000 characters\) is not one of/);
+      const stored = await http()
+        .get(`/v1/admin/datasets/${res.body.batchId}/rejected-rows`)
+        .set(AUTH)
+        .expect(200);
+      expect(stored.body[0].rawText.length).toBeLessThan(2100);
+    });
+
+    it('rejects the row with a stray quote, not the file', async () => {
+      const res = await upload(
+        [
+          HEADER,
+          GOOD_ROW,
+          '0.7,Ide"al,G,VS1,61.5,56,2800,5.7,5.72,3.51',
+          GOOD_ROW.replace('2800', '2801'),
+        ].join('\n'),
+        'stray-quote.csv',
+      ).expect(201);
+      expect(res.body).toMatchObject({ accepted: 2, rejected: 1 });
+      expect(res.body.rejections[0]).toMatchObject({
+        lineNumber: 3,
+        reasons: [expect.stringContaining('cut "Ide"al" is not one of')],
+      });
+    });
+  });
+
   describe('400 or 404, never 500', () => {
     const TOO_BIG = '99999999999';
 
