@@ -13,13 +13,6 @@ export interface RejectedRow {
   rawText: string;
   reasons: string[];
 }
-export interface ParsedFile {
-  sha256: string;
-  sizeBytes: number;
-  accepted: AcceptedRow[];
-  rejected: RejectedRow[];
-}
-
 /** Longest raw text (and reason) kept per rejected row: a 10 MB line is not stored twice. */
 export const MAX_REJECTED_TEXT = 2000;
 
@@ -55,17 +48,23 @@ export async function sha256File(
   return { sha256: hash.digest('hex'), sizeBytes, hasNul };
 }
 
-/**
- * Stream-parses a diamonds CSV (BOM, CRLF, quoted fields handled by csv-parse) and validates
- * every row. Rows are split into accepted and rejected; the file as a whole is refused
- * (FileRefusedError) when it is empty, binary, unparsable or has the wrong header.
- */
-export async function readDiamondsCsv(path: string, rules?: RowRules): Promise<ParsedFile> {
+export type CsvRow = { accepted: AcceptedRow } | { rejected: RejectedRow };
+
+/** Checks the file as a whole before any row is read: its sha256, not empty, no NUL anywhere. */
+export async function inspectCsvFile(path: string): Promise<{ sha256: string; sizeBytes: number }> {
   const { sha256, sizeBytes, hasNul } = await sha256File(path);
   if (sizeBytes === 0) throw new FileRefusedError('The file is empty');
   if (hasNul)
     throw new FileRefusedError('The file is not CSV text (it contains binary data: a NUL byte)');
+  return { sha256, sizeBytes };
+}
 
+/**
+ * Stream-parses a diamonds CSV (BOM, CRLF, quoted fields handled by csv-parse) and yields every
+ * row, accepted or rejected with its reasons, one at a time: memory stays bounded whatever the
+ * file's size. Throws FileRefusedError when the file is unparsable, has the wrong header or no row.
+ */
+export async function* readDiamondRows(path: string, rules?: RowRules): AsyncGenerator<CsvRow> {
   const parser = createReadStream(path).pipe(
     parse({
       bom: true,
@@ -78,8 +77,7 @@ export async function readDiamondsCsv(path: string, rules?: RowRules): Promise<P
     }),
   );
   let header: { index: Record<string, number>; width: number } | undefined;
-  const accepted: AcceptedRow[] = [];
-  const rejected: RejectedRow[] = [];
+  let rows = 0;
   try {
     for await (const item of parser as AsyncIterable<{
       record: string[];
@@ -92,23 +90,26 @@ export async function readDiamondsCsv(path: string, rules?: RowRules): Promise<P
         header = { index: h.index, width: item.record.length };
         continue;
       }
+      rows++;
       const lineNumber = item.info.lines;
       const verdict: RowVerdict = validateRow(item.record, header.index, header.width, rules);
-      if (verdict.ok) accepted.push({ lineNumber, diamond: verdict.diamond });
+      if (verdict.ok) yield { accepted: { lineNumber, diamond: verdict.diamond } };
       else
-        rejected.push({
-          lineNumber,
-          rawText: capText(item.raw.replace(/[\r\n]+$/, ''), MAX_REJECTED_TEXT),
-          reasons: verdict.reasons.map((r) => capText(r, MAX_REJECTED_TEXT)),
-        });
+        yield {
+          rejected: {
+            lineNumber,
+            rawText: capText(item.raw.replace(/[\r\n]+$/, ''), MAX_REJECTED_TEXT),
+            reasons: verdict.reasons.map((r) => capText(r, MAX_REJECTED_TEXT)),
+          },
+        };
     }
   } catch (err) {
     if (err instanceof FileRefusedError) throw err;
     const e = err as { message?: string };
     throw new FileRefusedError(`The file is not valid CSV: ${e.message ?? String(err)}`);
+  } finally {
+    parser.destroy();
   }
   if (!header) throw new FileRefusedError('The file is empty');
-  if (accepted.length + rejected.length === 0)
-    throw new FileRefusedError('The file has a header but no data rows');
-  return { sha256, sizeBytes, accepted, rejected };
+  if (rows === 0) throw new FileRefusedError('The file has a header but no data rows');
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull, QueryFailedError } from 'typeorm';
-import type { AcceptedRow, RejectedRow } from './csv-reader';
+import type { AcceptedRow, CsvRow, RejectedRow } from './csv-reader';
 import { BatchRetractionEntity } from './entities/batch-retraction.entity';
 import { DiamondEntity } from './entities/diamond.entity';
 import { IngestionBatchEntity, IngestionSource } from './entities/ingestion-batch.entity';
@@ -18,22 +18,34 @@ export class DiamondsRepository {
     return this.dataSource.getRepository(IngestionBatchEntity).findOneBy({ sha256 });
   }
 
-  /** Stores a batch, its accepted and its rejected rows in one transaction: all or nothing. */
+  /**
+   * Stores a batch and its rows, as they stream in, in one transaction: all or nothing (a file
+   * refused halfway leaves no trace). Rows are inserted CHUNK at a time, so memory stays bounded.
+   * Returns the batch and its first `keep` rejections.
+   */
   async saveBatch(
     meta: { sourceName: string; sourceKind: IngestionSource; sha256: string; sizeBytes: number },
-    accepted: readonly AcceptedRow[],
-    rejected: readonly RejectedRow[],
-  ): Promise<IngestionBatchEntity> {
+    rows: AsyncIterable<CsvRow> | Iterable<CsvRow>,
+    keep = 20,
+  ): Promise<{ batch: IngestionBatchEntity; firstRejections: RejectedRow[] }> {
     return this.dataSource.transaction(async (manager) => {
       const batch = await manager.getRepository(IngestionBatchEntity).save({
         ...meta,
-        acceptedCount: accepted.length,
-        rejectedCount: rejected.length,
+        acceptedCount: 0,
+        rejectedCount: 0,
       });
-      for (let i = 0; i < accepted.length; i += CHUNK) {
-        const values = accepted
-          .slice(i, i + CHUNK)
-          .map((r) => ({ batchId: batch.id, lineNumber: r.lineNumber, ...r.diamond }));
+      const firstRejections: RejectedRow[] = [];
+      let accepted: AcceptedRow[] = [];
+      let rejected: RejectedRow[] = [];
+      const flushAccepted = async () => {
+        if (accepted.length === 0) return;
+        const values = accepted.map((r) => ({
+          batchId: batch.id,
+          lineNumber: r.lineNumber,
+          ...r.diamond,
+        }));
+        batch.acceptedCount += accepted.length;
+        accepted = [];
         await manager
           .createQueryBuilder()
           .insert()
@@ -41,9 +53,12 @@ export class DiamondsRepository {
           .values(values)
           .updateEntity(false)
           .execute();
-      }
-      for (let i = 0; i < rejected.length; i += CHUNK) {
-        const values = rejected.slice(i, i + CHUNK).map((r) => ({ batchId: batch.id, ...r }));
+      };
+      const flushRejected = async () => {
+        if (rejected.length === 0) return;
+        const values = rejected.map((r) => ({ batchId: batch.id, ...r }));
+        batch.rejectedCount += rejected.length;
+        rejected = [];
         await manager
           .createQueryBuilder()
           .insert()
@@ -51,8 +66,24 @@ export class DiamondsRepository {
           .values(values)
           .updateEntity(false)
           .execute();
+      };
+      for await (const row of rows) {
+        if ('accepted' in row) {
+          accepted.push(row.accepted);
+          if (accepted.length >= CHUNK) await flushAccepted();
+        } else {
+          if (firstRejections.length < keep) firstRejections.push(row.rejected);
+          rejected.push(row.rejected);
+          if (rejected.length >= CHUNK) await flushRejected();
+        }
       }
-      return batch;
+      await flushAccepted();
+      await flushRejected();
+      await manager.getRepository(IngestionBatchEntity).update(batch.id, {
+        acceptedCount: batch.acceptedCount,
+        rejectedCount: batch.rejectedCount,
+      });
+      return { batch, firstRejections };
     });
   }
 

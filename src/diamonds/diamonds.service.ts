@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { Subject } from 'rxjs';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { AppConfig } from '../config/app-config';
-import { FileRefusedError, readDiamondsCsv } from './csv-reader';
+import { FileRefusedError, inspectCsvFile, readDiamondRows } from './csv-reader';
 import { PricedDiamond } from './diamond-vocabulary';
 import { DiamondsRepository } from './diamonds.repository';
 import { IngestionSource } from './entities/ingestion-batch.entity';
@@ -31,6 +31,9 @@ export interface DatasetSnapshot {
 
 export { FileRefusedError };
 
+/** Rejections listed in an ingestion report (all of them are in the database). */
+const REPORTED_REJECTIONS = 20;
+
 /** Ingests CSV files into the diamond store and serves the current dataset. */
 @Injectable()
 export class DiamondsService {
@@ -49,39 +52,38 @@ export class DiamondsService {
     sourceKind: IngestionSource,
     sourceName = basename(path),
   ): Promise<IngestionReport> {
-    const parsed = await readDiamondsCsv(path, {
-      priceRange: { min: this.config.PRICE_MIN, max: this.config.PRICE_MAX },
-    });
-    const existing = await this.repository.findBatchBySha(parsed.sha256);
-    if (existing) return this.duplicate(existing.id, sourceName, parsed.sha256);
-    let batchId: number;
+    const { sha256, sizeBytes } = await inspectCsvFile(path);
+    const existing = await this.repository.findBatchBySha(sha256);
+    if (existing) return this.duplicate(existing.id, sourceName, sha256);
+    const rules = { priceRange: { min: this.config.PRICE_MIN, max: this.config.PRICE_MAX } };
+    let saved: Awaited<ReturnType<DiamondsRepository['saveBatch']>>;
     try {
-      const batch = await this.repository.saveBatch(
-        { sourceName, sourceKind, sha256: parsed.sha256, sizeBytes: parsed.sizeBytes },
-        parsed.accepted,
-        parsed.rejected,
+      saved = await this.repository.saveBatch(
+        { sourceName, sourceKind, sha256, sizeBytes },
+        readDiamondRows(path, rules),
+        REPORTED_REJECTIONS,
       );
-      batchId = batch.id;
     } catch (err) {
       // Another caller ingested the same file between our check and our insert.
       if (DiamondsRepository.isUniqueViolation(err)) {
-        const again = await this.repository.findBatchBySha(parsed.sha256);
-        if (again) return this.duplicate(again.id, sourceName, parsed.sha256);
+        const again = await this.repository.findBatchBySha(sha256);
+        if (again) return this.duplicate(again.id, sourceName, sha256);
       }
       throw err;
     }
+    const { batch, firstRejections } = saved;
     this.logger.log(
-      `Ingested ${sourceName}: ${parsed.accepted.length} accepted, ${parsed.rejected.length} rejected (batch ${batchId})`,
+      `Ingested ${sourceName}: ${batch.acceptedCount} accepted, ${batch.rejectedCount} rejected (batch ${batch.id})`,
     );
-    this.datasetChanged$.next(batchId);
+    this.datasetChanged$.next(batch.id);
     return {
       outcome: 'ingested',
-      batchId,
+      batchId: batch.id,
       sourceName,
-      sha256: parsed.sha256,
-      accepted: parsed.accepted.length,
-      rejected: parsed.rejected.length,
-      rejections: parsed.rejected.slice(0, 20),
+      sha256,
+      accepted: batch.acceptedCount,
+      rejected: batch.rejectedCount,
+      rejections: firstRejections,
     };
   }
 
