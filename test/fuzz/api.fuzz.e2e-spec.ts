@@ -9,9 +9,11 @@ import { createTestApp, ENGINE, TestApp } from '../support/test-app';
  * Property-based fuzzing of every public and admin endpoint over HTTP (supertest on the app
  * createTestApp builds, so it holds on any HTTP adapter). For every generated request: no 5xx,
  * an error has the one shape, the request is in the audit trail, and the app still answers.
- * CI runs FUZZ_RUNS (default 15) cases per endpoint; `npm run fuzz` runs many more.
+ * CI runs 15 cases per endpoint; `npm run fuzz` runs 300 (FUZZ_RUNS and FUZZ_SEED override both).
  */
-const RUNS = Number(process.env.FUZZ_RUNS ?? 15);
+const RUNS = Number(
+  process.env.FUZZ_RUNS ?? (process.env.npm_lifecycle_event === 'fuzz' ? 300 : 15),
+);
 const SEED = Number(process.env.FUZZ_SEED ?? 42);
 const AUTH = `Bearer ${ADMIN_TOKEN}`;
 jest.setTimeout(Math.max(120_000, RUNS * 4_000));
