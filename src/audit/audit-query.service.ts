@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode } from '../common/domain-error';
+import { isStorableDate } from '../common/query-number';
 import {
   AuditRecordDto,
   AuditRecordPageDto,
@@ -56,7 +57,13 @@ export function decodeCursor(text: string): AuditCursor {
       unknown,
     ];
     const occurredAt = new Date(String(at));
-    if (typeof at === 'string' && typeof id === 'string' && !Number.isNaN(occurredAt.getTime()))
+    // The id is a UUID; a date or id the database cannot hold would come back as a 500.
+    if (
+      typeof at === 'string' &&
+      typeof id === 'string' &&
+      /^[0-9a-f-]{1,64}$/i.test(id) &&
+      isStorableDate(occurredAt)
+    )
       return { occurredAt, id };
   } catch {
     // falls through to the error below

@@ -1,5 +1,10 @@
-/** Keys whose values never reach the audit table, in queries and bodies alike. */
-const SECRET_KEY = /token|password|passwd|secret|authorization|api[-_]?key|cookie|credential/i;
+/**
+ * Keys whose values never reach the audit table, in queries and bodies alike: any key containing
+ * one of these words, or a short signature parameter (`sig`, `x-sig`) as in signed URLs.
+ */
+const SECRET_WORDS =
+  'token|password|passwd|pwd|passphrase|secret|auth|bearer|api[-_]?key|private[-_]?key|cookie|credential|creds?|session|signature';
+const SECRET_KEY = new RegExp(`${SECRET_WORDS}|(^|[-_.])sig$`, 'i');
 export const REDACTED = '[REDACTED]';
 
 export function isSecretKey(key: string): boolean {
@@ -54,8 +59,7 @@ export function truncateText(text: string, maxBytes: number): string {
 }
 
 /** Response text with secret-looking JSON keys redacted; the parse only happens when such a key appears. */
-const SECRET_JSON_KEY =
-  /"[^"]*(token|password|passwd|secret|authorization|api[-_]?key|cookie|credential)[^"]*"\s*:/i;
+const SECRET_JSON_KEY = new RegExp(`"([^"]*(${SECRET_WORDS})[^"]*|([^"]*[-_.])?sig)"\\s*:`, 'i');
 export function redactJsonText(text: string): string {
   if (!SECRET_JSON_KEY.test(text)) return text;
   try {

@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
+import { MAX_INT32 } from '../common/parse-id.pipe';
+import { IsStorableDate, toQueryInteger } from '../common/query-number';
 import { IsDate, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { AuditRecordEntity } from './entities/audit-record.entity';
 
@@ -16,7 +18,7 @@ export class AuditRecordQueryDto {
 
   @ApiPropertyOptional({ description: 'HTTP status', example: 400, minimum: 100, maximum: 599 })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(toQueryInteger)
   @IsInt()
   @Min(100)
   @Max(599)
@@ -29,6 +31,7 @@ export class AuditRecordQueryDto {
   @IsOptional()
   @Type(() => Date)
   @IsDate({ message: 'from must be an ISO 8601 date-time' })
+  @IsStorableDate()
   from?: Date;
 
   @ApiPropertyOptional({
@@ -38,6 +41,7 @@ export class AuditRecordQueryDto {
   @IsOptional()
   @Type(() => Date)
   @IsDate({ message: 'to must be an ISO 8601 date-time' })
+  @IsStorableDate()
   to?: Date;
 
   @ApiPropertyOptional({
@@ -61,9 +65,10 @@ export class AuditRecordQueryDto {
     minimum: 1,
   })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(toQueryInteger)
   @IsInt()
   @Min(0)
+  @Max(MAX_INT32)
   modelVersion?: number;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })

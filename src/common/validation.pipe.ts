@@ -1,4 +1,10 @@
-import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import {
+  ArgumentMetadata,
+  BadRequestException,
+  ValidationError,
+  ValidationPipe,
+} from '@nestjs/common';
+import { findInputProblem } from './input-guard';
 
 export interface FieldError {
   field: string;
@@ -13,9 +19,31 @@ function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
   });
 }
 
+/**
+ * Refuses input too deep or holding NUL bytes before class-transformer sees it. Here rather than
+ * in the HTTP adapter, so it holds for bodies, queries and path parameters on any adapter.
+ */
+class GuardedValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type !== 'custom') {
+      const problem = findInputProblem(
+        value,
+        metadata.type === 'param' ? (metadata.data ?? '') : '',
+      );
+      if (problem)
+        throw new BadRequestException({
+          message: `Validation failed: ${problem.message}`,
+          code: 'VALIDATION_FAILED',
+          details: [{ field: problem.field, rules: { [problem.rule]: problem.message } }],
+        });
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /** The global pipe: strict DTOs, and a 400 whose details name each field and the rule it broke. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new GuardedValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -51,4 +51,20 @@ describe('loadConfig', () => {
     expect(message).not.toContain('hunter2');
     expect(message).toContain('ADMIN_TOKEN=[redacted]: ADMIN_TOKEN must be at least 16 characters');
   });
+
+  it('trims ADMIN_TOKEN, as the sent token is trimmed (a pasted newline could never match)', () => {
+    expect(loadConfig({ ADMIN_TOKEN: '  change-me-0123456789\n' }).ADMIN_TOKEN).toBe(
+      'change-me-0123456789',
+    );
+  });
+
+  it('reads the plausible price range and refuses an empty one', () => {
+    expect(loadConfig({ PRICE_MIN: '100', PRICE_MAX: '50000' })).toMatchObject({
+      PRICE_MIN: 100,
+      PRICE_MAX: 50000,
+    });
+    expect(() => loadConfig({ PRICE_MIN: '5000', PRICE_MAX: '100' })).toThrow(
+      /PRICE_MIN=5000: must be below PRICE_MAX \(100\)/,
+    );
+  });
 });

@@ -11,6 +11,7 @@ import {
   Min,
   validateSync,
 } from 'class-validator';
+import { DEFAULT_PRICE_RANGE } from '../diamonds/diamond-vocabulary';
 
 const toNumber = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : Number(value);
@@ -66,7 +67,8 @@ export class AppConfig {
   @IsString()
   VAR_DIR = 'var';
 
-  /** Bearer token for the admin endpoints; unset disables them (503). */
+  /** Bearer token for the admin endpoints; unset disables them (503). Trimmed, as the sent token is. */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsOptional()
   @IsString()
   @Matches(/^.{16,}$/, { message: 'ADMIN_TOKEN must be at least 16 characters' })
@@ -214,6 +216,18 @@ export class AppConfig {
   @Min(1)
   THROTTLE_TTL_MS = 60000;
 
+  /** Plausible price range (USD) of a training row: a CSV row priced outside it is rejected. */
+  @Transform(toNumber)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  PRICE_MIN = DEFAULT_PRICE_RANGE.min;
+
+  @Transform(toNumber)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(1)
+  @Max(1e9)
+  PRICE_MAX = DEFAULT_PRICE_RANGE.max;
+
   /** Comma-separated allowed origins, '*' for any; empty disables CORS. */
   @IsString()
   CORS_ORIGINS = '';
@@ -236,13 +250,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: false });
-  if (errors.length > 0) {
-    const lines = errors.map(
-      (e) =>
-        `  ${e.property}=${SECRET_KEYS.has(e.property) ? '[redacted]' : JSON.stringify(e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`,
-    );
+  const lines = errors.map(
+    (e) =>
+      `  ${e.property}=${SECRET_KEYS.has(e.property) ? '[redacted]' : JSON.stringify(e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`,
+  );
+  if (errors.length === 0 && config.PRICE_MIN >= config.PRICE_MAX)
+    lines.push(`  PRICE_MIN=${config.PRICE_MIN}: must be below PRICE_MAX (${config.PRICE_MAX})`);
+  if (lines.length > 0) {
     throw new ConfigValidationError(
-      `Invalid configuration (${errors.length} bad key(s)):\n${lines.join('\n')}`,
+      `Invalid configuration (${lines.length} bad key(s)):\n${lines.join('\n')}`,
     );
   }
   return config;

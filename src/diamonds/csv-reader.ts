@@ -1,8 +1,7 @@
 import { parse } from 'csv-parse';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { readHeader, RowVerdict, validateRow } from './diamond-row.validator';
+import { readHeader, RowRules, RowVerdict, validateRow } from './diamond-row.validator';
 import { PricedDiamond } from './diamond-vocabulary';
 
 export interface AcceptedRow {
@@ -14,11 +13,14 @@ export interface RejectedRow {
   rawText: string;
   reasons: string[];
 }
-export interface ParsedFile {
-  sha256: string;
-  sizeBytes: number;
-  accepted: AcceptedRow[];
-  rejected: RejectedRow[];
+/** Longest raw text (and reason) kept per rejected row: a 10 MB line is not stored twice. */
+export const MAX_REJECTED_TEXT = 2000;
+
+/** The text cut to `max` characters, saying so and how long it was. */
+export function capText(text: string, max: number): string {
+  return text.length <= max
+    ? text
+    : `${text.slice(0, max)}…[cut: ${text.length} characters in all]`;
 }
 
 /** A whole file refused: wrong header, empty, not CSV. Nothing from it is stored. */
@@ -29,44 +31,53 @@ export class FileRefusedError extends Error {
   }
 }
 
-export async function sha256File(path: string): Promise<{ sha256: string; sizeBytes: number }> {
+/** The file's sha256 and size, and whether any byte of it is NUL (text files have none). */
+export async function sha256File(
+  path: string,
+): Promise<{ sha256: string; sizeBytes: number; hasNul: boolean }> {
   const hash = createHash('sha256');
   let sizeBytes = 0;
+  let hasNul = false;
   for await (const chunk of createReadStream(path)) {
-    hash.update(chunk as Buffer);
-    sizeBytes += (chunk as Buffer).length;
+    const bytes = chunk as Buffer;
+    hash.update(bytes);
+    sizeBytes += bytes.length;
+    // Anywhere in the file, not only its first 4 KB: PostgreSQL text cannot hold a NUL.
+    if (!hasNul && bytes.includes(0)) hasNul = true;
   }
-  return { sha256: hash.digest('hex'), sizeBytes };
+  return { sha256: hash.digest('hex'), sizeBytes, hasNul };
 }
 
-async function looksBinary(path: string): Promise<boolean> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(4096);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, bytesRead).includes(0);
-  } finally {
-    await handle.close();
-  }
+export type CsvRow = { accepted: AcceptedRow } | { rejected: RejectedRow };
+
+/** Checks the file as a whole before any row is read: its sha256, not empty, no NUL anywhere. */
+export async function inspectCsvFile(path: string): Promise<{ sha256: string; sizeBytes: number }> {
+  const { sha256, sizeBytes, hasNul } = await sha256File(path);
+  if (sizeBytes === 0) throw new FileRefusedError('The file is empty');
+  if (hasNul)
+    throw new FileRefusedError('The file is not CSV text (it contains binary data: a NUL byte)');
+  return { sha256, sizeBytes };
 }
 
 /**
- * Stream-parses a diamonds CSV (BOM, CRLF, quoted fields handled by csv-parse) and validates
- * every row. Rows are split into accepted and rejected; the file as a whole is refused
- * (FileRefusedError) when it is empty, binary, unparsable or has the wrong header.
+ * Stream-parses a diamonds CSV (BOM, CRLF, quoted fields handled by csv-parse) and yields every
+ * row, accepted or rejected with its reasons, one at a time: memory stays bounded whatever the
+ * file's size. Throws FileRefusedError when the file is unparsable, has the wrong header or no row.
  */
-export async function readDiamondsCsv(path: string): Promise<ParsedFile> {
-  const { sha256, sizeBytes } = await sha256File(path);
-  if (sizeBytes === 0) throw new FileRefusedError('The file is empty');
-  if (await looksBinary(path))
-    throw new FileRefusedError('The file is not CSV text (it contains binary data)');
-
+export async function* readDiamondRows(path: string, rules?: RowRules): AsyncGenerator<CsvRow> {
   const parser = createReadStream(path).pipe(
-    parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, raw: true }),
+    parse({
+      bom: true,
+      relax_column_count: true,
+      // A stray quote inside a field (5"x) stays part of the field: that row is judged, not the file.
+      relax_quotes: true,
+      skip_empty_lines: true,
+      info: true,
+      raw: true,
+    }),
   );
   let header: { index: Record<string, number>; width: number } | undefined;
-  const accepted: AcceptedRow[] = [];
-  const rejected: RejectedRow[] = [];
+  let rows = 0;
   try {
     for await (const item of parser as AsyncIterable<{
       record: string[];
@@ -79,23 +90,26 @@ export async function readDiamondsCsv(path: string): Promise<ParsedFile> {
         header = { index: h.index, width: item.record.length };
         continue;
       }
+      rows++;
       const lineNumber = item.info.lines;
-      const verdict: RowVerdict = validateRow(item.record, header.index, header.width);
-      if (verdict.ok) accepted.push({ lineNumber, diamond: verdict.diamond });
+      const verdict: RowVerdict = validateRow(item.record, header.index, header.width, rules);
+      if (verdict.ok) yield { accepted: { lineNumber, diamond: verdict.diamond } };
       else
-        rejected.push({
-          lineNumber,
-          rawText: item.raw.replace(/[\r\n]+$/, ''),
-          reasons: verdict.reasons,
-        });
+        yield {
+          rejected: {
+            lineNumber,
+            rawText: capText(item.raw.replace(/[\r\n]+$/, ''), MAX_REJECTED_TEXT),
+            reasons: verdict.reasons.map((r) => capText(r, MAX_REJECTED_TEXT)),
+          },
+        };
     }
   } catch (err) {
     if (err instanceof FileRefusedError) throw err;
     const e = err as { message?: string };
     throw new FileRefusedError(`The file is not valid CSV: ${e.message ?? String(err)}`);
+  } finally {
+    parser.destroy();
   }
   if (!header) throw new FileRefusedError('The file is empty');
-  if (accepted.length + rejected.length === 0)
-    throw new FileRefusedError('The file has a header but no data rows');
-  return { sha256, sizeBytes, accepted, rejected };
+  if (rows === 0) throw new FileRefusedError('The file has a header but no data rows');
 }

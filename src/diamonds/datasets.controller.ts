@@ -1,4 +1,15 @@
-import { Controller, Get, Param, ParseIntPipe, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
 import {
   ApiConsumes,
   ApiCreatedResponse,
@@ -10,14 +21,20 @@ import {
   ApiUnprocessableEntityResponse,
   ApiUnsupportedMediaTypeResponse,
   ApiBody,
+  ApiConflictResponse,
+  ApiParam,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AdminOnly } from '../common/admin-auth.guard';
+import { ParseIdPipe } from '../common/parse-id.pipe';
 import {
   DatasetBatchDto,
   IngestionReportDto,
   RejectedRowsQueryDto,
   RejectionDto,
+  RetractBatchDto,
+  RetractionDto,
+  toRetractionDto,
   toDatasetBatchDto,
   toIngestionReportDto,
   toRejectionDto,
@@ -93,9 +110,37 @@ export class DatasetsController {
   @ApiOkResponse({ type: [RejectionDto] })
   @ApiNotFoundResponse({ description: 'No such batch' })
   async rejectedRows(
-    @Param('batchId', ParseIntPipe) batchId: number,
+    @Param('batchId', ParseIdPipe) batchId: number,
     @Query() query: RejectedRowsQueryDto,
   ): Promise<RejectionDto[]> {
     return (await this.datasets.rejectedRows(batchId, query.limit ?? 1000)).map(toRejectionDto);
+  }
+
+  @Post(':batchId/retract')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Take a batch out of the dataset (its rows stay stored, the act is in the ledger)',
+    description:
+      "The batch's rows leave the training set of the next run and the similar-diamonds index at once; " +
+      'they stay in the database for the record. The nightly job retrains because the dataset changed.',
+  })
+  @ApiParam({ name: 'batchId', example: 4 })
+  @ApiOkResponse({ type: RetractionDto, description: 'The ledger entry' })
+  @ApiNotFoundResponse({ description: 'No such batch' })
+  @ApiConflictResponse({ description: 'The batch is already retracted' })
+  async retract(
+    @Param('batchId', ParseIdPipe) batchId: number,
+    @Body() body: RetractBatchDto,
+  ): Promise<RetractionDto> {
+    return toRetractionDto(
+      await this.datasets.retract(batchId, body.reason, body.actor ?? 'admin'),
+    );
+  }
+
+  @Get('retractions')
+  @ApiOperation({ summary: 'The retraction ledger, newest first' })
+  @ApiOkResponse({ type: [RetractionDto] })
+  async retractions(): Promise<RetractionDto[]> {
+    return (await this.datasets.retractions()).map(toRetractionDto);
   }
 }

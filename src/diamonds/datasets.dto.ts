@@ -1,7 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { toQueryInteger } from '../common/query-number';
+import {
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
 import type { IngestionReport } from './diamonds.service';
+import type { BatchRetractionEntity } from './entities/batch-retraction.entity';
 import type { IngestionBatchEntity } from './entities/ingestion-batch.entity';
 import type { RejectedRowEntity } from './entities/rejected-row.entity';
 
@@ -23,7 +34,7 @@ export class UploadQueryDto {
 export class RejectedRowsQueryDto {
   @ApiPropertyOptional({ example: 100, minimum: 1, maximum: 10000, default: 1000 })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(toQueryInteger)
   @IsInt()
   @Min(1)
   @Max(10000)
@@ -66,7 +77,48 @@ export class DatasetBatchDto {
   @ApiProperty({ example: 998 }) acceptedCount: number;
   @ApiProperty({ example: 2 }) rejectedCount: number;
   @ApiProperty({ example: '2026-11-27T02:00:00.000Z' }) createdAt: string;
+  @ApiProperty({
+    nullable: true,
+    description: 'When an admin retracted the batch (its rows left the dataset); null if in use',
+  })
+  retractedAt: string | null;
 }
+
+export class RetractBatchDto {
+  @ApiProperty({
+    example: 'carat 1e308 on line 12: the supplier sent a corrupt export',
+    description: 'Why the batch is taken out (recorded in the retraction ledger)',
+  })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(500)
+  reason: string;
+
+  @ApiPropertyOptional({ example: 'alice', description: 'Who asks; default "admin"' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  actor?: string;
+}
+
+export class RetractionDto {
+  @ApiProperty({ example: 1 }) id: number;
+  @ApiProperty({ example: 4 }) batchId: number;
+  @ApiProperty({ example: 'corrupt export' }) reason: string;
+  @ApiProperty({ example: 'alice' }) actor: string;
+  @ApiProperty({ example: 998, description: 'Accepted rows that left the dataset' })
+  rowsRemoved: number;
+  @ApiProperty({ example: '2026-11-27T02:00:00.000Z' }) createdAt: string;
+}
+
+export const toRetractionDto = (r: BatchRetractionEntity): RetractionDto => ({
+  id: r.id,
+  batchId: r.batchId,
+  reason: r.reason,
+  actor: r.actor,
+  rowsRemoved: r.rowsRemoved,
+  createdAt: new Date(r.createdAt).toISOString(),
+});
 
 export const toIngestionReportDto = (r: IngestionReport): IngestionReportDto => ({
   ...r,
@@ -82,6 +134,7 @@ export const toDatasetBatchDto = (b: IngestionBatchEntity): DatasetBatchDto => (
   acceptedCount: b.acceptedCount,
   rejectedCount: b.rejectedCount,
   createdAt: b.createdAt.toISOString(),
+  retractedAt: b.retractedAt ? new Date(b.retractedAt).toISOString() : null,
 });
 
 export const toRejectionDto = (r: RejectedRowEntity): RejectionDto => ({

@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { FileRefusedError } from './csv-reader';
 import { streamToTempFile, UploadTooLargeError } from './csv-upload.store';
 import { DiamondsService, IngestionReport } from './diamonds.service';
+import { BatchRetractionEntity } from './entities/batch-retraction.entity';
 import { IngestionBatchEntity } from './entities/ingestion-batch.entity';
 import { RejectedRowEntity } from './entities/rejected-row.entity';
 
@@ -61,6 +62,14 @@ export class DatasetsService {
       // The rows and the file's sha256 are in the database; the temp copy has served.
       await file.remove();
     }
+  }
+
+  retract(batchId: number, reason: string, actor: string): Promise<BatchRetractionEntity> {
+    return this.diamonds.retractBatch(batchId, reason, actor);
+  }
+
+  retractions(): Promise<BatchRetractionEntity[]> {
+    return this.diamonds.retractions();
   }
 
   batches(): Promise<IngestionBatchEntity[]> {

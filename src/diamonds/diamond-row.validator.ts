@@ -1,18 +1,32 @@
+import { DECIMAL_NUMBER } from '../common/query-number';
 import {
   CLARITIES,
   COLORS,
   CSV_COLUMNS,
   CUTS,
+  DEFAULT_PRICE_RANGE,
+  describeBound,
+  FIELD_BOUNDS,
+  FieldBound,
   isClarity,
   isColor,
   isCut,
   PricedDiamond,
+  priceBound,
+  withinBound,
 } from './diamond-vocabulary';
 
-/** Plausible ranges for the two percentages (the public data spans depth 43-79, table 43-95). */
-export const DEPTH_RANGE = { min: 40, max: 80 } as const;
-export const TABLE_RANGE = { min: 40, max: 100 } as const;
-const POSITIVE = ['carat', 'price', 'x', 'y', 'z'] as const;
+/** A value quoted in a reason, cut at 100 characters so a reason stays a sentence. */
+function quote(value: string): string {
+  return value.length <= 100
+    ? `"${value}"`
+    : `"${value.slice(0, 100)}…" (${value.length} characters)`;
+}
+
+export interface RowRules {
+  /** Plausible price range in USD (config PRICE_MIN, PRICE_MAX). */
+  priceRange: { min: number; max: number };
+}
 
 export type RowVerdict = { ok: true; diamond: PricedDiamond } | { ok: false; reasons: string[] };
 
@@ -24,6 +38,7 @@ export function validateRow(
   fields: readonly string[],
   columnIndex: Readonly<Record<string, number>>,
   headerWidth: number,
+  rules: RowRules = { priceRange: DEFAULT_PRICE_RANGE },
 ): RowVerdict {
   const reasons: string[] = [];
   if (fields.length > headerWidth)
@@ -44,46 +59,37 @@ export function validateRow(
       continue;
     }
     const value = Number(raw);
-    if (!Number.isFinite(value) || !/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(raw)) {
-      reasons.push(`${column} is not a number: "${raw}"`);
+    if (!Number.isFinite(value) || !DECIMAL_NUMBER.test(raw)) {
+      reasons.push(`${column} is not a number: ${quote(raw)}`);
       continue;
     }
     numbers[column] = value;
   }
-  for (const column of POSITIVE) {
-    if (numbers[column] !== undefined && !(numbers[column] > 0))
-      reasons.push(`${column} must be > 0, got ${numbers[column]}`);
-  }
-  if (
-    numbers.depth !== undefined &&
-    (numbers.depth < DEPTH_RANGE.min || numbers.depth > DEPTH_RANGE.max)
-  ) {
-    reasons.push(
-      `depth must be between ${DEPTH_RANGE.min} and ${DEPTH_RANGE.max} (%), got ${numbers.depth}`,
-    );
-  }
-  if (
-    numbers.table !== undefined &&
-    (numbers.table < TABLE_RANGE.min || numbers.table > TABLE_RANGE.max)
-  ) {
-    reasons.push(
-      `table must be between ${TABLE_RANGE.min} and ${TABLE_RANGE.max} (%), got ${numbers.table}`,
-    );
+  const bounds: Record<string, FieldBound> = {
+    ...FIELD_BOUNDS,
+    price: priceBound(rules.priceRange),
+  };
+  for (const [column, bound] of Object.entries(bounds)) {
+    const value = numbers[column];
+    if (value !== undefined && !withinBound(value, bound))
+      reasons.push(`${describeBound(column, bound)}, got ${value}`);
   }
   const cut = text('cut') ?? '';
   const color = text('color') ?? '';
   const clarity = text('clarity') ?? '';
   if (!isCut(cut))
-    reasons.push(cut === '' ? 'cut is empty' : `cut "${cut}" is not one of ${CUTS.join(', ')}`);
+    reasons.push(
+      cut === '' ? 'cut is empty' : `cut ${quote(cut)} is not one of ${CUTS.join(', ')}`,
+    );
   if (!isColor(color))
     reasons.push(
-      color === '' ? 'color is empty' : `color "${color}" is not one of ${COLORS.join(', ')}`,
+      color === '' ? 'color is empty' : `color ${quote(color)} is not one of ${COLORS.join(', ')}`,
     );
   if (!isClarity(clarity))
     reasons.push(
       clarity === ''
         ? 'clarity is empty'
-        : `clarity "${clarity}" is not one of ${CLARITIES.join(', ')}`,
+        : `clarity ${quote(clarity)} is not one of ${CLARITIES.join(', ')}`,
     );
 
   if (reasons.length > 0) return { ok: false, reasons };

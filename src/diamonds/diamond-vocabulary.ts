@@ -70,3 +70,43 @@ export function isColor(value: string): value is Color {
 export function isClarity(value: string): value is Clarity {
   return (CLARITIES as readonly string[]).includes(value);
 }
+
+/**
+ * One range per numeric field, used by the API's DTOs and the CSV validator alike, so a row the
+ * API would refuse can never reach a training set. `exclusiveMin`: the value must be > min.
+ * Percentages: the public data spans depth 43-79 and table 43-95; its largest stone measures
+ * under 60 mm and weighs 5.01 carats. The price range is configuration (PRICE_MIN, PRICE_MAX).
+ */
+export interface FieldBound {
+  min: number;
+  max: number;
+  exclusiveMin: boolean;
+  unit: string;
+}
+
+export const FIELD_BOUNDS = {
+  carat: { min: 0, max: 10, exclusiveMin: true, unit: 'carats' },
+  depth: { min: 40, max: 80, exclusiveMin: false, unit: '%' },
+  table: { min: 40, max: 100, exclusiveMin: false, unit: '%' },
+  x: { min: 0, max: 100, exclusiveMin: true, unit: 'mm' },
+  y: { min: 0, max: 100, exclusiveMin: true, unit: 'mm' },
+  z: { min: 0, max: 100, exclusiveMin: true, unit: 'mm' },
+} as const satisfies Record<string, FieldBound>;
+
+export type BoundedField = keyof typeof FIELD_BOUNDS;
+
+/** Default plausible price range in USD (the public data spans 326-18,823). */
+export const DEFAULT_PRICE_RANGE = { min: 1, max: 1_000_000 } as const;
+
+export function priceBound(range: { min: number; max: number }): FieldBound {
+  return { min: range.min, max: range.max, exclusiveMin: false, unit: 'USD' };
+}
+
+/** The rule as a sentence: "carat must be > 0 and ≤ 10 (carats)". */
+export function describeBound(field: string, b: FieldBound): string {
+  return `${field} must be ${b.exclusiveMin ? '>' : '≥'} ${b.min} and ≤ ${b.max} (${b.unit})`;
+}
+
+export function withinBound(value: number, b: FieldBound): boolean {
+  return (b.exclusiveMin ? value > b.min : value >= b.min) && value <= b.max;
+}

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryFailedError } from 'typeorm';
-import type { AcceptedRow, RejectedRow } from './csv-reader';
+import { DataSource, IsNull, QueryFailedError } from 'typeorm';
+import type { AcceptedRow, CsvRow, RejectedRow } from './csv-reader';
+import { BatchRetractionEntity } from './entities/batch-retraction.entity';
 import { DiamondEntity } from './entities/diamond.entity';
 import { IngestionBatchEntity, IngestionSource } from './entities/ingestion-batch.entity';
 import { RejectedRowEntity } from './entities/rejected-row.entity';
@@ -17,22 +18,34 @@ export class DiamondsRepository {
     return this.dataSource.getRepository(IngestionBatchEntity).findOneBy({ sha256 });
   }
 
-  /** Stores a batch, its accepted and its rejected rows in one transaction: all or nothing. */
+  /**
+   * Stores a batch and its rows, as they stream in, in one transaction: all or nothing (a file
+   * refused halfway leaves no trace). Rows are inserted CHUNK at a time, so memory stays bounded.
+   * Returns the batch and its first `keep` rejections.
+   */
   async saveBatch(
     meta: { sourceName: string; sourceKind: IngestionSource; sha256: string; sizeBytes: number },
-    accepted: readonly AcceptedRow[],
-    rejected: readonly RejectedRow[],
-  ): Promise<IngestionBatchEntity> {
+    rows: AsyncIterable<CsvRow> | Iterable<CsvRow>,
+    keep = 20,
+  ): Promise<{ batch: IngestionBatchEntity; firstRejections: RejectedRow[] }> {
     return this.dataSource.transaction(async (manager) => {
       const batch = await manager.getRepository(IngestionBatchEntity).save({
         ...meta,
-        acceptedCount: accepted.length,
-        rejectedCount: rejected.length,
+        acceptedCount: 0,
+        rejectedCount: 0,
       });
-      for (let i = 0; i < accepted.length; i += CHUNK) {
-        const values = accepted
-          .slice(i, i + CHUNK)
-          .map((r) => ({ batchId: batch.id, lineNumber: r.lineNumber, ...r.diamond }));
+      const firstRejections: RejectedRow[] = [];
+      let accepted: AcceptedRow[] = [];
+      let rejected: RejectedRow[] = [];
+      const flushAccepted = async () => {
+        if (accepted.length === 0) return;
+        const values = accepted.map((r) => ({
+          batchId: batch.id,
+          lineNumber: r.lineNumber,
+          ...r.diamond,
+        }));
+        batch.acceptedCount += accepted.length;
+        accepted = [];
         await manager
           .createQueryBuilder()
           .insert()
@@ -40,9 +53,12 @@ export class DiamondsRepository {
           .values(values)
           .updateEntity(false)
           .execute();
-      }
-      for (let i = 0; i < rejected.length; i += CHUNK) {
-        const values = rejected.slice(i, i + CHUNK).map((r) => ({ batchId: batch.id, ...r }));
+      };
+      const flushRejected = async () => {
+        if (rejected.length === 0) return;
+        const values = rejected.map((r) => ({ batchId: batch.id, ...r }));
+        batch.rejectedCount += rejected.length;
+        rejected = [];
         await manager
           .createQueryBuilder()
           .insert()
@@ -50,8 +66,24 @@ export class DiamondsRepository {
           .values(values)
           .updateEntity(false)
           .execute();
+      };
+      for await (const row of rows) {
+        if ('accepted' in row) {
+          accepted.push(row.accepted);
+          if (accepted.length >= CHUNK) await flushAccepted();
+        } else {
+          if (firstRejections.length < keep) firstRejections.push(row.rejected);
+          rejected.push(row.rejected);
+          if (rejected.length >= CHUNK) await flushRejected();
+        }
       }
-      return batch;
+      await flushAccepted();
+      await flushRejected();
+      await manager.getRepository(IngestionBatchEntity).update(batch.id, {
+        acceptedCount: batch.acceptedCount,
+        rejectedCount: batch.rejectedCount,
+      });
+      return { batch, firstRejections };
     });
   }
 
@@ -76,24 +108,76 @@ export class DiamondsRepository {
       .find({ where: { batchId }, order: { lineNumber: 'ASC' }, take: limit });
   }
 
-  /** Every accepted diamond in a stable order (batch, then line). */
-  allDiamonds(): Promise<DiamondEntity[]> {
+  /** Batches whose rows are in the dataset (not retracted), oldest first. */
+  activeBatches(): Promise<IngestionBatchEntity[]> {
     return this.dataSource
-      .getRepository(DiamondEntity)
-      .find({ order: { batchId: 'ASC', lineNumber: 'ASC' } });
+      .getRepository(IngestionBatchEntity)
+      .find({ where: { retractedAt: IsNull() }, order: { id: 'ASC' } });
+  }
+
+  /** Every accepted diamond of a batch not retracted, in a stable order (batch, then line). */
+  allDiamonds(): Promise<DiamondEntity[]> {
+    return this.activeDiamonds()
+      .orderBy('d.batchId', 'ASC')
+      .addOrderBy('d.lineNumber', 'ASC')
+      .getMany();
   }
 
   countDiamonds(): Promise<number> {
-    return this.dataSource.getRepository(DiamondEntity).count();
+    return this.activeDiamonds().getCount();
   }
 
-  /** Highest batch id: a cheap version number of the dataset (0 when empty). */
-  async latestBatchId(): Promise<number> {
-    const row = await this.dataSource
-      .getRepository(IngestionBatchEntity)
-      .createQueryBuilder('b')
-      .select('MAX(b.id)', 'max')
-      .getRawOne<{ max: number | string | null }>();
-    return Number(row?.max ?? 0);
+  private activeDiamonds() {
+    return this.dataSource
+      .getRepository(DiamondEntity)
+      .createQueryBuilder('d')
+      .innerJoin(IngestionBatchEntity, 'b', 'b.id = d.batchId AND b.retractedAt IS NULL');
+  }
+
+  /**
+   * A cheap version number of the dataset: highest batch id plus the number of retractions. Both
+   * only grow, so any ingestion or retraction changes it (0 when empty).
+   */
+  async datasetVersion(): Promise<number> {
+    const [batch, retractions] = await Promise.all([
+      this.dataSource
+        .getRepository(IngestionBatchEntity)
+        .createQueryBuilder('b')
+        .select('MAX(b.id)', 'max')
+        .getRawOne<{ max: number | string | null }>(),
+      this.dataSource.getRepository(BatchRetractionEntity).count(),
+    ]);
+    return Number(batch?.max ?? 0) + retractions;
+  }
+
+  findBatch(id: number): Promise<IngestionBatchEntity | null> {
+    return this.dataSource.getRepository(IngestionBatchEntity).findOneBy({ id });
+  }
+
+  /**
+   * Takes a batch's rows out of the dataset (they stay stored) and writes the ledger entry, in one
+   * transaction. Null when the batch was already retracted (by this call's rival, too).
+   */
+  async retract(
+    batch: IngestionBatchEntity,
+    reason: string,
+    actor: string,
+  ): Promise<BatchRetractionEntity | null> {
+    return this.dataSource.transaction(async (manager) => {
+      const result = await manager
+        .createQueryBuilder()
+        .update(IngestionBatchEntity)
+        .set({ retractedAt: new Date() })
+        .where('id = :id AND retracted_at IS NULL', { id: batch.id })
+        .execute();
+      if (!result.affected) return null;
+      return manager
+        .getRepository(BatchRetractionEntity)
+        .save({ batchId: batch.id, reason, actor, rowsRemoved: batch.acceptedCount });
+    });
+  }
+
+  retractions(): Promise<BatchRetractionEntity[]> {
+    return this.dataSource.getRepository(BatchRetractionEntity).find({ order: { id: 'DESC' } });
   }
 }

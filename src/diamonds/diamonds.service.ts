@@ -2,7 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { Subject } from 'rxjs';
-import { FileRefusedError, readDiamondsCsv } from './csv-reader';
+import { DomainError, ErrorCode } from '../common/domain-error';
+import { AppConfig } from '../config/app-config';
+import { FileRefusedError, inspectCsvFile, readDiamondRows } from './csv-reader';
 import { PricedDiamond } from './diamond-vocabulary';
 import { DiamondsRepository } from './diamonds.repository';
 import { IngestionSource } from './entities/ingestion-batch.entity';
@@ -29,6 +31,9 @@ export interface DatasetSnapshot {
 
 export { FileRefusedError };
 
+/** Rejections listed in an ingestion report (all of them are in the database). */
+const REPORTED_REJECTIONS = 20;
+
 /** Ingests CSV files into the diamond store and serves the current dataset. */
 @Injectable()
 export class DiamondsService {
@@ -36,7 +41,10 @@ export class DiamondsService {
   /** Emits after every ingestion that added rows (the similar-diamonds index listens). */
   readonly datasetChanged$ = new Subject<number>();
 
-  constructor(private readonly repository: DiamondsRepository) {}
+  constructor(
+    private readonly repository: DiamondsRepository,
+    private readonly config: AppConfig,
+  ) {}
 
   /** Ingests one file. Throws FileRefusedError when the file is refused as a whole. */
   async ingestFile(
@@ -44,37 +52,38 @@ export class DiamondsService {
     sourceKind: IngestionSource,
     sourceName = basename(path),
   ): Promise<IngestionReport> {
-    const parsed = await readDiamondsCsv(path);
-    const existing = await this.repository.findBatchBySha(parsed.sha256);
-    if (existing) return this.duplicate(existing.id, sourceName, parsed.sha256);
-    let batchId: number;
+    const { sha256, sizeBytes } = await inspectCsvFile(path);
+    const existing = await this.repository.findBatchBySha(sha256);
+    if (existing) return this.duplicate(existing.id, sourceName, sha256);
+    const rules = { priceRange: { min: this.config.PRICE_MIN, max: this.config.PRICE_MAX } };
+    let saved: Awaited<ReturnType<DiamondsRepository['saveBatch']>>;
     try {
-      const batch = await this.repository.saveBatch(
-        { sourceName, sourceKind, sha256: parsed.sha256, sizeBytes: parsed.sizeBytes },
-        parsed.accepted,
-        parsed.rejected,
+      saved = await this.repository.saveBatch(
+        { sourceName, sourceKind, sha256, sizeBytes },
+        readDiamondRows(path, rules),
+        REPORTED_REJECTIONS,
       );
-      batchId = batch.id;
     } catch (err) {
       // Another caller ingested the same file between our check and our insert.
       if (DiamondsRepository.isUniqueViolation(err)) {
-        const again = await this.repository.findBatchBySha(parsed.sha256);
-        if (again) return this.duplicate(again.id, sourceName, parsed.sha256);
+        const again = await this.repository.findBatchBySha(sha256);
+        if (again) return this.duplicate(again.id, sourceName, sha256);
       }
       throw err;
     }
+    const { batch, firstRejections } = saved;
     this.logger.log(
-      `Ingested ${sourceName}: ${parsed.accepted.length} accepted, ${parsed.rejected.length} rejected (batch ${batchId})`,
+      `Ingested ${sourceName}: ${batch.acceptedCount} accepted, ${batch.rejectedCount} rejected (batch ${batch.id})`,
     );
-    this.datasetChanged$.next(batchId);
+    this.datasetChanged$.next(batch.id);
     return {
       outcome: 'ingested',
-      batchId,
+      batchId: batch.id,
       sourceName,
-      sha256: parsed.sha256,
-      accepted: parsed.accepted.length,
-      rejected: parsed.rejected.length,
-      rejections: parsed.rejected.slice(0, 20),
+      sha256,
+      accepted: batch.acceptedCount,
+      rejected: batch.rejectedCount,
+      rejections: firstRejections,
     };
   }
 
@@ -97,8 +106,38 @@ export class DiamondsService {
     return (await this.repository.countBatches()) === 0;
   }
 
-  latestBatchId(): Promise<number> {
-    return this.repository.latestBatchId();
+  /** Changes whenever a batch is ingested or retracted. */
+  datasetVersion(): Promise<number> {
+    return this.repository.datasetVersion();
+  }
+
+  /**
+   * Retracts a batch: its rows leave the training set and the similar-diamonds index, stay
+   * stored for the record, and the act is written to the retraction ledger.
+   */
+  async retractBatch(batchId: number, reason: string, actor: string) {
+    const batch = await this.repository.findBatch(batchId);
+    if (!batch) throw new DomainError(ErrorCode.NotFound, `No ingestion batch ${batchId}`);
+    let entry: Awaited<ReturnType<DiamondsRepository['retract']>>;
+    try {
+      entry = await this.repository.retract(batch, reason, actor);
+    } catch (err) {
+      if (!DiamondsRepository.isUniqueViolation(err)) throw err;
+      entry = null;
+    }
+    if (!entry)
+      throw new DomainError(ErrorCode.Conflict, `Batch ${batchId} is already retracted`, {
+        batchId,
+      });
+    this.logger.warn(
+      `Batch ${batchId} (${batch.sourceName}) retracted by ${actor}: ${entry.rowsRemoved} rows left the dataset (${reason})`,
+    );
+    this.datasetChanged$.next(batchId);
+    return entry;
+  }
+
+  retractions() {
+    return this.repository.retractions();
   }
 
   countDiamonds(): Promise<number> {
@@ -116,7 +155,7 @@ export class DiamondsService {
   /** The whole current dataset with its lineage, in a stable order. */
   async snapshot(): Promise<DatasetSnapshot> {
     const [batches, diamonds] = await Promise.all([
-      this.repository.listBatches(),
+      this.repository.activeBatches(),
       this.repository.allDiamonds(),
     ]);
     const hash = createHash('sha256');

@@ -47,7 +47,9 @@ export class DropFolderService {
     const results: DropFolderFileResult[] = [];
     for (const name of names) {
       const path = join(incoming, name);
-      if (!(await stat(path)).isFile()) continue;
+      // Gone already (another instance sharing the folder took it) or not a file: skip.
+      const info = await stat(path).catch(() => null);
+      if (!info?.isFile()) continue;
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       try {
         const report = await this.diamonds.ingestFile(path, 'drop-folder', name);
@@ -55,18 +57,29 @@ export class DropFolderService {
         await rename(path, movedTo);
         results.push({ file: name, movedTo, report });
       } catch (err) {
-        if (!(err instanceof FileRefusedError)) {
-          // A database error: leave the file where it is, the next scan retries it.
-          this.logger.error(`Could not ingest ${name}: ${(err as Error).message}`);
-          continue;
-        }
-        const movedTo = join(rejected, `${stamp}_${name}`);
-        await rename(path, movedTo);
-        await writeFile(`${movedTo}.reason.txt`, `${err.message}\n`);
-        this.logger.warn(`Refused ${name}: ${err.message}`);
-        results.push({ file: name, movedTo, refused: err.message });
+        // Whatever failed (the file, the database), the file leaves incoming/ with its reason:
+        // left there it would be retried and logged at every scan forever.
+        const message = (err as Error).message ?? String(err);
+        const reason =
+          err instanceof FileRefusedError
+            ? message
+            : `Could not be ingested (${message}); move it back to incoming/ to retry`;
+        const movedTo = await this.reject(path, join(rejected, `${stamp}_${name}`), reason);
+        this.logger.warn(`Refused ${name}: ${reason}`);
+        results.push({ file: name, movedTo, refused: reason });
       }
     }
     return results;
+  }
+
+  private async reject(path: string, movedTo: string, reason: string): Promise<string> {
+    try {
+      await rename(path, movedTo);
+      await writeFile(`${movedTo}.reason.txt`, `${reason}\n`);
+    } catch (err) {
+      // Cannot move it (permissions, another instance took it): say so once per scan, go on.
+      this.logger.error(`Could not move ${path} to rejected/: ${(err as Error).message}`);
+    }
+    return movedTo;
   }
 }

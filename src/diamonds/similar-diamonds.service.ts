@@ -57,7 +57,7 @@ export class SimilarDiamondsService implements OnModuleInit, BeforeApplicationSh
 
   private async refreshIfChanged(): Promise<void> {
     try {
-      if ((await this.diamonds.latestBatchId()) !== this.version) await this.refresh();
+      if ((await this.diamonds.datasetVersion()) !== this.version) await this.refresh();
     } catch (err) {
       this.logger.warn(`Could not check the dataset version: ${(err as Error).message}`);
     }
@@ -67,7 +67,7 @@ export class SimilarDiamondsService implements OnModuleInit, BeforeApplicationSh
   refresh(): Promise<void> {
     if (!this.refreshing) {
       this.refreshing = (async () => {
-        const version = await this.diamonds.latestBatchId();
+        const version = await this.diamonds.datasetVersion();
         const snapshot = await this.diamonds.snapshot();
         this.index = new SimilarDiamondsIndex(snapshot.rows);
         this.version = version;

@@ -35,7 +35,7 @@ export class DashboardChampionDto {
 export class DashboardRunDto {
   @ApiProperty() id: number;
   @ApiProperty({ enum: ['schedule', 'admin', 'cli', 'first-start'] }) trigger: string;
-  @ApiProperty({ enum: ['running', 'succeeded', 'failed'] }) status: string;
+  @ApiProperty({ enum: ['running', 'succeeded', 'partial', 'failed', 'skipped'] }) status: string;
   @ApiProperty() startedAt: string;
   @ApiPropertyOptional({ nullable: true, type: String }) finishedAt: string | null;
   @ApiPropertyOptional({ nullable: true, type: Number }) durationSeconds: number | null;

@@ -1,24 +1,20 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { ApiProperty, ApiPropertyOptional, ApiPropertyOptions } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
   IsDefined,
-  IsIn,
   IsInt,
-  IsNumber,
   IsObject,
   IsOptional,
-  IsPositive,
   IsString,
   Matches,
   Max,
   Min,
   ValidateNested,
 } from 'class-validator';
-import { DEPTH_RANGE, TABLE_RANGE } from '../diamonds/diamond-row.validator';
 import {
   CLARITIES,
   Clarity,
@@ -27,7 +23,11 @@ import {
   Cut,
   CUTS,
   DiamondFeatures,
+  FIELD_BOUNDS,
 } from '../diamonds/diamond-vocabulary';
+import { MAX_INT32 } from '../common/parse-id.pipe';
+import { toQueryInteger } from '../common/query-number';
+import { BoundedNumber, Grade } from './diamond-fields.decorators';
 import type { IndexedDiamond } from '../diamonds/similar-diamonds.index';
 
 /** Largest batch accepted by POST /v1/prices/batch. */
@@ -35,111 +35,43 @@ export const MAX_BATCH_ITEMS = 1000;
 /** Largest `n` of GET /v1/similar-diamonds. */
 export const MAX_SIMILAR = 100;
 export const DEFAULT_SIMILAR = 5;
-export const MAX_CARAT = 10;
-/** Millimetres; the largest stone of the public data measures under 60 mm. */
-export const MAX_MEASUREMENT_MM = 100;
+export const MAX_CARAT = FIELD_BOUNDS.carat.max;
+const MEASUREMENT_NOTE =
+  'Optional; the linear model needs `x` (the XGBoost models estimate a missing one from the other attributes).';
 
-const NUMBER = { allowNaN: false, allowInfinity: false } as const;
-const oneOf = (field: string, values: readonly string[]) =>
-  `${field} must be one of: ${values.join(', ')}`;
 const required = (field: string, what: string) => ({ message: `${field} is required: ${what}` });
-
-/** Decorators shared by the optional measurements x, y, z (millimetres). */
-function Measurement(axis: 'x' | 'y' | 'z', what: string, example: number) {
-  return function (target: object, key: string) {
-    ApiPropertyOptional({
-      description: `${what} in mm, > 0 and ≤ ${MAX_MEASUREMENT_MM}. Optional; the linear model needs \`x\` (the XGBoost models estimate a missing one from the other attributes).`,
-      example,
-      exclusiveMinimum: true,
-      minimum: 0,
-      maximum: MAX_MEASUREMENT_MM,
-      nullable: true,
-      type: Number,
-    })(target, key);
-    IsOptional()(target, key);
-    IsNumber(NUMBER, { message: `${axis} must be a number (mm)` })(target, key);
-    IsPositive({ message: `${axis} must be > 0 (mm)` })(target, key);
-    Max(MAX_MEASUREMENT_MM, { message: `${axis} must be ≤ ${MAX_MEASUREMENT_MM} (mm)` })(
-      target,
-      key,
-    );
-  };
-}
-
-/** An optional percentage within the range the data store accepts (depth, table). */
-function Percentage(
-  field: 'depth' | 'table',
-  what: string,
-  range: { min: number; max: number },
-  example: number,
-) {
-  const outside = `${field} must be between ${range.min} and ${range.max} (%)`;
-  return function (target: object, key: string) {
-    ApiPropertyOptional({
-      description: `${what}, ${range.min}-${range.max}.`,
-      example,
-      minimum: range.min,
-      maximum: range.max,
-      nullable: true,
-      type: Number,
-    })(target, key);
-    IsOptional()(target, key);
-    IsNumber(NUMBER, { message: `${field} must be a number (%)` })(target, key);
-    Min(range.min, { message: outside })(target, key);
-    Max(range.max, { message: outside })(target, key);
-  };
-}
 
 /**
  * The diamond to price: the four Cs are required, the measurements optional. Which measurements a
  * model needs is the model family's business: `linear` needs `x`, `xgboost` takes any of them missing.
+ * Every range is FIELD_BOUNDS of the vocabulary, the CSV validator's too.
  */
 export class DiamondFeaturesDto {
-  @ApiProperty({
-    description: `Weight in carats, > 0 and ≤ ${MAX_CARAT}.`,
-    example: 0.7,
-    exclusiveMinimum: true,
-    minimum: 0,
-    maximum: MAX_CARAT,
-  })
-  @IsDefined(required('carat', `a number of carats, > 0 and ≤ ${MAX_CARAT}`))
-  @IsNumber(NUMBER, { message: 'carat must be a number (carats)' })
-  @IsPositive({ message: 'carat must be > 0' })
-  @Max(MAX_CARAT, { message: `carat must be ≤ ${MAX_CARAT}` })
+  @BoundedNumber('carat', { required: true, example: 0.7 })
   carat: number;
 
-  @ApiProperty({ description: 'Cut quality, worst to best.', enum: CUTS, example: 'Ideal' })
-  @IsDefined(required('cut', `one of ${CUTS.join(', ')}`))
-  @IsIn(CUTS, { message: oneOf('cut', CUTS) })
+  @Grade('cut')
   cut: Cut;
 
-  @ApiProperty({ description: 'Colour grade, J (worst) to D (best).', enum: COLORS, example: 'G' })
-  @IsDefined(required('color', `one of ${COLORS.join(', ')}`))
-  @IsIn(COLORS, { message: oneOf('color', COLORS) })
+  @Grade('color')
   color: Color;
 
-  @ApiProperty({
-    description: 'Clarity grade, I1 (worst) to IF (best).',
-    enum: CLARITIES,
-    example: 'VS1',
-  })
-  @IsDefined(required('clarity', `one of ${CLARITIES.join(', ')}`))
-  @IsIn(CLARITIES, { message: oneOf('clarity', CLARITIES) })
+  @Grade('clarity')
   clarity: Clarity;
 
-  @Percentage('depth', 'Total depth percentage', DEPTH_RANGE, 61.5)
+  @BoundedNumber('depth', { required: false, example: 61.5 })
   depth?: number | null;
 
-  @Percentage('table', 'Table width as a percentage of the diameter', TABLE_RANGE, 57)
+  @BoundedNumber('table', { required: false, example: 57 })
   table?: number | null;
 
-  @Measurement('x', 'Length', 5.7)
+  @BoundedNumber('x', { required: false, example: 5.7, note: MEASUREMENT_NOTE })
   x?: number | null;
 
-  @Measurement('y', 'Width', 5.72)
+  @BoundedNumber('y', { required: false, example: 5.72, note: MEASUREMENT_NOTE })
   y?: number | null;
 
-  @Measurement('z', 'Depth', 3.52)
+  @BoundedNumber('z', { required: false, example: 3.52, note: MEASUREMENT_NOTE })
   z?: number | null;
 }
 
@@ -164,6 +96,7 @@ export class ModelSelectorDto {
   @IsOptional()
   @IsInt({ message: 'model.version must be an integer' })
   @Min(1, { message: 'model.version must be ≥ 1' })
+  @Max(MAX_INT32, { message: `model.version must be ≤ ${MAX_INT32}` })
   version?: number;
 }
 
@@ -218,6 +151,25 @@ export class ModelRefDto {
   version: number;
 }
 
+export class OutsideTrainingRangeDto {
+  @ApiProperty({ example: 'carat' }) field: string;
+  @ApiProperty({ example: 7.5 }) value: number;
+  @ApiProperty({ example: 0.2, description: 'Smallest value among the training rows' })
+  trainedMin: number;
+  @ApiProperty({ example: 5.01, description: 'Largest value among the training rows' })
+  trainedMax: number;
+}
+
+const OUTSIDE_DOC: ApiPropertyOptions = {
+  type: [OutsideTrainingRangeDto],
+  description:
+    'Fields of this diamond outside the range the model was trained on (empty when none): the price is an extrapolation, treat it with care.',
+};
+const CLAMPED_DOC = {
+  example: false,
+  description: `true when the model's own answer left the band of its training prices (from half the lowest to twice the highest) and the price was held at the band's edge.`,
+} as const;
+
 export class PriceResponseDto {
   @ApiProperty({
     description: 'Estimated fair price in US dollars, rounded to the cent.',
@@ -230,6 +182,12 @@ export class PriceResponseDto {
 
   @ApiProperty({ description: 'The model version that priced the diamond.', type: ModelRefDto })
   model: ModelRefDto;
+
+  @ApiProperty(OUTSIDE_DOC)
+  outsideTrainingRange: OutsideTrainingRangeDto[];
+
+  @ApiProperty(CLAMPED_DOC)
+  priceClamped: boolean;
 
   @ApiProperty({
     description:
@@ -248,6 +206,12 @@ export class PricedItemDto {
 
   @ApiProperty({ type: ModelRefDto })
   model: ModelRefDto;
+
+  @ApiProperty(OUTSIDE_DOC)
+  outsideTrainingRange: OutsideTrainingRangeDto[];
+
+  @ApiProperty(CLAMPED_DOC)
+  priceClamped: boolean;
 }
 
 export class BatchPriceResponseDto {
@@ -269,33 +233,16 @@ export class BatchPriceResponseDto {
 
 /** Query of GET /v1/similar-diamonds (query strings are text: numbers are converted, then checked). */
 export class SimilarDiamondsQueryDto {
-  @ApiProperty({ enum: CUTS, example: 'Ideal' })
-  @IsDefined(required('cut', `one of ${CUTS.join(', ')}`))
-  @IsIn(CUTS, { message: oneOf('cut', CUTS) })
+  @Grade('cut')
   cut: Cut;
 
-  @ApiProperty({ enum: COLORS, example: 'G' })
-  @IsDefined(required('color', `one of ${COLORS.join(', ')}`))
-  @IsIn(COLORS, { message: oneOf('color', COLORS) })
+  @Grade('color')
   color: Color;
 
-  @ApiProperty({ enum: CLARITIES, example: 'VS1' })
-  @IsDefined(required('clarity', `one of ${CLARITIES.join(', ')}`))
-  @IsIn(CLARITIES, { message: oneOf('clarity', CLARITIES) })
+  @Grade('clarity')
   clarity: Clarity;
 
-  @ApiProperty({
-    description: `Weight in carats, > 0 and ≤ ${MAX_CARAT}.`,
-    example: 0.7,
-    exclusiveMinimum: true,
-    minimum: 0,
-    maximum: MAX_CARAT,
-  })
-  @IsDefined(required('carat', `a number of carats, > 0 and ≤ ${MAX_CARAT}`))
-  @Type(() => Number)
-  @IsNumber(NUMBER, { message: 'carat must be a number (carats)' })
-  @IsPositive({ message: 'carat must be > 0' })
-  @Max(MAX_CARAT, { message: `carat must be ≤ ${MAX_CARAT}` })
+  @BoundedNumber('carat', { required: true, example: 0.7, query: true })
   carat: number;
 
   @ApiPropertyOptional({
@@ -306,7 +253,7 @@ export class SimilarDiamondsQueryDto {
     maximum: MAX_SIMILAR,
   })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(toQueryInteger)
   @IsInt({ message: `n must be an integer from 1 to ${MAX_SIMILAR}` })
   @Min(1, { message: `n must be ≥ 1` })
   @Max(MAX_SIMILAR, { message: `n must be ≤ ${MAX_SIMILAR}` })

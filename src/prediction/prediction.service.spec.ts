@@ -32,6 +32,7 @@ describe('PredictionService', () => {
     await expect(new PredictionService(cache).price([row(5)])).resolves.toEqual({
       prices: [1234.57],
       model: { family: 'linear', version: 2 },
+      notes: [{ outsideTrainingRange: [], priceClamped: false }],
     });
   });
 
@@ -75,6 +76,7 @@ describe('PredictionService', () => {
     await expect(new PredictionService(cache).price([row(5)])).resolves.toEqual({
       prices: [10],
       model: { family: 'linear', version: 2 },
+      notes: [{ outsideTrainingRange: [], priceClamped: false }],
     });
     expect(calls).toBe(2);
   });

@@ -6,6 +6,13 @@ import {
   MissingFeatureError,
   ModelDisposedError,
 } from '../training/families/model-family';
+import {
+  clampToBand,
+  OutsideTrainingRange,
+  outsideTrainingRanges,
+  priceBand,
+  TrainingRanges,
+} from '../training/evaluation/training-ranges';
 import { ChampionCache } from './champion-cache.service';
 
 export interface ModelRef {
@@ -13,10 +20,19 @@ export interface ModelRef {
   version: number;
 }
 
+/** Per diamond: where it lies outside what the model saw, and whether its price was clamped. */
+export interface PricingNote {
+  outsideTrainingRange: OutsideTrainingRange[];
+  /** The model's own answer left the band of its training prices and was held at its edge. */
+  priceClamped: boolean;
+}
+
 export interface Pricing {
   /** USD, rounded to the cent, one per diamond in the order given. */
   prices: number[];
   model: ModelRef;
+  /** One per diamond, in the same order. */
+  notes: PricingNote[];
 }
 
 /** Prices diamonds with the champion in memory, a family's champion, or a named version. */
@@ -38,10 +54,8 @@ export class PredictionService {
       const { info, model } = await this.champions.resolve(selector.family, selector.version);
       try {
         const raw = model.predict(rows);
-        return {
-          prices: raw.map((p) => Math.round(p * 100) / 100),
-          model: { family: info.family, version: info.version },
-        };
+        const { prices, notes } = guardPrices(rows, raw, info.trainingRanges ?? null);
+        return { prices, model: { family: info.family, version: info.version }, notes };
       } catch (err) {
         if (err instanceof ModelDisposedError && attempt === 0) continue;
         throw this.toDomainError(err, rows, fieldOf, info.family, info.version);
@@ -81,4 +95,25 @@ export class PredictionService {
     }
     return err;
   }
+}
+
+/**
+ * Warn, don't refuse: every diamond the API accepts gets a price, flagged per field where it lies
+ * outside the training ranges, and never outside the band of the training prices (clamped, said
+ * so). Versions trained before ranges were kept (null) are answered as before.
+ */
+export function guardPrices(
+  rows: readonly DiamondFeatures[],
+  raw: readonly number[],
+  ranges: TrainingRanges | null,
+): { prices: number[]; notes: PricingNote[] } {
+  const band = ranges ? priceBand(ranges) : null;
+  const notes: PricingNote[] = [];
+  const prices = raw.map((p, i) => {
+    const outside = ranges ? outsideTrainingRanges(rows[i], ranges) : [];
+    const held = band ? clampToBand(p, band) : { price: p, clamped: false };
+    notes.push({ outsideTrainingRange: outside, priceClamped: held.clamped });
+    return Math.round(held.price * 100) / 100;
+  });
+  return { prices, notes };
 }

@@ -14,7 +14,11 @@ describe('PricesController', () => {
       fieldOf: (i: number, f: string) => string = (_, f) => f,
     ): Promise<Pricing> {
       calls.push({ rows, selector, field: fieldOf(2, 'x') });
-      return { prices: rows.map((r) => r.carat * 1000), model: { family: 'linear', version: 4 } };
+      return {
+        prices: rows.map((r) => r.carat * 1000),
+        model: { family: 'linear', version: 4 },
+        notes: rows.map(() => ({ outsideTrainingRange: [], priceClamped: false })),
+      };
     },
   } as unknown as PredictionService;
   const controller = new PricesController(service);
@@ -34,6 +38,8 @@ describe('PricesController', () => {
       price: 500,
       currency: 'USD',
       model: { family: 'linear', version: 4 },
+      outsideTrainingRange: [],
+      priceClamped: false,
       requestId: 'rid-1',
     });
     expect(r.locals.model).toEqual({ family: 'linear', version: 4 });

@@ -119,9 +119,12 @@ export class PricesController {
     @Headers(REQUEST_ID_HEADER) requestId: string,
     @Res({ passthrough: true }) res: Response,
   ): Promise<PriceResponseDto> {
-    const { prices, model } = await this.prediction.price([toFeatures(body)], body.model ?? {});
+    const { prices, model, notes } = await this.prediction.price(
+      [toFeatures(body)],
+      body.model ?? {},
+    );
     res.locals.model = model;
-    return { price: prices[0], currency: 'USD', model, requestId };
+    return { price: prices[0], currency: 'USD', model, ...notes[0], requestId };
   }
 
   @Post('batch')
@@ -176,7 +179,7 @@ export class PricesController {
     @Headers(REQUEST_ID_HEADER) requestId: string,
     @Res({ passthrough: true }) res: Response,
   ): Promise<BatchPriceResponseDto> {
-    const { prices, model } = await this.prediction.price(
+    const { prices, model, notes } = await this.prediction.price(
       body.items.map(toFeatures),
       body.model ?? {},
       (i, feature) => `items.${i}.${feature}`,
@@ -184,7 +187,7 @@ export class PricesController {
     res.locals.model = model;
     res.locals.predictionCount = prices.length;
     return {
-      items: prices.map((price) => ({ price, currency: 'USD' as const, model })),
+      items: prices.map((price, i) => ({ price, currency: 'USD' as const, model, ...notes[i] })),
       count: prices.length,
       model,
       requestId,

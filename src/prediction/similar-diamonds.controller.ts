@@ -37,7 +37,13 @@ export class SimilarDiamondsController {
   })
   async find(@Query() query: SimilarDiamondsQueryDto): Promise<SimilarDiamondsResponseDto> {
     const items = (
-      await this.similar.query(query.cut, query.color, query.clarity, query.carat, query.n)
+      await this.similar.query(
+        query.cut,
+        query.color,
+        query.clarity,
+        query.carat,
+        query.n ?? DEFAULT_SIMILAR,
+      )
     ).map(toSimilarDiamondDto);
     return { items, count: items.length };
   }

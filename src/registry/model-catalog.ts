@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { TrainingRanges } from '../training/evaluation/training-ranges';
 import type { FittedModel } from '../training/families/model-family';
 
 /** Holdout metrics of a model version. */
@@ -25,13 +26,15 @@ export interface ModelVersionInfo {
   params: Record<string, unknown>;
   trainingRunId: number | null;
   artifactSha256: string;
+  /** What it was trained on (null for versions older than this record). */
+  trainingRanges?: TrainingRanges | null;
 }
 
 export interface TrainingRunInfo {
   id: number;
   trigger: 'schedule' | 'admin' | 'cli' | 'first-start';
   /** skipped: the data had not changed since the champions were trained. */
-  status: 'running' | 'succeeded' | 'failed' | 'skipped';
+  status: 'running' | 'succeeded' | 'partial' | 'failed' | 'skipped';
   startedAt: Date;
   finishedAt: Date | null;
   /** Per family: the version registered and whether it was promoted, or the error. */

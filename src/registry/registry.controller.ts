@@ -1,14 +1,5 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Param,
-  ParseIntPipe,
-  Post,
-  Query,
-} from '@nestjs/common';
+import { ParseIdPipe } from '../common/parse-id.pipe';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import {
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -112,7 +103,7 @@ export class RegistryController {
   @ApiNotFoundResponse({ description: 'Unknown family or version' })
   async version(
     @Param('family') family: string,
-    @Param('version', new ParseIntPipe({ errorHttpStatusCode: 400 })) version: number,
+    @Param('version', ParseIdPipe) version: number,
   ): Promise<VersionDetailDto> {
     return toVersionDetailDto(await this.registry.getVersion(family, version));
   }

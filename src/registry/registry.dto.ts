@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { MAX_INT32 } from '../common/parse-id.pipe';
+import { toQueryInteger } from '../common/query-number';
 import { AliasLedgerEntity } from './entities/alias-ledger.entity';
 import { ModelVersionEntity } from './entities/model-version.entity';
 import { FamilySummary, ModelVersionInfo } from './model-catalog';
@@ -69,6 +71,12 @@ export class VersionDetailDto extends VersionSummaryDto {
     description: 'The promotion gate: champion re-scored on the same holdout rows',
   })
   comparison: Record<string, unknown> | null;
+  @ApiProperty({
+    nullable: true,
+    description:
+      'Range of each feature and of the price among the training rows (null for versions trained before they were kept)',
+  })
+  trainingRanges: Record<string, unknown> | null;
   @ApiProperty({ description: 'Every search trial: params, score (inner MAE), duration, state' })
   trials: unknown[];
   @ApiProperty({ description: 'Artifact file, size and sha256' }) artifact: {
@@ -109,15 +117,17 @@ export class LedgerEntryDto {
 
 export class CompareQueryDto {
   @ApiProperty({ example: 1, description: 'First version number' })
-  @Type(() => Number)
+  @Transform(toQueryInteger)
   @IsInt()
   @Min(1)
+  @Max(MAX_INT32)
   a: number;
 
   @ApiProperty({ example: 2, description: 'Second version number' })
-  @Type(() => Number)
+  @Transform(toQueryInteger)
   @IsInt()
   @Min(1)
+  @Max(MAX_INT32)
   b: number;
 }
 
@@ -130,9 +140,15 @@ export class LedgerQueryDto {
 }
 
 export class PromoteDto {
-  @ApiProperty({ example: 2, description: 'Version to make champion' })
+  @ApiProperty({
+    example: 2,
+    description: 'Version to make champion',
+    minimum: 1,
+    maximum: MAX_INT32,
+  })
   @IsInt()
   @Min(1)
+  @Max(MAX_INT32)
   version: number;
 
   @ApiPropertyOptional({ example: 'v3 misprices large stones; back to v2 while we look' })
@@ -196,6 +212,7 @@ export function toVersionDetailDto(v: ModelVersionEntity): VersionDetailDto {
     fitMs: v.fitMs,
     searchMs: v.searchMs,
     comparison: v.comparison as unknown as Record<string, unknown> | null,
+    trainingRanges: (v.trainingRanges ?? null) as unknown as Record<string, unknown> | null,
     trials: v.trials,
     artifact: { path: v.artifactPath, size: v.artifactSize, sha256: v.artifactSha256 },
     holdoutSample: v.holdoutSample,

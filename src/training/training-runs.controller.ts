@@ -1,14 +1,5 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Param,
-  ParseIntPipe,
-  Post,
-  Query,
-} from '@nestjs/common';
+import { ParseIdPipe } from '../common/parse-id.pipe';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiConflictResponse,
@@ -68,9 +59,7 @@ export class TrainingRunsController {
   @ApiOperation({ summary: 'One training run: status, per-family outcome, error' })
   @ApiOkResponse({ type: TrainingRunDto })
   @ApiNotFoundResponse({ description: 'No such run' })
-  async get(
-    @Param('id', new ParseIntPipe({ errorHttpStatusCode: 400 })) id: number,
-  ): Promise<TrainingRunDto> {
+  async get(@Param('id', ParseIdPipe) id: number): Promise<TrainingRunDto> {
     return toTrainingRunDto(await this.registry.getRun(id));
   }
 }

@@ -54,7 +54,11 @@ export class RunOutcomeDto {
 export class TrainingRunDto {
   @ApiProperty() id: number;
   @ApiProperty({ enum: ['schedule', 'admin', 'cli', 'first-start'] }) trigger: string;
-  @ApiProperty({ enum: ['running', 'succeeded', 'failed', 'skipped'] }) status: string;
+  @ApiProperty({
+    enum: ['running', 'succeeded', 'partial', 'failed', 'skipped'],
+    description: "`partial`: some families failed (each one's reason in `outcomes` and `error`)",
+  })
+  status: string;
   @ApiProperty() startedAt: string;
   @ApiProperty({ nullable: true }) finishedAt: string | null;
   @ApiProperty({ nullable: true, example: 412.5 }) durationSeconds: number | null;

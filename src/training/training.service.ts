@@ -12,6 +12,7 @@ import { HeldLock } from '../registry/registry.repository';
 import { RegistryService } from '../registry/registry.service';
 import { TrainingRunInfo } from '../registry/model-catalog';
 import { regressionMetrics } from './evaluation';
+import { computeTrainingRanges } from './evaluation/training-ranges';
 import { FittedModel, ModelFamily, TrialRecord } from './families/model-family';
 import { ModelFamilyRegistry } from './families/families.module';
 import { codeVersion } from './code-version';
@@ -188,7 +189,13 @@ export class TrainingService implements OnApplicationShutdown {
         await this.registry.updateRun(run.id, { outcomes });
       }
       const failed = outcomes.filter((o) => o.error);
-      const status = failed.length === outcomes.length ? 'failed' : 'succeeded';
+      // One family failing is not a success: the run says so, with each family's reason.
+      const status =
+        failed.length === 0
+          ? 'succeeded'
+          : failed.length === outcomes.length
+            ? 'failed'
+            : 'partial';
       const error = failed.length ? failed.map((o) => `${o.family}: ${o.error}`).join('; ') : null;
       this.logger.log(
         `Training run ${run.id} ${status} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
@@ -312,6 +319,7 @@ export class TrainingService implements OnApplicationShutdown {
           fitMs: Math.round(result.fitMs),
           searchMs: Math.round(result.searchMs),
           comparison: null,
+          trainingRanges: computeTrainingRanges(split.train),
         },
         model,
       );

@@ -63,8 +63,8 @@ describe(`CSV ingestion (${ENGINE})`, () => {
     expect(report.rejected).toBe(8);
     const rows = await diamonds.rejectedRows(report.batchId);
     const byLine = new Map(rows.map((r) => [r.lineNumber, r]));
-    expect(byLine.get(3)?.reasons).toEqual(['price must be > 0, got -1']);
-    expect(byLine.get(4)?.reasons).toEqual(['z must be > 0, got 0']);
+    expect(byLine.get(3)?.reasons).toEqual(['price must be ≥ 1 and ≤ 1000000 (USD), got -1']);
+    expect(byLine.get(4)?.reasons).toEqual(['z must be > 0 and ≤ 100 (mm), got 0']);
     expect(byLine.get(5)?.reasons).toEqual([
       'cut "Superb" is not one of Fair, Good, Very Good, Premium, Ideal',
     ]);
@@ -77,8 +77,8 @@ describe(`CSV ingestion (${ENGINE})`, () => {
     ]);
     expect(byLine.get(11)?.reasons).toEqual(
       expect.arrayContaining([
-        'price must be > 0, got 0',
-        'depth must be between 40 and 80 (%), got 30',
+        'price must be ≥ 1 and ≤ 1000000 (USD), got 0',
+        'depth must be ≥ 40 and ≤ 80 (%), got 30',
         'color "Q" is not one of J, I, H, G, F, E, D',
       ]),
     );

@@ -48,7 +48,7 @@ describe(`Dataset upload (${ENGINE})`, () => {
     expect(res.body.rejections[0]).toEqual({
       lineNumber: 3,
       rawText: '0.5,Ideal,G,VS1,61.5,56.0,-1,5.1,5.13,3.15',
-      reasons: ['price must be > 0, got -1'],
+      reasons: ['price must be ≥ 1 and ≤ 1000000 (USD), got -1'],
     });
     expect(await diamondCount()).toBe(2);
 

@@ -80,6 +80,8 @@ describe(`Pricing API (${ENGINE})`, () => {
         price: expect.any(Number),
         currency: 'USD',
         model: await expectedDefault(),
+        outsideTrainingRange: [],
+        priceClamped: false,
         requestId: res.headers['x-request-id'],
       });
       expect(res.body.requestId).toMatch(/^[0-9a-f-]{36}$/);
@@ -164,10 +166,15 @@ describe(`Pricing API (${ENGINE})`, () => {
         'a missing carat',
         { ...diamond, carat: undefined },
         'carat',
-        'carat is required: a number of carats, > 0 and ≤ 10',
+        'carat is required: a number > 0 and ≤ 10 carats',
       ],
-      ['a zero carat', { ...diamond, carat: 0 }, 'carat', 'carat must be > 0'],
-      ['a carat above 10', { ...diamond, carat: 10.5 }, 'carat', 'carat must be ≤ 10'],
+      ['a zero carat', { ...diamond, carat: 0 }, 'carat', 'carat must be > 0 and ≤ 10 (carats)'],
+      [
+        'a carat above 10',
+        { ...diamond, carat: 10.5 },
+        'carat',
+        'carat must be > 0 and ≤ 10 (carats)',
+      ],
       [
         'a carat given as text',
         { ...diamond, carat: '0.7' },
@@ -178,16 +185,16 @@ describe(`Pricing API (${ENGINE})`, () => {
         'a depth out of range',
         { ...diamond, depth: 12 },
         'depth',
-        'depth must be between 40 and 80 (%)',
+        'depth must be ≥ 40 and ≤ 80 (%)',
       ],
       [
         'a table out of range',
         { ...diamond, table: 101 },
         'table',
-        'table must be between 40 and 100 (%)',
+        'table must be ≥ 40 and ≤ 100 (%)',
       ],
-      ['a negative x', { ...diamond, x: -1 }, 'x', 'x must be > 0 (mm)'],
-      ['a z above 100 mm', { ...diamond, z: 150 }, 'z', 'z must be ≤ 100 (mm)'],
+      ['a negative x', { ...diamond, x: -1 }, 'x', 'x must be > 0 and ≤ 100 (mm)'],
+      ['a z above 100 mm', { ...diamond, z: 150 }, 'z', 'z must be > 0 and ≤ 100 (mm)'],
       [
         'an unknown field',
         { ...diamond, colour: 'G' },
@@ -256,8 +263,20 @@ describe(`Pricing API (${ENGINE})`, () => {
       const model = { family: 'linear', version: 1 };
       expect(res.body).toEqual({
         items: [
-          { price: one.body.price, currency: 'USD', model },
-          { price: two.body.price, currency: 'USD', model },
+          {
+            price: one.body.price,
+            currency: 'USD',
+            model,
+            outsideTrainingRange: [],
+            priceClamped: false,
+          },
+          {
+            price: two.body.price,
+            currency: 'USD',
+            model,
+            outsideTrainingRange: [],
+            priceClamped: false,
+          },
         ],
         count: 2,
         model,

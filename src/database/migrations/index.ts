@@ -1,6 +1,8 @@
 import { DiamondStore1764201600000 } from './1764201600000-diamond-store';
 import { ModelRegistry1764201700000 } from './1764201700000-model-registry';
 import { AuditRecord1764201800000 } from './1764201800000-audit-record';
+import { BatchRetraction1764300000000 } from './1764300000000-batch-retraction';
+import { TrainingRanges1764300000001 } from './1764300000001-training-ranges';
 import { AuditRecordPartitions1764500000000 } from './1764500000000-audit-record-partitions';
 
 /**
@@ -11,5 +13,7 @@ export const MIGRATIONS = [
   DiamondStore1764201600000,
   ModelRegistry1764201700000,
   AuditRecord1764201800000,
+  BatchRetraction1764300000000,
+  TrainingRanges1764300000001,
   AuditRecordPartitions1764500000000,
 ];

@@ -30,4 +30,8 @@ export class IngestionBatchEntity {
 
   @CreateDateColumn({ name: 'created_at', type: DATE_COLUMN })
   createdAt: Date;
+
+  /** Set when an admin retracted the batch: its rows left the dataset (they stay in `diamond`). */
+  @Column({ name: 'retracted_at', type: DATE_COLUMN, nullable: true })
+  retractedAt: Date | null;
 }

@@ -1,3 +1,4 @@
+import type { TrainingRanges } from '../../training/evaluation/training-ranges';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { DATE_COLUMN, JSON_COLUMN } from '../../database/column-types';
 import type { TrialRecord } from '../../training/families/model-family';
@@ -82,6 +83,10 @@ export class ModelVersionEntity {
 
   @Column({ type: JSON_COLUMN, nullable: true })
   comparison: ChampionComparison | null;
+
+  /** Feature and price ranges of the training rows; null for versions trained before they were kept. */
+  @Column({ name: 'training_ranges', type: JSON_COLUMN, nullable: true })
+  trainingRanges: TrainingRanges | null;
 
   @Column({ name: 'artifact_path', type: 'varchar', length: 500 })
   artifactPath: string;
