@@ -2,6 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { DiamondFeatures } from '../diamonds/diamond-vocabulary';
 import {
+  DEFAULT_RANGE_LEVEL,
+  PriceRange,
+  PriceRangeCalculator,
+} from '../training/evaluation/price-range';
+import {
   InvalidFeatureError,
   MissingFeatureError,
   ModelDisposedError,
@@ -17,7 +22,14 @@ export interface Pricing {
   /** USD, rounded to the cent, one per diamond in the order given. */
   prices: number[];
   model: ModelRef;
+  /** One range per price at the level asked; null when the model has no calibration. */
+  ranges: PriceRange[] | null;
+  /** Why there is no range (null when there is one). */
+  rangeUnavailable: string | null;
 }
+
+export const NO_CALIBRATION =
+  'this model version has no range calibration (trained before price ranges existed, or on a holdout under 99 rows); retrain or choose another version';
 
 /** Prices diamonds with the champion in memory, a family's champion, or a named version. */
 @Injectable()
@@ -32,15 +44,21 @@ export class PredictionService {
     rows: readonly DiamondFeatures[],
     selector: { family?: string; version?: number } = {},
     fieldOf: (row: number, feature: string) => string = (_, f) => f,
+    level: number = DEFAULT_RANGE_LEVEL,
   ): Promise<Pricing> {
     // A model swapped out between choosing it and using it is disposed: choose again, once.
     for (let attempt = 0; ; attempt++) {
       const { info, model } = await this.champions.resolve(selector.family, selector.version);
       try {
         const raw = model.predict(rows);
+        const calibration = info.calibration;
         return {
           prices: raw.map((p) => Math.round(p * 100) / 100),
           model: { family: info.family, version: info.version },
+          ranges: calibration
+            ? raw.map((p) => PriceRangeCalculator.range(calibration, p, level))
+            : null,
+          rangeUnavailable: calibration ? null : NO_CALIBRATION,
         };
       } catch (err) {
         if (err instanceof ModelDisposedError && attempt === 0) continue;

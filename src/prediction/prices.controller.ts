@@ -119,9 +119,21 @@ export class PricesController {
     @Headers(REQUEST_ID_HEADER) requestId: string,
     @Res({ passthrough: true }) res: Response,
   ): Promise<PriceResponseDto> {
-    const { prices, model } = await this.prediction.price([toFeatures(body)], body.model ?? {});
+    const { prices, model, ranges, rangeUnavailable } = await this.prediction.price(
+      [toFeatures(body)],
+      body.model ?? {},
+      undefined,
+      body.level,
+    );
     res.locals.model = model;
-    return { price: prices[0], currency: 'USD', model, requestId };
+    return {
+      price: prices[0],
+      range: ranges?.[0] ?? null,
+      ...(rangeUnavailable ? { rangeUnavailable } : {}),
+      currency: 'USD',
+      model,
+      requestId,
+    };
   }
 
   @Post('batch')
@@ -176,15 +188,22 @@ export class PricesController {
     @Headers(REQUEST_ID_HEADER) requestId: string,
     @Res({ passthrough: true }) res: Response,
   ): Promise<BatchPriceResponseDto> {
-    const { prices, model } = await this.prediction.price(
+    const { prices, model, ranges, rangeUnavailable } = await this.prediction.price(
       body.items.map(toFeatures),
       body.model ?? {},
       (i, feature) => `items.${i}.${feature}`,
+      body.level,
     );
     res.locals.model = model;
     res.locals.predictionCount = prices.length;
     return {
-      items: prices.map((price) => ({ price, currency: 'USD' as const, model })),
+      items: prices.map((price, i) => ({
+        price,
+        range: ranges?.[i] ?? null,
+        ...(rangeUnavailable ? { rangeUnavailable } : {}),
+        currency: 'USD' as const,
+        model,
+      })),
       count: prices.length,
       model,
       requestId,

@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { PriceRangeCalibration } from '../training/evaluation/price-range';
 import type { FittedModel } from '../training/families/model-family';
 
 /** Holdout metrics of a model version. */
@@ -25,6 +26,8 @@ export interface ModelVersionInfo {
   params: Record<string, unknown>;
   trainingRunId: number | null;
   artifactSha256: string;
+  /** Price-range calibration; null when the version has none. */
+  calibration: PriceRangeCalibration | null;
 }
 
 export interface TrainingRunInfo {

@@ -26,6 +26,7 @@ export function toVersionInfo(v: ModelVersionEntity): ModelVersionInfo {
     params: v.params,
     trainingRunId: v.trainingRunId,
     artifactSha256: v.artifactSha256,
+    calibration: v.calibration ?? null,
   };
 }
 

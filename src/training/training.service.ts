@@ -12,6 +12,7 @@ import { HeldLock } from '../registry/registry.repository';
 import { RegistryService } from '../registry/registry.service';
 import { TrainingRunInfo } from '../registry/model-catalog';
 import { regressionMetrics } from './evaluation';
+import { assessHoldout } from './evaluation/holdout-assessment';
 import { FittedModel, ModelFamily, TrialRecord } from './families/model-family';
 import { ModelFamilyRegistry } from './families/families.module';
 import { codeVersion } from './code-version';
@@ -279,7 +280,14 @@ export class TrainingService implements OnApplicationShutdown {
         trials: budget,
       });
       const actual = split.test.map((r) => r.price);
-      const metrics = regressionMetrics(actual, model.predict(split.test));
+      const predicted = model.predict(split.test);
+      const metrics = regressionMetrics(actual, predicted);
+      const { calibration, diagnostics } = assessHoldout(
+        model,
+        split.test,
+        predicted,
+        this.config.SEARCH_SEED,
+      );
       const version = await this.registry.register(
         {
           family: family.name,
@@ -312,6 +320,8 @@ export class TrainingService implements OnApplicationShutdown {
           fitMs: Math.round(result.fitMs),
           searchMs: Math.round(result.searchMs),
           comparison: null,
+          calibration,
+          diagnostics,
         },
         model,
       );

@@ -1,6 +1,7 @@
 import { DiamondStore1764201600000 } from './1764201600000-diamond-store';
 import { ModelRegistry1764201700000 } from './1764201700000-model-registry';
 import { AuditRecord1764201800000 } from './1764201800000-audit-record';
+import { VersionTrust1764400000000 } from './1764400000000-version-trust';
 
 /**
  * Every migration, in order. Committed migrations are never edited: add a new file and a line here.
@@ -10,4 +11,5 @@ export const MIGRATIONS = [
   DiamondStore1764201600000,
   ModelRegistry1764201700000,
   AuditRecord1764201800000,
+  VersionTrust1764400000000,
 ];
