@@ -74,10 +74,7 @@ export class PriceRangeCalculator {
    * Calibrates on holdout pairs. Throws RangeError with fewer than MIN_CALIBRATION_ROWS rows or
    * a non-finite value.
    */
-  static calibrate(
-    actual: readonly number[],
-    predicted: readonly number[],
-  ): PriceRangeCalibration {
+  static calibrate(actual: readonly number[], predicted: readonly number[]): PriceRangeCalibration {
     if (actual.length !== predicted.length)
       throw new RangeError(`${actual.length} actual values but ${predicted.length} predictions`);
     if (actual.length < MIN_CALIBRATION_ROWS)
@@ -104,8 +101,7 @@ export class PriceRangeCalculator {
     return CHECK_LEVELS.map((level) => {
       const qEven = conformalQuantile(even, level);
       const qOdd = conformalQuantile(odd, level);
-      const inside =
-        odd.filter((s) => s <= qEven).length + even.filter((s) => s <= qOdd).length;
+      const inside = odd.filter((s) => s <= qEven).length + even.filter((s) => s <= qOdd).length;
       return { level, coverage: round(inside / scores.length, 4) };
     });
   }
