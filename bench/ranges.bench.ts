@@ -9,11 +9,10 @@
  * Env: BENCH_TRIALS (default 100), BENCH_SEED (42), BENCH_CONCURRENCY (cores),
  * BENCH_FAMILIES (comma list, default all), POOL_CSV (default ../shared/data/ggplot2-diamonds-pool.csv).
  */
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { cleanLikeNotebook, readDiamondsCsv } from '../test/support/notebook-data';
+import { POOL_SAMPLES, unseenPoolRows } from '../test/support/unseen-pool';
 import { PricedDiamond } from '../src/diamonds/diamond-vocabulary';
 import { regressionMetrics } from '../src/training/evaluation';
 import { assessHoldout } from '../src/training/evaluation/holdout-assessment';
@@ -24,41 +23,15 @@ import { XgboostLogFamily } from '../src/training/families/xgboost-log.family';
 import { XgboostFamily } from '../src/training/families/xgboost.family';
 import { stableHashSplit } from '../src/training/split';
 
-const root = path.resolve(__dirname, '..');
-const pool = process.env.POOL_CSV ?? path.resolve(root, '../shared/data/ggplot2-diamonds-pool.csv');
 const trials = Number(process.env.BENCH_TRIALS ?? 100);
 const seed = Number(process.env.BENCH_SEED ?? 42);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? availableParallelism());
 const only = process.env.BENCH_FAMILIES?.split(',').map((name) => name.trim());
 
-const TRAINING_FILES = [
-  'data/diamonds.csv',
-  'data/batches/batch-001.csv',
-  'data/batches/batch-002.csv',
-  'data/batches/batch-003.csv',
-].map((f) => path.join(root, f));
-
-const dataLines = (file: string) =>
-  readFileSync(file, 'utf8')
-    .split(/\r?\n/)
-    .slice(1)
-    .filter((l) => l.length > 0);
-
-/** Pool rows whose text appears in none of the training files, cleaned like the notebook. */
-function unseenPoolRows(): { rows: PricedDiamond[]; dropped: number } {
-  const used = new Set(TRAINING_FILES.flatMap(dataLines));
-  const lines = dataLines(pool);
-  const parsed = readDiamondsCsv(pool);
-  if (parsed.length !== lines.length) throw new Error('The pool has multi-line records');
-  const unseen = parsed.filter((_, i) => !used.has(lines[i]));
-  const rows = cleanLikeNotebook(unseen);
-  return { rows, dropped: unseen.length - rows.length };
-}
-
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
 async function main(): Promise<void> {
-  const training = cleanLikeNotebook(TRAINING_FILES.flatMap((f) => readDiamondsCsv(f)));
+  const training = cleanLikeNotebook(POOL_SAMPLES.flatMap((f) => readDiamondsCsv(f)));
   const { rows: unseen, dropped } = unseenPoolRows();
   const split = stableHashSplit(training, { testFraction: 0.2 });
   console.log(
