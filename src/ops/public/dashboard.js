@@ -73,11 +73,22 @@
         id: 'family-chart-' + f.family,
         'aria-label': f.family + ' versions',
       });
+      var pageOf = function (v) {
+        return (
+          '/dashboard/version?family=' + encodeURIComponent(f.family) + '&version=' + v.version
+        );
+      };
+      var links = el('p', { class: 'muted versions' }, ['Version pages: ']);
+      f.versions.forEach(function (v, j) {
+        if (j > 0) links.append(' · ');
+        links.append(el('a', { href: pageOf(v) }, ['v' + v.version]));
+      });
       container.append(
         el('div', { class: 'card' }, [
           el('h2', {}, [f.family]),
-          el('p', { class: 'muted' }, [f.description]),
+          el('p', { class: 'muted' }, [f.description + ' Click a point for its version page.']),
           el('div', { class: 'chart' }, [canvas]),
+          links,
         ]),
       );
       var labels = f.versions.map(function (v) {
@@ -125,6 +136,12 @@
         options: {
           maintainAspectRatio: false,
           animation: false,
+          onClick: function (_event, elements) {
+            if (elements.length) location.href = pageOf(f.versions[elements[0].index]);
+          },
+          onHover: function (event, elements) {
+            event.native.target.style.cursor = elements.length ? 'pointer' : 'default';
+          },
           scales: {
             mae: { position: 'left', title: { display: true, text: 'MAE (USD)' } },
             r2: {
