@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource, In, QueryFailedError } from 'typeorm';
 import type { AcceptedRow, RejectedRow } from './csv-reader';
 import { DiamondEntity } from './entities/diamond.entity';
 import { IngestionBatchEntity, IngestionSource } from './entities/ingestion-batch.entity';
@@ -81,6 +81,15 @@ export class DiamondsRepository {
     return this.dataSource
       .getRepository(DiamondEntity)
       .find({ order: { batchId: 'ASC', lineNumber: 'ASC' } });
+  }
+
+  /** The accepted rows of some batches, in batch and line order. */
+  diamondsOfBatches(batchIds: number[]): Promise<DiamondEntity[]> {
+    if (batchIds.length === 0) return Promise.resolve([]);
+    return this.dataSource.getRepository(DiamondEntity).find({
+      where: { batchId: In(batchIds) },
+      order: { batchId: 'ASC', lineNumber: 'ASC' },
+    });
   }
 
   countDiamonds(): Promise<number> {

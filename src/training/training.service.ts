@@ -16,6 +16,7 @@ import { assessHoldout } from './evaluation/holdout-assessment';
 import { FittedModel, ModelFamily, TrialRecord } from './families/model-family';
 import { ModelFamilyRegistry } from './families/families.module';
 import { codeVersion } from './code-version';
+import { BatchDriftService } from './drift/batch-drift.service';
 import { SplitResult, stableHashSplit } from './split';
 
 export type RunTrigger = TrainingRunInfo['trigger'];
@@ -62,6 +63,7 @@ export class TrainingService implements OnApplicationShutdown {
     private readonly families: ModelFamilyRegistry,
     private readonly diamonds: DiamondsService,
     private readonly dropFolder: DropFolderService,
+    private readonly drift: BatchDriftService,
   ) {}
 
   /** Marks runs a crash left 'running' as failed, unless another instance is training now. */
@@ -156,6 +158,9 @@ export class TrainingService implements OnApplicationShutdown {
       const lineage = { datasetHash: snapshot.contentHash, rowCount: snapshot.rowCount };
       await this.registry.updateRun(run.id, lineage);
       Object.assign(run, lineage);
+      // Batches that drifted from the champion's training data are flagged by this run.
+      run.drift = await this.drift.flagForRun(snapshot.batchIds, run.id);
+      await this.registry.updateRun(run.id, { drift: run.drift });
       if (
         options.onlyIfDataChanged &&
         !this.config.RETRAIN_ALWAYS &&

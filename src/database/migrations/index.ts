@@ -2,6 +2,7 @@ import { DiamondStore1764201600000 } from './1764201600000-diamond-store';
 import { ModelRegistry1764201700000 } from './1764201700000-model-registry';
 import { AuditRecord1764201800000 } from './1764201800000-audit-record';
 import { VersionTrust1764400000000 } from './1764400000000-version-trust';
+import { BatchDrift1764400000001 } from './1764400000001-batch-drift';
 
 /**
  * Every migration, in order. Committed migrations are never edited: add a new file and a line here.
@@ -12,4 +13,5 @@ export const MIGRATIONS = [
   ModelRegistry1764201700000,
   AuditRecord1764201800000,
   VersionTrust1764400000000,
+  BatchDrift1764400000001,
 ];

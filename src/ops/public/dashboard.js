@@ -312,6 +312,38 @@
     });
   }
 
+  function drawDrift(data) {
+    var body = $('drift').querySelector('tbody');
+    var rows = data.drift || [];
+    if (rows.length === 0) {
+      body.append(
+        el('tr', {}, [
+          el('td', { colspan: '7', class: 'muted' }, [
+            data.drift ? 'No batch ingested since a champion was trained.' : 'No training module.',
+          ]),
+        ]),
+      );
+      return;
+    }
+    rows.forEach(function (d) {
+      body.append(
+        el('tr', { 'data-batch': String(d.batchId) }, [
+          el('td', {}, ['#' + d.batchId]),
+          el('td', {}, [d.reference.family + ' v' + d.reference.version]),
+          el('td', {}, [integer.format(d.batchRows)]),
+          el('td', { class: 'psi' }, [d.maxPsi.toFixed(3) + ' (' + d.maxPsiFeature + ')']),
+          el('td', {}, [(d.outsideShare * 100).toFixed(1) + ' %']),
+          el('td', {}, [
+            el('span', { class: 'badge ' + (d.drifted ? 'failed' : 'succeeded') }, [
+              d.drifted ? 'drifted' : 'stable',
+            ]),
+          ]),
+          el('td', {}, [d.flaggedRunId === null ? '–' : 'run #' + d.flaggedRunId]),
+        ]),
+      );
+    });
+  }
+
   function fail(err) {
     var box = $('error');
     box.hidden = false;
@@ -330,6 +362,7 @@
       drawScatter(data);
       drawAudit(data);
       drawRuns(data);
+      drawDrift(data);
       document.body.dataset.state = 'ready';
     })
     .catch(fail);
