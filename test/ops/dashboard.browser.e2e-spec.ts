@@ -5,6 +5,7 @@ import { chromium, Browser } from 'playwright-core';
 import request from 'supertest';
 import { ModelCatalog } from '../../src/registry/model-catalog';
 import { RegistryService } from '../../src/registry/registry.service';
+import { BatchDriftService } from '../../src/training/drift/batch-drift.service';
 import { ingestBatch, train, SAMPLE_DIAMOND } from '../support/training-helpers';
 import { createTestApp, ENGINE, TestApp } from '../support/test-app';
 
@@ -161,6 +162,12 @@ describe(`Dashboard (${ENGINE})`, () => {
       expect(charts.scatter![0].data).toEqual(sample.map((p) => ({ x: p.actual, y: p.predicted })));
       expect(charts.audit).not.toBeNull();
       expect(await page.locator('#runs tbody tr').count()).toBe(2);
+      // Batch 2 arrived after the first champion: its drift report is on the page.
+      const drift = (await t.app.get(BatchDriftService).latest(10))[0];
+      expect(drift.batchId).toBe(2);
+      expect(await page.textContent('#drift tr[data-batch="2"] .psi')).toBe(
+        `${drift.maxPsi.toFixed(3)} (${drift.report.maxPsiFeature})`,
+      );
       // Canvases really painted: a blank canvas exports as a tiny PNG.
       const painted = await page.evaluate(
         () =>
