@@ -13,7 +13,6 @@ import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { cleanLikeNotebook, readDiamondsCsv } from '../test/support/notebook-data';
 import { POOL_SAMPLES, unseenPoolRows } from '../test/support/unseen-pool';
-import { PricedDiamond } from '../src/diamonds/diamond-vocabulary';
 import { regressionMetrics } from '../src/training/evaluation';
 import { assessHoldout } from '../src/training/evaluation/holdout-assessment';
 import { PriceRangeCalculator } from '../src/training/evaluation/price-range';
