@@ -78,6 +78,7 @@ describe(`Pricing API (${ENGINE})`, () => {
       const res = await price(diamond).expect(200);
       expect(res.body).toEqual({
         price: expect.any(Number),
+        range: { low: expect.any(Number), high: expect.any(Number), level: 0.9 },
         currency: 'USD',
         model: await expectedDefault(),
         requestId: res.headers['x-request-id'],
@@ -256,8 +257,8 @@ describe(`Pricing API (${ENGINE})`, () => {
       const model = { family: 'linear', version: 1 };
       expect(res.body).toEqual({
         items: [
-          { price: one.body.price, currency: 'USD', model },
-          { price: two.body.price, currency: 'USD', model },
+          { price: one.body.price, range: one.body.range, currency: 'USD', model },
+          { price: two.body.price, range: two.body.range, currency: 'USD', model },
         ],
         count: 2,
         model,
