@@ -94,6 +94,64 @@ describe(`Price ranges (${ENGINE})`, () => {
     }
   });
 
+  it('says so, with range null and the reason, when a version has no calibration', async () => {
+    const source = await registry.getVersion('linear', 1);
+    const {
+      id: _id,
+      createdAt: _c,
+      version: _v,
+      status: _s,
+      artifactPath: _p,
+      artifactSize: _z,
+      artifactSha256: _h,
+      ...rest
+    } = source;
+    const model = await registry.loadEntity(source);
+    const uncalibrated = await registry
+      .register({ ...rest, calibration: null }, model)
+      .finally(() => model.dispose());
+    const model2 = { family: 'linear', version: uncalibrated.version };
+    const one = await http()
+      .post('/v1/prices')
+      .send({ ...SAMPLE_DIAMOND, model: model2 })
+      .expect(200);
+    expect(one.body.range).toBeNull();
+    expect(one.body.rangeUnavailable).toMatch(/no range calibration/);
+    const batch = await http()
+      .post('/v1/prices/batch')
+      .send({ items: [SAMPLE_DIAMOND], model: model2 })
+      .expect(200);
+    expect(batch.body.items[0]).toMatchObject({
+      range: null,
+      rangeUnavailable: one.body.rangeUnavailable,
+    });
+    const trust = await http()
+      .get(`/v1/models/linear/versions/${uncalibrated.version}/trust`)
+      .expect(200);
+    expect(trust.body.rangeCalibration).toBeNull();
+    expect(trust.body.notes).toEqual([expect.stringMatching(/no range calibration/)]);
+  });
+
+  it('documents the range, its level and the reason field in OpenAPI', async () => {
+    const doc = (await http().get('/docs-json').expect(200)).body;
+    const schemas = doc.components.schemas;
+    expect(schemas.PriceRequestDto.properties.level).toMatchObject({
+      minimum: 0.5,
+      maximum: 0.99,
+      default: 0.9,
+    });
+    expect(schemas.BatchPriceRequestDto.properties.level).toMatchObject({ minimum: 0.5 });
+    for (const answer of ['PriceResponseDto', 'PricedItemDto']) {
+      expect(JSON.stringify(schemas[answer].properties.range)).toContain('PriceRangeDto');
+      expect(schemas[answer].properties.rangeUnavailable.type).toBe('string');
+      expect(schemas[answer].required).toContain('range');
+      expect(schemas[answer].required).not.toContain('rangeUnavailable');
+    }
+    expect(Object.keys(schemas.PriceRangeDto.properties)).toEqual(['low', 'high', 'level']);
+    expect(doc.paths).toHaveProperty(['/v1/models/{family}/versions/{version}/trust']);
+    expect(doc.paths).toHaveProperty(['/v1/admin/datasets/{id}/drift']);
+  });
+
   it('stores the calibration with the version, served by the registry and by a second instance', async () => {
     const stored = await registry.getVersion('xgboost', 1);
     expect(stored.calibration).toMatchObject({ method: 'split-conformal-log' });
