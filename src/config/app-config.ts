@@ -133,6 +133,13 @@ export class AppConfig {
   @Max(1)
   PROMOTION_TOLERANCE = 0;
 
+  /** A batch whose largest per-feature PSI against the champion's training data exceeds this is flagged as drifted. */
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0)
+  @Max(10)
+  DRIFT_PSI_THRESHOLD = 0.25;
+
   /** How often (ms) an instance checks the database for moved champion aliases. */
   @Transform(toNumber)
   @IsInt()

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull, QueryFailedError } from 'typeorm';
+import { DataSource, In, IsNull, QueryFailedError } from 'typeorm';
 import type { AcceptedRow, CsvRow, RejectedRow } from './csv-reader';
 import { BatchRetractionEntity } from './entities/batch-retraction.entity';
 import { DiamondEntity } from './entities/diamond.entity';
@@ -121,6 +121,15 @@ export class DiamondsRepository {
       .orderBy('d.batchId', 'ASC')
       .addOrderBy('d.lineNumber', 'ASC')
       .getMany();
+  }
+
+  /** The accepted rows of some batches, in batch and line order. */
+  diamondsOfBatches(batchIds: number[]): Promise<DiamondEntity[]> {
+    if (batchIds.length === 0) return Promise.resolve([]);
+    return this.dataSource.getRepository(DiamondEntity).find({
+      where: { batchId: In(batchIds) },
+      order: { batchId: 'ASC', lineNumber: 'ASC' },
+    });
   }
 
   countDiamonds(): Promise<number> {

@@ -152,6 +152,22 @@ export class DiamondsService {
     return this.repository.rejectedRows(batchId, limit);
   }
 
+  /** The accepted rows of some batches (drift compares one batch with a model's training batches). */
+  async rowsOfBatches(batchIds: number[]): Promise<PricedDiamond[]> {
+    return (await this.repository.diamondsOfBatches(batchIds)).map((d) => ({
+      carat: d.carat,
+      cut: d.cut,
+      color: d.color,
+      clarity: d.clarity,
+      depth: d.depth,
+      table: d.table,
+      price: d.price,
+      x: d.x,
+      y: d.y,
+      z: d.z,
+    }));
+  }
+
   /** The whole current dataset with its lineage, in a stable order. */
   async snapshot(): Promise<DatasetSnapshot> {
     const [batches, diamonds] = await Promise.all([

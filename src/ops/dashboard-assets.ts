@@ -22,6 +22,8 @@ export const DASHBOARD_ASSETS: Record<string, () => DashboardAsset> = {
   ),
   'dashboard.js': load(join(PUBLIC_DIR, 'dashboard.js'), 'application/javascript; charset=utf-8'),
   'dashboard.css': load(join(PUBLIC_DIR, 'dashboard.css'), 'text/css; charset=utf-8'),
+  'version.js': load(join(PUBLIC_DIR, 'version.js'), 'application/javascript; charset=utf-8'),
 };
 
 export const dashboardPage = load(join(PUBLIC_DIR, 'dashboard.html'), 'text/html; charset=utf-8');
+export const versionPage = load(join(PUBLIC_DIR, 'version.html'), 'text/html; charset=utf-8');

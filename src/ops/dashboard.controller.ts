@@ -8,7 +8,7 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DomainError, ErrorCode } from '../common/domain-error';
-import { DASHBOARD_ASSETS, dashboardPage } from './dashboard-assets';
+import { DASHBOARD_ASSETS, dashboardPage, versionPage } from './dashboard-assets';
 import { DashboardDataDto } from './dashboard.dto';
 import { DashboardService } from './dashboard.service';
 
@@ -32,6 +32,21 @@ export class DashboardController {
   })
   page(@Res() res: Response): void {
     const page = dashboardPage();
+    res.type(page.type).setHeader('Cache-Control', 'no-cache');
+    res.send(page.body);
+  }
+
+  @Get('version')
+  @ApiOperation({
+    summary:
+      "A model version's page (?family=&version=): search history, error by price band, feature importance, range calibration",
+  })
+  @ApiProduces('text/html')
+  @ApiOkResponse({
+    description: 'An HTML page drawing /v1/models/:family/versions/:version/trust',
+  })
+  version(@Res() res: Response): void {
+    const page = versionPage();
     res.type(page.type).setHeader('Cache-Control', 'no-cache');
     res.send(page.body);
   }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ModelVersionInfo, TrainingRunInfo } from '../registry/model-catalog';
+import { BatchDriftDto } from '../training/drift/drift.dto';
 
 export class DashboardVersionDto {
   @ApiProperty({ example: 3 }) version: number;
@@ -73,6 +74,13 @@ export class DashboardDataDto {
   })
   auditVolume: DashboardAuditVolumeDto[] | null;
   @ApiProperty({ example: 53940 }) datasetRows: number;
+  @ApiPropertyOptional({
+    type: [BatchDriftDto],
+    nullable: true,
+    description:
+      "The last batches compared with the champion's training data, newest first; null without a training module",
+  })
+  drift: BatchDriftDto[] | null;
 }
 
 export const toDashboardVersionDto = (v: ModelVersionInfo): DashboardVersionDto => ({

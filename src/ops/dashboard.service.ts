@@ -9,6 +9,7 @@ import {
 import { OptionalSources } from './optional-sources';
 
 const RECENT_RUNS = 10;
+const RECENT_DRIFT = 10;
 const AUDIT_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 /** Gathers what the dashboard page draws, in one read-only call. */
@@ -21,11 +22,12 @@ export class DashboardService {
 
   async data(): Promise<DashboardDataDto> {
     const catalog = this.optional.catalog();
-    const [datasetRows, auditVolume] = await Promise.all([
+    const [datasetRows, auditVolume, drift] = await Promise.all([
       this.diamonds.countDiamonds(),
       this.optional.auditVolume(new Date(Date.now() - AUDIT_WINDOW_MS)),
+      this.optional.recentDrift(RECENT_DRIFT),
     ]);
-    const base = { generatedAt: new Date().toISOString(), datasetRows, auditVolume };
+    const base = { generatedAt: new Date().toISOString(), datasetRows, auditVolume, drift };
     if (!catalog) return { ...base, registry: false, families: [], champion: null, runs: [] };
 
     const [summaries, runs, champion] = await Promise.all([

@@ -3,6 +3,8 @@ import { ModuleRef } from '@nestjs/core';
 import { AuditPartitionService, AuditPartitionStats } from '../audit/audit-partition.service';
 import { AuditStatsService } from '../audit/audit-stats.service';
 import { ModelCatalog } from '../registry/model-catalog';
+import { BatchDriftService } from '../training/drift/batch-drift.service';
+import { BatchDriftDto, toBatchDriftDto } from '../training/drift/drift.dto';
 
 export interface AuditStats {
   queueDepth: number;
@@ -22,6 +24,7 @@ export class OptionalSources implements OnApplicationBootstrap {
   private catalogRef: ModelCatalog | null = null;
   private auditRef: AuditStatsService | null = null;
   private partitionsRef: AuditPartitionService | null = null;
+  private driftRef: BatchDriftService | null = null;
 
   constructor(private readonly moduleRef: ModuleRef) {}
 
@@ -29,6 +32,7 @@ export class OptionalSources implements OnApplicationBootstrap {
     this.catalogRef = this.find(ModelCatalog);
     if (!this.catalogRef)
       this.logger.warn('No model registry in this app: readiness does not check for a champion');
+    this.driftRef = this.find(BatchDriftService);
     this.auditRef = this.find(AuditStatsService);
     this.partitionsRef = this.find(AuditPartitionService);
     if (!this.auditRef)
@@ -38,6 +42,11 @@ export class OptionalSources implements OnApplicationBootstrap {
   /** The registry's read side, or null when the app has no registry. */
   catalog(): ModelCatalog | null {
     return this.catalogRef;
+  }
+
+  /** The latest batches' drift reports, newest first; null when the app has no training module. */
+  async recentDrift(limit: number): Promise<BatchDriftDto[] | null> {
+    return this.driftRef ? (await this.driftRef.latest(limit)).map(toBatchDriftDto) : null;
   }
 
   auditStats(): AuditStats | null {

@@ -37,6 +37,7 @@ const info = (id: number, family: string, version: number, mae = 100): ModelVers
   params: {},
   trainingRunId: null,
   artifactSha256: 'x',
+  calibration: null,
 });
 
 /** An in-memory registry: versions, champions, a revision bumped by every move. */

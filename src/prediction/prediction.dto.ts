@@ -7,6 +7,7 @@ import {
   IsArray,
   IsDefined,
   IsInt,
+  IsNumber,
   IsObject,
   IsOptional,
   IsString,
@@ -29,6 +30,11 @@ import { MAX_INT32 } from '../common/parse-id.pipe';
 import { toQueryInteger } from '../common/query-number';
 import { BoundedNumber, Grade } from './diamond-fields.decorators';
 import type { IndexedDiamond } from '../diamonds/similar-diamonds.index';
+import {
+  DEFAULT_RANGE_LEVEL,
+  MAX_RANGE_LEVEL,
+  MIN_RANGE_LEVEL,
+} from '../training/evaluation/price-range';
 
 /** Largest batch accepted by POST /v1/prices/batch. */
 export const MAX_BATCH_ITEMS = 1000;
@@ -117,9 +123,31 @@ function OptionalModelSelector() {
   );
 }
 
+/** The optional `level` of the price range asked for. */
+function RangeLevel() {
+  const rule = `level must be a number between ${MIN_RANGE_LEVEL} and ${MAX_RANGE_LEVEL}`;
+  return applyDecorators(
+    ApiPropertyOptional({
+      description: `Confidence of the price range, ${MIN_RANGE_LEVEL}-${MAX_RANGE_LEVEL} (default ${DEFAULT_RANGE_LEVEL}): the share of diamonds like this one whose true price falls inside it.`,
+      example: DEFAULT_RANGE_LEVEL,
+      default: DEFAULT_RANGE_LEVEL,
+      minimum: MIN_RANGE_LEVEL,
+      maximum: MAX_RANGE_LEVEL,
+      type: Number,
+    }),
+    IsOptional(),
+    IsNumber({ allowNaN: false, allowInfinity: false }, { message: rule }),
+    Min(MIN_RANGE_LEVEL, { message: rule }),
+    Max(MAX_RANGE_LEVEL, { message: rule }),
+  );
+}
+
 export class PriceRequestDto extends DiamondFeaturesDto {
   @OptionalModelSelector()
   model?: ModelSelectorDto;
+
+  @RangeLevel()
+  level?: number;
 }
 
 export class BatchPriceRequestDto {
@@ -141,6 +169,9 @@ export class BatchPriceRequestDto {
 
   @OptionalModelSelector()
   model?: ModelSelectorDto;
+
+  @RangeLevel()
+  level?: number;
 }
 
 export class ModelRefDto {
@@ -168,6 +199,33 @@ const OUTSIDE_DOC: ApiPropertyOptions = {
 const CLAMPED_DOC = {
   example: false,
   description: `true when the model's own answer left the band of its training prices (from half the lowest to twice the highest) and the price was held at the band's edge.`,
+};
+
+export class PriceRangeDto {
+  @ApiProperty({ description: 'Lower end, USD (rounded down to the cent).', example: 2461.08 })
+  low: number;
+
+  @ApiProperty({ description: 'Upper end, USD (rounded up to the cent).', example: 3356.71 })
+  high: number;
+
+  @ApiProperty({
+    description: 'Confidence: the share of true prices the range holds, as asked.',
+    example: 0.9,
+  })
+  level: number;
+}
+
+const RANGE_PROPERTY = {
+  type: () => PriceRangeDto,
+  nullable: true,
+  description:
+    "Where the true price lies at the level asked (`level`, default 0.9): split-conformal calibration on the model version's holdout errors, relative to the price, so a dear stone gets a wider range in dollars. null when the version has no calibration (then `rangeUnavailable` says why).",
+} as const;
+const RANGE_UNAVAILABLE_PROPERTY = {
+  type: String,
+  description: 'Present only when `range` is null: why this model gives no range.',
+  example:
+    'this model version has no range calibration (trained before price ranges existed, or on a holdout under 99 rows); retrain or choose another version',
 } as const;
 
 export class PriceResponseDto {
@@ -176,6 +234,12 @@ export class PriceResponseDto {
     example: 2874.15,
   })
   price: number;
+
+  @ApiProperty(RANGE_PROPERTY)
+  range: PriceRangeDto | null;
+
+  @ApiPropertyOptional(RANGE_UNAVAILABLE_PROPERTY)
+  rangeUnavailable?: string;
 
   @ApiProperty({ enum: ['USD'], example: 'USD' })
   currency: 'USD';
@@ -200,6 +264,12 @@ export class PriceResponseDto {
 export class PricedItemDto {
   @ApiProperty({ example: 2874.15 })
   price: number;
+
+  @ApiProperty(RANGE_PROPERTY)
+  range: PriceRangeDto | null;
+
+  @ApiPropertyOptional(RANGE_UNAVAILABLE_PROPERTY)
+  rangeUnavailable?: string;
 
   @ApiProperty({ enum: ['USD'], example: 'USD' })
   currency: 'USD';

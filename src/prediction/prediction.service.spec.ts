@@ -7,7 +7,8 @@ import {
   ModelDisposedError,
 } from '../training/families/model-family';
 import { ChampionCache } from './champion-cache.service';
-import { PredictionService } from './prediction.service';
+import { NO_CALIBRATION, PredictionService } from './prediction.service';
+import { PriceRangeCalculator } from '../training/evaluation/price-range';
 
 const row = (x: number | null): DiamondFeatures => ({
   carat: 0.5,
@@ -33,7 +34,37 @@ describe('PredictionService', () => {
       prices: [1234.57],
       model: { family: 'linear', version: 2 },
       notes: [{ outsideTrainingRange: [], priceClamped: false }],
+      ranges: null,
+      rangeUnavailable: NO_CALIBRATION,
     });
+  });
+
+  it('gives each price its range at the level asked, holding the rounded price', async () => {
+    const actual = Array.from({ length: 200 }, (_, i) => 1000 + i);
+    const calibration = PriceRangeCalculator.calibrate(
+      actual,
+      actual.map((a, i) => a * (1 + ((i % 10) - 5) / 100)),
+    );
+    const cache = {
+      resolve: async () => ({
+        info: { ...info, calibration },
+        model: model((rows) => rows.map((r) => r.carat * 1000)),
+      }),
+    } as unknown as ChampionCache;
+    const service = new PredictionService(cache);
+    const at90 = await service.price([row(5), { ...row(5), carat: 2 }]);
+    const at50 = await service.price([row(5), { ...row(5), carat: 2 }], {}, undefined, 0.5);
+    expect(at90.rangeUnavailable).toBeNull();
+    expect(at90.ranges).toHaveLength(2);
+    for (const [i, r] of at90.ranges!.entries()) {
+      expect(r.level).toBe(0.9);
+      expect(r.low).toBeLessThanOrEqual(at90.prices[i]);
+      expect(r.high).toBeGreaterThanOrEqual(at90.prices[i]);
+      expect(at50.ranges![i].high - at50.ranges![i].low).toBeLessThan(r.high - r.low);
+    }
+    // Relative ranges: the stone four times dearer gets a range four times wider.
+    const width = (r: { low: number; high: number }) => r.high - r.low;
+    expect(width(at90.ranges![1]) / width(at90.ranges![0])).toBeCloseTo(4, 1);
   });
 
   it('turns a missing feature into 400 MISSING_FEATURE naming the first row lacking it', async () => {
@@ -77,6 +108,8 @@ describe('PredictionService', () => {
       prices: [10],
       model: { family: 'linear', version: 2 },
       notes: [{ outsideTrainingRange: [], priceClamped: false }],
+      ranges: null,
+      rangeUnavailable: NO_CALIBRATION,
     });
     expect(calls).toBe(2);
   });

@@ -2,6 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { DiamondFeatures } from '../diamonds/diamond-vocabulary';
 import {
+  DEFAULT_RANGE_LEVEL,
+  PriceRange,
+  PriceRangeCalculator,
+} from '../training/evaluation/price-range';
+import {
   InvalidFeatureError,
   MissingFeatureError,
   ModelDisposedError,
@@ -33,7 +38,14 @@ export interface Pricing {
   model: ModelRef;
   /** One per diamond, in the same order. */
   notes: PricingNote[];
+  /** One range per price at the level asked; null when the model has no calibration. */
+  ranges: PriceRange[] | null;
+  /** Why there is no range (null when there is one). */
+  rangeUnavailable: string | null;
 }
+
+export const NO_CALIBRATION =
+  'this model version has no range calibration (trained before price ranges existed, or on a holdout under 99 rows); retrain or choose another version';
 
 /** Prices diamonds with the champion in memory, a family's champion, or a named version. */
 @Injectable()
@@ -48,6 +60,7 @@ export class PredictionService {
     rows: readonly DiamondFeatures[],
     selector: { family?: string; version?: number } = {},
     fieldOf: (row: number, feature: string) => string = (_, f) => f,
+    level: number = DEFAULT_RANGE_LEVEL,
   ): Promise<Pricing> {
     // A model swapped out between choosing it and using it is disposed: choose again, once.
     for (let attempt = 0; ; attempt++) {
@@ -55,7 +68,17 @@ export class PredictionService {
       try {
         const raw = model.predict(rows);
         const { prices, notes } = guardPrices(rows, raw, info.trainingRanges ?? null);
-        return { prices, model: { family: info.family, version: info.version }, notes };
+        const calibration = info.calibration;
+        return {
+          prices,
+          model: { family: info.family, version: info.version },
+          notes,
+          // Around the price served (held in the training band), so low <= price <= high always.
+          ranges: calibration
+            ? prices.map((p) => PriceRangeCalculator.range(calibration, p, level))
+            : null,
+          rangeUnavailable: calibration ? null : NO_CALIBRATION,
+        };
       } catch (err) {
         if (err instanceof ModelDisposedError && attempt === 0) continue;
         throw this.toDomainError(err, rows, fieldOf, info.family, info.version);

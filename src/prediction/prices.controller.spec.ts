@@ -6,18 +6,26 @@ import { PricesController } from './prices.controller';
 
 /** The controller's contract with audit and metrics: res.locals names the model (and the batch size). */
 describe('PricesController', () => {
-  const calls: { rows: readonly DiamondFeatures[]; selector: object; field: string }[] = [];
+  const calls: {
+    rows: readonly DiamondFeatures[];
+    selector: object;
+    field: string;
+    level?: number;
+  }[] = [];
   const service = {
     async price(
       rows: readonly DiamondFeatures[],
       selector: object,
       fieldOf: (i: number, f: string) => string = (_, f) => f,
+      level?: number,
     ): Promise<Pricing> {
-      calls.push({ rows, selector, field: fieldOf(2, 'x') });
+      calls.push({ rows, selector, field: fieldOf(2, 'x'), level });
       return {
         prices: rows.map((r) => r.carat * 1000),
         model: { family: 'linear', version: 4 },
         notes: rows.map(() => ({ outsideTrainingRange: [], priceClamped: false })),
+        ranges: rows.map((r) => ({ low: r.carat * 900, high: r.carat * 1100, level: 0.8 })),
+        rangeUnavailable: null,
       };
     },
   } as unknown as PredictionService;
@@ -30,12 +38,14 @@ describe('PricesController', () => {
   it('prices one diamond, passing missing measurements as null, and sets res.locals.model', async () => {
     const r = res();
     const body = await controller.price(
-      { ...diamond, x: 5.1, model: { family: 'linear' } } as PriceRequestDto,
+      { ...diamond, x: 5.1, model: { family: 'linear' }, level: 0.8 } as PriceRequestDto,
       'rid-1',
       r,
     );
+    expect(calls[0].level).toBe(0.8);
     expect(body).toEqual({
       price: 500,
+      range: { low: 450, high: 550, level: 0.8 },
       currency: 'USD',
       model: { family: 'linear', version: 4 },
       outsideTrainingRange: [],
@@ -68,6 +78,7 @@ describe('PricesController', () => {
       r,
     );
     expect(body.items.map((i) => i.price)).toEqual([500, 1000, 500]);
+    expect(body.items[1].range).toEqual({ low: 900, high: 1100, level: 0.8 });
     expect(body.count).toBe(3);
     expect(r.locals).toEqual({ model: { family: 'linear', version: 4 }, predictionCount: 3 });
     expect(calls[0].selector).toEqual({});

@@ -119,12 +119,22 @@ export class PricesController {
     @Headers(REQUEST_ID_HEADER) requestId: string,
     @Res({ passthrough: true }) res: Response,
   ): Promise<PriceResponseDto> {
-    const { prices, model, notes } = await this.prediction.price(
+    const { prices, model, notes, ranges, rangeUnavailable } = await this.prediction.price(
       [toFeatures(body)],
       body.model ?? {},
+      undefined,
+      body.level,
     );
     res.locals.model = model;
-    return { price: prices[0], currency: 'USD', model, ...notes[0], requestId };
+    return {
+      price: prices[0],
+      range: ranges?.[0] ?? null,
+      ...(rangeUnavailable ? { rangeUnavailable } : {}),
+      currency: 'USD',
+      model,
+      ...notes[0],
+      requestId,
+    };
   }
 
   @Post('batch')
@@ -179,15 +189,23 @@ export class PricesController {
     @Headers(REQUEST_ID_HEADER) requestId: string,
     @Res({ passthrough: true }) res: Response,
   ): Promise<BatchPriceResponseDto> {
-    const { prices, model, notes } = await this.prediction.price(
+    const { prices, model, notes, ranges, rangeUnavailable } = await this.prediction.price(
       body.items.map(toFeatures),
       body.model ?? {},
       (i, feature) => `items.${i}.${feature}`,
+      body.level,
     );
     res.locals.model = model;
     res.locals.predictionCount = prices.length;
     return {
-      items: prices.map((price, i) => ({ price, currency: 'USD' as const, model, ...notes[i] })),
+      items: prices.map((price, i) => ({
+        price,
+        range: ranges?.[i] ?? null,
+        ...(rangeUnavailable ? { rangeUnavailable } : {}),
+        currency: 'USD' as const,
+        model,
+        ...notes[i],
+      })),
       count: prices.length,
       model,
       requestId,

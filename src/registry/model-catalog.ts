@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { TrainingRanges } from '../training/evaluation/training-ranges';
+import type { PriceRangeCalibration } from '../training/evaluation/price-range';
 import type { FittedModel } from '../training/families/model-family';
 
 /** Holdout metrics of a model version. */
@@ -28,6 +29,8 @@ export interface ModelVersionInfo {
   artifactSha256: string;
   /** What it was trained on (null for versions older than this record). */
   trainingRanges?: TrainingRanges | null;
+  /** Price-range calibration; null when the version has none. */
+  calibration: PriceRangeCalibration | null;
 }
 
 export interface TrainingRunInfo {

@@ -22,8 +22,10 @@ import {
   toLedgerEntryDto,
   toVersionDetailDto,
   toVersionSummaryDto,
+  toVersionTrustDto,
   VersionDetailDto,
   VersionSummaryDto,
+  VersionTrustDto,
 } from './registry.dto';
 import { RegistryService } from './registry.service';
 
@@ -106,6 +108,22 @@ export class RegistryController {
     @Param('version', ParseIdPipe) version: number,
   ): Promise<VersionDetailDto> {
     return toVersionDetailDto(await this.registry.getVersion(family, version));
+  }
+
+  @Get(':family/versions/:version/trust')
+  @ApiOperation({
+    summary:
+      'Why a version can be trusted: search history, holdout error by price band, feature importance, range calibration',
+  })
+  @ApiParam(FAMILY_PARAM)
+  @ApiParam({ name: 'version', example: 1 })
+  @ApiOkResponse({ type: VersionTrustDto })
+  @ApiNotFoundResponse({ description: 'Unknown family or version' })
+  async trust(
+    @Param('family') family: string,
+    @Param('version', ParseIdPipe) version: number,
+  ): Promise<VersionTrustDto> {
+    return toVersionTrustDto(await this.registry.getVersion(family, version));
   }
 }
 

@@ -6,6 +6,7 @@ import { toQueryInteger } from '../common/query-number';
 import { AliasLedgerEntity } from './entities/alias-ledger.entity';
 import { ModelVersionEntity } from './entities/model-version.entity';
 import { FamilySummary, ModelVersionInfo } from './model-catalog';
+import { searchHistory } from './version-trust';
 
 export class MetricsDto {
   @ApiProperty({ example: 0.981, description: 'R² on the holdout rows' }) r2: number;
@@ -88,6 +89,78 @@ export class VersionDetailDto extends VersionSummaryDto {
     actual: number;
     predicted: number;
   }[];
+  @ApiProperty({
+    nullable: true,
+    description:
+      'Price-range calibration (split-conformal on the holdout, log scale): the quantile of |log(actual/predicted)| at each level 0.50-0.99, and cross-checked coverage. null: this version gives no range.',
+  })
+  calibration: Record<string, unknown> | null;
+}
+
+export class SearchTrialPointDto {
+  @ApiProperty({ example: 7 }) number: number;
+  @ApiProperty({ enum: ['complete', 'pruned', 'failed'] }) state: string;
+  @ApiProperty({
+    nullable: true,
+    example: 341.2,
+    description:
+      'Validation MAE (USD) of a complete trial; of a pruned one, the last value it reported',
+  })
+  mae: number | null;
+  @ApiProperty({ nullable: true, example: 330.5, description: 'Best complete MAE so far' })
+  bestSoFar: number | null;
+  @ApiProperty() pruned: boolean;
+}
+
+export class PriceBandErrorDto {
+  @ApiProperty({ example: '$1,000–2,500' }) band: string;
+  @ApiProperty({ example: 1000 }) from: number;
+  @ApiProperty({ nullable: true, example: 2500 }) to: number | null;
+  @ApiProperty({ example: 230 }) rows: number;
+  @ApiProperty({ example: 120.4, description: 'Mean absolute error, USD' }) mae: number;
+  @ApiProperty({ example: 0.071, description: 'Mean absolute error relative to the price' })
+  mape: number;
+  @ApiProperty({ example: -12.3, description: 'Mean of predicted − actual, USD (> 0: overprices)' })
+  bias: number;
+}
+
+export class FeatureImportanceDto {
+  @ApiProperty({
+    enum: ['standardised-coefficient', 'permutation'],
+    description:
+      'linear: |coefficient| × the design column’s standard deviation (log-price units); trees: holdout MAE increase (USD) when the feature is shuffled (the XGBoost WebAssembly build exposes no gain)',
+  })
+  method: string;
+  @ApiProperty({ example: [{ feature: 'carat', importance: 2210.4 }] })
+  features: { feature: string; importance: number }[];
+}
+
+export class CoverageCheckDto {
+  @ApiProperty({ example: 0.9 }) level: number;
+  @ApiProperty({
+    example: 0.902,
+    description: 'Share of holdout prices inside the range (2-fold cross-conformal)',
+  })
+  coverage: number;
+}
+
+export class VersionTrustDto {
+  @ApiProperty({ example: 'xgboost' }) family: string;
+  @ApiProperty({ example: 3 }) version: number;
+  @ApiProperty({ type: [SearchTrialPointDto], description: 'Empty when nothing was searched' })
+  searchHistory: SearchTrialPointDto[];
+  @ApiProperty({ type: [PriceBandErrorDto], nullable: true })
+  errorByPriceBand: PriceBandErrorDto[] | null;
+  @ApiProperty({ type: FeatureImportanceDto, nullable: true })
+  featureImportance: FeatureImportanceDto | null;
+  @ApiProperty({
+    type: [CoverageCheckDto],
+    nullable: true,
+    description: 'Range calibration: coverage at several levels against the level asked',
+  })
+  rangeCalibration: CoverageCheckDto[] | null;
+  @ApiProperty({ description: 'Why a part is missing (older versions, tiny holdouts)' })
+  notes: string[];
 }
 
 export class CompareDto {
@@ -216,6 +289,25 @@ export function toVersionDetailDto(v: ModelVersionEntity): VersionDetailDto {
     trials: v.trials,
     artifact: { path: v.artifactPath, size: v.artifactSize, sha256: v.artifactSha256 },
     holdoutSample: v.holdoutSample,
+    calibration: (v.calibration as unknown as Record<string, unknown>) ?? null,
+  };
+}
+
+export function toVersionTrustDto(v: ModelVersionEntity): VersionTrustDto {
+  const notes: string[] = [];
+  if (!v.diagnostics)
+    notes.push('no error-by-band or feature importance: trained before they were recorded');
+  else if (!v.diagnostics.featureImportance) notes.push('no feature importance: empty holdout');
+  if (!v.calibration)
+    notes.push('no range calibration: trained before price ranges, or holdout under 99 rows');
+  return {
+    family: v.family,
+    version: v.version,
+    searchHistory: searchHistory(v.trials),
+    errorByPriceBand: v.diagnostics?.errorByPriceBand ?? null,
+    featureImportance: v.diagnostics?.featureImportance ?? null,
+    rangeCalibration: v.calibration?.checks ?? null,
+    notes,
   };
 }
 

@@ -27,6 +27,7 @@ export function toVersionInfo(v: ModelVersionEntity): ModelVersionInfo {
     trainingRunId: v.trainingRunId,
     artifactSha256: v.artifactSha256,
     trainingRanges: v.trainingRanges ?? null,
+    calibration: v.calibration ?? null,
   };
 }
 

@@ -69,6 +69,16 @@ export class TrainingRunDto {
   @ApiProperty({ type: [RunOutcomeDto] }) outcomes: RunOutcomeDto[];
   @ApiProperty({ nullable: true }) error: string | null;
   @ApiProperty({ example: 'host:1234' }) instance: string;
+  @ApiProperty({
+    nullable: true,
+    description:
+      "Batches new since the champion trained that drifted beyond DRIFT_PSI_THRESHOLD (largest per-feature PSI against the champion's training data); flagged by the first run after their ingestion",
+    example: {
+      threshold: 0.25,
+      flagged: [{ batchId: 4, maxPsi: 1.9, maxPsiFeature: 'carat', outsideShare: 0.31 }],
+    },
+  })
+  drift: Record<string, unknown> | null;
 }
 
 export class ListRunsQueryDto {
@@ -98,5 +108,6 @@ export function toTrainingRunDto(r: TrainingRunEntity): TrainingRunDto {
     outcomes: r.outcomes,
     error: r.error,
     instance: r.instance,
+    drift: (r.drift as unknown as Record<string, unknown>) ?? null,
   };
 }

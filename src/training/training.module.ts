@@ -1,6 +1,11 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { DiamondsModule } from '../diamonds/diamonds.module';
 import { RegistryModule } from '../registry/registry.module';
+import { BatchDriftEntity } from './drift/batch-drift.entity';
+import { BatchDriftRepository } from './drift/batch-drift.repository';
+import { BatchDriftService } from './drift/batch-drift.service';
+import { DriftController } from './drift/drift.controller';
 import { ModelFamiliesModule } from './families/families.module';
 import { TrainingRunsController } from './training-runs.controller';
 import { TrainingScheduler } from './training.scheduler';
@@ -8,9 +13,14 @@ import { TrainingService } from './training.service';
 
 /** The training pipeline, its triggers (nightly job, admin endpoint, first start, CLI) and the model families. */
 @Module({
-  imports: [DiamondsModule, RegistryModule, ModelFamiliesModule],
-  controllers: [TrainingRunsController],
-  providers: [TrainingService, TrainingScheduler],
-  exports: [TrainingService, TrainingScheduler],
+  imports: [
+    DiamondsModule,
+    RegistryModule,
+    ModelFamiliesModule,
+    TypeOrmModule.forFeature([BatchDriftEntity]),
+  ],
+  controllers: [TrainingRunsController, DriftController],
+  providers: [TrainingService, TrainingScheduler, BatchDriftRepository, BatchDriftService],
+  exports: [TrainingService, TrainingScheduler, BatchDriftService],
 })
 export class TrainingModule {}

@@ -13,9 +13,11 @@ import { RegistryService } from '../registry/registry.service';
 import { TrainingRunInfo } from '../registry/model-catalog';
 import { regressionMetrics } from './evaluation';
 import { computeTrainingRanges } from './evaluation/training-ranges';
+import { assessHoldout } from './evaluation/holdout-assessment';
 import { FittedModel, ModelFamily, TrialRecord } from './families/model-family';
 import { ModelFamilyRegistry } from './families/families.module';
 import { codeVersion } from './code-version';
+import { BatchDriftService } from './drift/batch-drift.service';
 import { SplitResult, stableHashSplit } from './split';
 
 export type RunTrigger = TrainingRunInfo['trigger'];
@@ -62,6 +64,7 @@ export class TrainingService implements OnApplicationShutdown {
     private readonly families: ModelFamilyRegistry,
     private readonly diamonds: DiamondsService,
     private readonly dropFolder: DropFolderService,
+    private readonly drift: BatchDriftService,
   ) {}
 
   /** Marks runs a crash left 'running' as failed, unless another instance is training now. */
@@ -156,6 +159,9 @@ export class TrainingService implements OnApplicationShutdown {
       const lineage = { datasetHash: snapshot.contentHash, rowCount: snapshot.rowCount };
       await this.registry.updateRun(run.id, lineage);
       Object.assign(run, lineage);
+      // Batches that drifted from the champion's training data are flagged by this run.
+      run.drift = await this.drift.flagForRun(snapshot.batchIds, run.id);
+      await this.registry.updateRun(run.id, { drift: run.drift });
       if (
         options.onlyIfDataChanged &&
         !this.config.RETRAIN_ALWAYS &&
@@ -286,7 +292,14 @@ export class TrainingService implements OnApplicationShutdown {
         trials: budget,
       });
       const actual = split.test.map((r) => r.price);
-      const metrics = regressionMetrics(actual, model.predict(split.test));
+      const predicted = model.predict(split.test);
+      const metrics = regressionMetrics(actual, predicted);
+      const { calibration, diagnostics } = assessHoldout(
+        model,
+        split.test,
+        predicted,
+        this.config.SEARCH_SEED,
+      );
       const version = await this.registry.register(
         {
           family: family.name,
@@ -320,6 +333,8 @@ export class TrainingService implements OnApplicationShutdown {
           searchMs: Math.round(result.searchMs),
           comparison: null,
           trainingRanges: computeTrainingRanges(split.train),
+          calibration,
+          diagnostics,
         },
         model,
       );

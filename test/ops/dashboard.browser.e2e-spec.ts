@@ -4,11 +4,36 @@ import { join } from 'node:path';
 import { chromium, Browser } from 'playwright-core';
 import request from 'supertest';
 import { ModelCatalog } from '../../src/registry/model-catalog';
+import { RegistryService } from '../../src/registry/registry.service';
+import { BatchDriftService } from '../../src/training/drift/batch-drift.service';
 import { ingestBatch, train, SAMPLE_DIAMOND } from '../support/training-helpers';
 import { createTestApp, ENGINE, TestApp } from '../support/test-app';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(__dirname, '..', '..', 'test-artifacts', 'dashboard.png');
+const VERSION_SCREENSHOT = join(__dirname, '..', '..', 'test-artifacts', 'dashboard-version.png');
+
+type ChartSummary = { data: unknown[]; pointStyle?: unknown }[] | null;
+/** The datasets Chart.js holds for each canvas id (null: no chart on it). */
+const chartData = (ids: string[]): Record<string, ChartSummary> => {
+  const Chart = (
+    globalThis as unknown as {
+      Chart: {
+        getChart(
+          id: string,
+        ): { data: { datasets: { data: unknown[]; pointStyle?: unknown }[] } } | undefined;
+      };
+    }
+  ).Chart;
+  const out: Record<string, ChartSummary> = {};
+  for (const id of ids) {
+    const chart = Chart.getChart(id);
+    out[id] = chart
+      ? chart.data.datasets.map((d) => ({ data: d.data, pointStyle: d.pointStyle }))
+      : null;
+  }
+  return out;
+};
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) {
   console.warn(
@@ -137,6 +162,12 @@ describe(`Dashboard (${ENGINE})`, () => {
       expect(charts.scatter![0].data).toEqual(sample.map((p) => ({ x: p.actual, y: p.predicted })));
       expect(charts.audit).not.toBeNull();
       expect(await page.locator('#runs tbody tr').count()).toBe(2);
+      // Batch 2 arrived after the first champion: its drift report is on the page.
+      const drift = (await t.app.get(BatchDriftService).latest(10))[0];
+      expect(drift.batchId).toBe(2);
+      expect(await page.textContent('#drift tr[data-batch="2"] .psi')).toBe(
+        `${drift.maxPsi.toFixed(3)} (${drift.report.maxPsiFeature})`,
+      );
       // Canvases really painted: a blank canvas exports as a tiny PNG.
       const painted = await page.evaluate(
         () =>
@@ -152,6 +183,75 @@ describe(`Dashboard (${ENGINE})`, () => {
 
       mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      expect(problems).toEqual([]);
+    });
+
+    it("opens a version's page on a click on its point and draws its trust charts with the registry numbers", async () => {
+      const registry = t.app.get(RegistryService);
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      const problems: string[] = [];
+      page.on('pageerror', (err) => problems.push(err.message));
+      page.on('console', (msg) => {
+        if (msg.type() === 'error') problems.push(msg.text());
+      });
+      await page.goto(`${base}/dashboard`);
+      await page.waitForSelector('body[data-state="ready"]', { timeout: 15_000 });
+      // Click the first point (v1) of the xgboost chart where Chart.js drew it.
+      const point = await page.evaluate(() => {
+        const Chart = (
+          globalThis as unknown as {
+            Chart: {
+              getChart(id: string): {
+                canvas: { getBoundingClientRect(): { left: number; top: number } };
+                getDatasetMeta(i: number): { data: { x: number; y: number }[] };
+              };
+            };
+          }
+        ).Chart;
+        const chart = Chart.getChart('family-chart-xgboost');
+        const box = chart.canvas.getBoundingClientRect();
+        const p = chart.getDatasetMeta(0).data[0];
+        return { x: box.left + p.x, y: box.top + p.y };
+      });
+      await Promise.all([
+        page.waitForURL(/\/dashboard\/version\?/),
+        page.mouse.click(point.x, point.y),
+      ]);
+      expect(new URL(page.url()).search).toBe('?family=xgboost&version=1');
+      await page.waitForSelector('body[data-state="ready"]', { timeout: 15_000 });
+      expect(await page.textContent('#title')).toBe('xgboost v1');
+
+      const stored = await registry.getVersion('xgboost', 1);
+      const drawn = await page.evaluate(chartData, [
+        'search-history',
+        'error-by-band',
+        'feature-importance',
+        'range-calibration',
+      ]);
+      const trials = [...stored.trials].sort((a, b) => a.number - b.number);
+      expect(trials.length).toBe(2);
+      expect(drawn['search-history']![0].data).toEqual(
+        trials.map((tr) =>
+          tr.state === 'complete' ? tr.value : (tr.intermediate?.at(-1)?.value ?? null),
+        ),
+      );
+      expect(drawn['search-history']![0].pointStyle).toEqual(
+        trials.map((tr) => (tr.state === 'pruned' ? 'crossRot' : 'circle')),
+      );
+      const bands = stored.diagnostics!.errorByPriceBand;
+      expect(drawn['error-by-band']![0].data).toEqual(bands.map((b) => b.mae));
+      expect(drawn['error-by-band']![1].data).toEqual(bands.map((b) => b.mape));
+      const importance = stored.diagnostics!.featureImportance!;
+      expect(drawn['feature-importance']![0].data).toEqual(
+        importance.features.map((f) => f.importance),
+      );
+      expect(drawn['range-calibration']![0].data).toEqual(
+        stored.calibration!.checks.map((c) => ({ x: c.level, y: c.coverage })),
+      );
+      const coverage90 = stored.calibration!.checks.find((c) => c.level === 0.9)!.coverage;
+      expect(await page.textContent('#coverage90')).toBe(`${(coverage90 * 100).toFixed(1)} %`);
+
+      await page.screenshot({ path: VERSION_SCREENSHOT, fullPage: true });
       expect(problems).toEqual([]);
     });
   });

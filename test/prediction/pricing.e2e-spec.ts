@@ -78,6 +78,7 @@ describe(`Pricing API (${ENGINE})`, () => {
       const res = await price(diamond).expect(200);
       expect(res.body).toEqual({
         price: expect.any(Number),
+        range: { low: expect.any(Number), high: expect.any(Number), level: 0.9 },
         currency: 'USD',
         model: await expectedDefault(),
         outsideTrainingRange: [],
@@ -265,6 +266,7 @@ describe(`Pricing API (${ENGINE})`, () => {
         items: [
           {
             price: one.body.price,
+            range: one.body.range,
             currency: 'USD',
             model,
             outsideTrainingRange: [],
@@ -272,6 +274,7 @@ describe(`Pricing API (${ENGINE})`, () => {
           },
           {
             price: two.body.price,
+            range: two.body.range,
             currency: 'USD',
             model,
             outsideTrainingRange: [],

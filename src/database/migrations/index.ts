@@ -3,6 +3,8 @@ import { ModelRegistry1764201700000 } from './1764201700000-model-registry';
 import { AuditRecord1764201800000 } from './1764201800000-audit-record';
 import { BatchRetraction1764300000000 } from './1764300000000-batch-retraction';
 import { TrainingRanges1764300000001 } from './1764300000001-training-ranges';
+import { VersionTrust1764400000000 } from './1764400000000-version-trust';
+import { BatchDrift1764400000001 } from './1764400000001-batch-drift';
 import { AuditRecordPartitions1764500000000 } from './1764500000000-audit-record-partitions';
 
 /**
@@ -15,5 +17,7 @@ export const MIGRATIONS = [
   AuditRecord1764201800000,
   BatchRetraction1764300000000,
   TrainingRanges1764300000001,
+  VersionTrust1764400000000,
+  BatchDrift1764400000001,
   AuditRecordPartitions1764500000000,
 ];

@@ -73,11 +73,22 @@
         id: 'family-chart-' + f.family,
         'aria-label': f.family + ' versions',
       });
+      var pageOf = function (v) {
+        return (
+          '/dashboard/version?family=' + encodeURIComponent(f.family) + '&version=' + v.version
+        );
+      };
+      var links = el('p', { class: 'muted versions' }, ['Version pages: ']);
+      f.versions.forEach(function (v, j) {
+        if (j > 0) links.append(' · ');
+        links.append(el('a', { href: pageOf(v) }, ['v' + v.version]));
+      });
       container.append(
         el('div', { class: 'card' }, [
           el('h2', {}, [f.family]),
-          el('p', { class: 'muted' }, [f.description]),
+          el('p', { class: 'muted' }, [f.description + ' Click a point for its version page.']),
           el('div', { class: 'chart' }, [canvas]),
+          links,
         ]),
       );
       var labels = f.versions.map(function (v) {
@@ -125,6 +136,12 @@
         options: {
           maintainAspectRatio: false,
           animation: false,
+          onClick: function (_event, elements) {
+            if (elements.length) location.href = pageOf(f.versions[elements[0].index]);
+          },
+          onHover: function (event, elements) {
+            event.native.target.style.cursor = elements.length ? 'pointer' : 'default';
+          },
           scales: {
             mae: { position: 'left', title: { display: true, text: 'MAE (USD)' } },
             r2: {
@@ -295,6 +312,38 @@
     });
   }
 
+  function drawDrift(data) {
+    var body = $('drift').querySelector('tbody');
+    var rows = data.drift || [];
+    if (rows.length === 0) {
+      body.append(
+        el('tr', {}, [
+          el('td', { colspan: '7', class: 'muted' }, [
+            data.drift ? 'No batch ingested since a champion was trained.' : 'No training module.',
+          ]),
+        ]),
+      );
+      return;
+    }
+    rows.forEach(function (d) {
+      body.append(
+        el('tr', { 'data-batch': String(d.batchId) }, [
+          el('td', {}, ['#' + d.batchId]),
+          el('td', {}, [d.reference.family + ' v' + d.reference.version]),
+          el('td', {}, [integer.format(d.batchRows)]),
+          el('td', { class: 'psi' }, [d.maxPsi.toFixed(3) + ' (' + d.maxPsiFeature + ')']),
+          el('td', {}, [(d.outsideShare * 100).toFixed(1) + ' %']),
+          el('td', {}, [
+            el('span', { class: 'badge ' + (d.drifted ? 'failed' : 'succeeded') }, [
+              d.drifted ? 'drifted' : 'stable',
+            ]),
+          ]),
+          el('td', {}, [d.flaggedRunId === null ? '–' : 'run #' + d.flaggedRunId]),
+        ]),
+      );
+    });
+  }
+
   function fail(err) {
     var box = $('error');
     box.hidden = false;
@@ -313,6 +362,7 @@
       drawScatter(data);
       drawAudit(data);
       drawRuns(data);
+      drawDrift(data);
       document.body.dataset.state = 'ready';
     })
     .catch(fail);

@@ -1,6 +1,8 @@
 import type { TrainingRanges } from '../../training/evaluation/training-ranges';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { DATE_COLUMN, JSON_COLUMN } from '../../database/column-types';
+import type { ModelDiagnostics } from '../../training/evaluation/model-diagnostics';
+import type { PriceRangeCalibration } from '../../training/evaluation/price-range';
 import type { TrialRecord } from '../../training/families/model-family';
 import type { ModelMetrics, VersionStatus } from '../model-catalog';
 
@@ -87,6 +89,13 @@ export class ModelVersionEntity {
   /** Feature and price ranges of the training rows; null for versions trained before they were kept. */
   @Column({ name: 'training_ranges', type: JSON_COLUMN, nullable: true })
   trainingRanges: TrainingRanges | null;
+  /** Split-conformal price ranges from the holdout residuals; null: no range (too few rows, or older). */
+  @Column({ type: JSON_COLUMN, nullable: true })
+  calibration: PriceRangeCalibration | null;
+
+  /** Holdout error by price band and feature importance; null for versions older than them. */
+  @Column({ type: JSON_COLUMN, nullable: true })
+  diagnostics: ModelDiagnostics | null;
 
   @Column({ name: 'artifact_path', type: 'varchar', length: 500 })
   artifactPath: string;

@@ -2,6 +2,12 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { DATE_COLUMN, JSON_COLUMN } from '../../database/column-types';
 import type { TrainingRunInfo } from '../model-catalog';
 
+/** What a training run flagged: batches that drifted beyond the threshold. */
+export interface RunDriftFlags {
+  threshold: number;
+  flagged: { batchId: number; maxPsi: number; maxPsiFeature: string; outsideShare: number }[];
+}
+
 /** One execution of the training pipeline, whatever triggered it. */
 @Entity('training_run')
 export class TrainingRunEntity {
@@ -38,6 +44,10 @@ export class TrainingRunEntity {
 
   @Column({ type: 'text', nullable: true })
   error: string | null;
+
+  /** Batches new since the champion trained whose drift passed the threshold; null before drift checks. */
+  @Column({ type: JSON_COLUMN, nullable: true })
+  drift?: RunDriftFlags | null;
 
   /** host:pid of the instance that ran it. */
   @Column({ type: 'varchar', length: 200 })

@@ -1,0 +1,36 @@
+import { Controller, Get, Param, ParseIntPipe } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AdminOnly } from '../../common/admin-auth.guard';
+import { DomainError, ErrorCode } from '../../common/domain-error';
+import { BatchDriftService } from './batch-drift.service';
+import { BatchDriftDto, toBatchDriftDto } from './drift.dto';
+
+/** A batch's drift report: how far its rows are from what the champion trained on. */
+@ApiTags('admin: datasets')
+@AdminOnly()
+@Controller('v1/admin/datasets')
+export class DriftController {
+  constructor(private readonly drift: BatchDriftService) {}
+
+  @Get(':id/drift')
+  @ApiOperation({
+    summary:
+      "A batch against the champion's training data: PSI per feature, share outside the trained range, drifted or not",
+  })
+  @ApiOkResponse({ type: BatchDriftDto })
+  @ApiNotFoundResponse({
+    description:
+      'No drift report: unknown batch, no champion when it was ingested, or the champion trained on it',
+  })
+  async batchDrift(
+    @Param('id', new ParseIntPipe({ errorHttpStatusCode: 400 })) id: number,
+  ): Promise<BatchDriftDto> {
+    const report = await this.drift.find(id);
+    if (!report)
+      throw new DomainError(
+        ErrorCode.NotFound,
+        `Batch ${id} has no drift report (unknown batch, no champion to compare it with, or part of the champion's training data)`,
+      );
+    return toBatchDriftDto(report);
+  }
+}

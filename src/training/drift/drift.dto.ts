@@ -1,0 +1,70 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { BatchDriftEntity } from './batch-drift.entity';
+
+export class FeatureDriftDto {
+  @ApiProperty({ example: 'carat' }) feature: string;
+  @ApiProperty({ enum: ['numeric', 'categorical'] }) kind: string;
+  @ApiProperty({
+    example: 0.031,
+    description: 'Population stability index against the reference (< 0.1 stable, > 0.25 shifted)',
+  })
+  psi: number;
+  @ApiProperty({
+    required: false,
+    example: [0.23, 3.01],
+    description: 'Numeric: the trained [min, max]',
+  })
+  trainedRange?: [number, number];
+  @ApiProperty({
+    required: false,
+    example: 0.004,
+    description: 'Numeric: share of rows outside it',
+  })
+  outsideShare?: number;
+}
+
+export class BatchDriftDto {
+  @ApiProperty({ example: 4 }) batchId: number;
+  @ApiProperty({
+    example: { family: 'xgboost', version: 3 },
+    description: 'The champion whose training rows are the reference',
+  })
+  reference: { family: string; version: number };
+  @ApiProperty({ example: 5000 }) referenceRows: number;
+  @ApiProperty({ example: 1000 }) batchRows: number;
+  @ApiProperty({ example: 0.031 }) maxPsi: number;
+  @ApiProperty({ example: 'carat' }) maxPsiFeature: string;
+  @ApiProperty({
+    example: 0.004,
+    description: 'Share of rows with at least one measurement outside the trained range',
+  })
+  outsideShare: number;
+  @ApiProperty({ example: 0.25, description: 'DRIFT_PSI_THRESHOLD when assessed' })
+  threshold: number;
+  @ApiProperty({ description: 'maxPsi > threshold' }) drifted: boolean;
+  @ApiProperty({
+    nullable: true,
+    example: 12,
+    description: 'The training run that flagged this drifted batch',
+  })
+  flaggedRunId: number | null;
+  @ApiProperty({ type: [FeatureDriftDto] }) features: FeatureDriftDto[];
+  @ApiProperty() assessedAt: string;
+}
+
+export function toBatchDriftDto(d: BatchDriftEntity): BatchDriftDto {
+  return {
+    batchId: d.batchId,
+    reference: { family: d.referenceFamily, version: d.referenceVersion },
+    referenceRows: d.report.referenceRows,
+    batchRows: d.report.batchRows,
+    maxPsi: d.maxPsi,
+    maxPsiFeature: d.report.maxPsiFeature,
+    outsideShare: d.outsideShare,
+    threshold: d.threshold,
+    drifted: Boolean(d.drifted),
+    flaggedRunId: d.flaggedRunId,
+    features: d.report.features,
+    assessedAt: new Date(d.createdAt).toISOString(),
+  };
+}

@@ -1,0 +1,45 @@
+import type { PricedDiamond } from '../../diamonds/diamond-vocabulary';
+import type { FittedModel } from '../families/model-family';
+import {
+  errorByPriceBand,
+  ModelDiagnostics,
+  permutationImportance,
+  standardisedCoefficients,
+} from './model-diagnostics';
+import { MIN_CALIBRATION_ROWS, PriceRangeCalculator, PriceRangeCalibration } from './price-range';
+
+export interface HoldoutAssessment {
+  /** null when the holdout is too small to calibrate a 0.99 range. */
+  calibration: PriceRangeCalibration | null;
+  diagnostics: ModelDiagnostics;
+}
+
+/**
+ * The training pipeline's step after holdout scoring: the price-range calibration and the trust
+ * diagnostics of the model that was scored on `holdout` (the split model: its holdout rows are
+ * unseen, which is what makes the calibration honest).
+ */
+export function assessHoldout(
+  model: FittedModel,
+  holdout: readonly PricedDiamond[],
+  predicted: readonly number[],
+  seed: number,
+): HoldoutAssessment {
+  const actual = holdout.map((r) => r.price);
+  const coefficients = (model.params as { coefficients?: Record<string, number> }).coefficients;
+  return {
+    calibration:
+      holdout.length >= MIN_CALIBRATION_ROWS
+        ? PriceRangeCalculator.calibrate(actual, predicted)
+        : null,
+    diagnostics: {
+      errorByPriceBand: errorByPriceBand(actual, predicted),
+      featureImportance:
+        holdout.length === 0
+          ? null
+          : model.family === 'linear' && coefficients
+            ? standardisedCoefficients(coefficients, holdout)
+            : permutationImportance((rows) => model.predict(rows), holdout, seed),
+    },
+  };
+}
