@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import request from 'supertest';
 import { DiamondsService } from '../../src/diamonds/diamonds.service';
 import { RegistryService } from '../../src/registry/registry.service';
@@ -165,7 +166,8 @@ describe(`Price ranges (${ENGINE})`, () => {
       .send({ ...SAMPLE_DIAMOND, model: { family: 'xgboost', version: 1 }, level: 0.85 })
       .expect(200);
     const second = await createTestApp(
-      { DATABASE_SCHEMA: t.config.DATABASE_SCHEMA },
+      // Its own VAR_DIR (one live process per VAR_DIR); the same SQLite file or schema.
+      { DATABASE_SCHEMA: t.config.DATABASE_SCHEMA, VAR_DIR: join(t.workDir, 'var-2') },
       { workDir: t.workDir, keepState: true },
     );
     try {
