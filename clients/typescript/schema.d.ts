@@ -2,6 +2,23 @@
 // serves at /docs-json. Do not edit: change the DTOs and controllers, then regenerate.
 
 export type paths = {
+    "/counter": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Counter page: price a diamond and see similar diamonds of the store (for staff) */
+        get: operations["CounterController_page"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/dashboard": {
         parameters: {
             query?: never;
@@ -1057,6 +1074,24 @@ export type components = {
 };
 export type $defs = Record<string, never>;
 export interface operations {
+    CounterController_page: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An HTML page calling POST /v1/prices and GET /v1/similar-diamonds */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     DashboardController_page: {
         parameters: {
             query?: never;
