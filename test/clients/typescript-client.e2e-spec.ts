@@ -5,7 +5,19 @@ import {
   fetchServedOpenApiDocument,
   renderClientSchema,
 } from '../../scripts/generate-client';
+import { createDiamondPricingClient } from '../../clients/typescript';
 import { ENGINE } from '../support/test-app';
+
+/** Never called: `tsc --noEmit` (CI's type check) fails if the client stops refusing these. */
+export async function typeChecksOnly(): Promise<void> {
+  const api = createDiamondPricingClient({ baseUrl: 'http://127.0.0.1:1' });
+  // @ts-expect-error a cut that is not a grade
+  await api.POST('/v1/prices', { body: { carat: 0.7, cut: 'Round', color: 'G', clarity: 'VS1' } });
+  // @ts-expect-error carat is required
+  await api.POST('/v1/prices', { body: { cut: 'Ideal', color: 'G', clarity: 'VS1' } });
+  // @ts-expect-error a path the API does not have
+  await api.GET('/v1/price');
+}
 
 /**
  * The committed typed client must describe the API the app serves: regenerated in memory from
