@@ -184,7 +184,9 @@
   }
 
   function dims(d) {
-    return [d.x, d.y, d.z].map((v) => (v === undefined || v === null ? '–' : v.toFixed(2))).join(' × ');
+    const values = [d.x, d.y, d.z];
+    if (values.every((v) => v === undefined || v === null)) return '–';
+    return values.map((v) => (v === undefined || v === null ? '–' : v.toFixed(2))).join(' × ');
   }
   const num = (v, digits) => (v === undefined || v === null ? '–' : v.toFixed(digits));
 
