@@ -8,10 +8,11 @@ import { redactDeep, redactJsonText, redactUrl, stripNul, truncateText } from '.
 import { AuditWriter } from './audit-writer';
 
 /**
- * Not API traffic: the API docs, probes, metrics scrapes and the dashboard's static files.
+ * Not API traffic: the API docs, probes, metrics scrapes, the dashboard's and the counter page's
+ * static files and `/` (its redirect); the API calls the counter page makes are recorded as usual.
  * Everything else is recorded, unknown routes (404) included.
  */
-const NOT_RECORDED = /^\/(docs|docs-json|health|metrics|dashboard)(\/|$)/;
+const NOT_RECORDED = /^\/((docs|docs-json|health|metrics|dashboard|counter)(\/|$)|$)/;
 
 /** What the Nest interceptor and the error filter leave in res.locals for the recorder. */
 export interface AuditLocals {

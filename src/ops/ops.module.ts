@@ -4,6 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config';
 import { DiamondsModule } from '../diamonds/diamonds.module';
+import { CounterController } from './counter.controller';
 import { DashboardController } from './dashboard.controller';
 import { DashboardService } from './dashboard.service';
 import { HealthController } from './health.controller';
@@ -15,7 +16,7 @@ import { OptionalSources } from './optional-sources';
 import { PinoLoggerService } from './pino-logger.service';
 import { PublicThrottlerGuard } from './public-throttler.guard';
 
-/** Health, metrics, logs, throttling and the dashboard: reads every other module, nothing depends on it. */
+/** Health, metrics, logs, throttling, the dashboard and the counter page: reads every other module, nothing depends on it. */
 @Module({
   imports: [
     DiamondsModule,
@@ -29,7 +30,7 @@ import { PublicThrottlerGuard } from './public-throttler.guard';
       }),
     }),
   ],
-  controllers: [HealthController, MetricsController, DashboardController],
+  controllers: [HealthController, MetricsController, DashboardController, CounterController],
   providers: [
     PinoLoggerService,
     MetricsService,

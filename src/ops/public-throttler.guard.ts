@@ -3,7 +3,7 @@ import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request } from 'express';
 
 /** Paths never throttled: operators and probes must get through when the public API is saturated. */
-const EXEMPT = /^\/(v1\/admin|health|metrics|docs|dashboard\/assets)(\/|$)/;
+const EXEMPT = /^\/(v1\/admin|health|metrics|docs|dashboard\/assets|counter\/assets)(\/|$)/;
 
 /**
  * Rate limit per client (its address; `trust proxy` is loopback only, so X-Forwarded-For cannot

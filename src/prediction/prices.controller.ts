@@ -30,14 +30,20 @@ const REQUEST_ID_RESPONSE_HEADER = {
   },
 };
 
+/**
+ * The optional X-Request-Id header. On each method, under the name the handlers read it by
+ * (@Headers), so Swagger merges the two instead of listing the header as required.
+ */
+const RequestIdHeader = () =>
+  ApiHeader({
+    name: REQUEST_ID_HEADER,
+    required: false,
+    description:
+      'Optional id for this request (1-128 of A-Z a-z 0-9 . _ : -); echoed back, or a UUID is made.',
+  });
+
 /** Pricing endpoints; which model prices is the PredictionService's choice (see ChampionCache). */
 @ApiTags('pricing')
-@ApiHeader({
-  name: 'X-Request-Id',
-  required: false,
-  description:
-    'Optional id for this request (1-128 of A-Z a-z 0-9 . _ : -); echoed back, or a UUID is made.',
-})
 @ApiServiceUnavailableResponse({
   type: ErrorResponseDto,
   description: 'MODEL_UNAVAILABLE: no model trained yet, or the named family has no champion.',
@@ -54,6 +60,7 @@ export class PricesController {
 
   @Post()
   @HttpCode(HttpStatus.OK)
+  @RequestIdHeader()
   @ApiOperation({
     summary: 'Price one diamond',
     description:
@@ -139,6 +146,7 @@ export class PricesController {
 
   @Post('batch')
   @HttpCode(HttpStatus.OK)
+  @RequestIdHeader()
   @ApiOperation({
     summary: `Price up to ${MAX_BATCH_ITEMS} diamonds in one call`,
     description:

@@ -4,6 +4,7 @@ import { DiamondsService } from '../../src/diamonds/diamonds.service';
 import { RegistryService } from '../../src/registry/registry.service';
 import { TrainingService } from '../../src/training/training.service';
 import { createTestApp, ENGINE, TestApp } from '../support/test-app';
+import { typedClient } from '../support/typed-client';
 
 const batch = (name: string) => join(__dirname, '..', '..', 'data', 'batches', name);
 const diamond = {
@@ -60,7 +61,7 @@ describe(`Pricing API (${ENGINE})`, () => {
   };
 
   beforeAll(async () => {
-    t = await createTestApp({ CHAMPION_POLL_MS: '200' });
+    t = await createTestApp({ CHAMPION_POLL_MS: '200' }, { listen: true });
     registry = t.app.get(RegistryService);
     await t.app.get(DiamondsService).ingestFile(batch('batch-001.csv'), 'cli');
     const training = t.app.get(TrainingService);
@@ -90,6 +91,29 @@ describe(`Pricing API (${ENGINE})`, () => {
       expect(res.body.price).toBeGreaterThan(1000);
       expect(res.body.price).toBeLessThan(10000);
       expect(Math.round(res.body.price * 100) / 100).toBe(res.body.price);
+    });
+
+    it('round-trips through the typed client generated from the OpenAPI document', async () => {
+      const api = typedClient(t);
+      const { data, error, response } = await api.POST('/v1/prices', {
+        body: { ...diamond, cut: 'Ideal', color: 'G', clarity: 'VS1', model: { family: 'linear' } },
+      });
+      expect(error).toBeUndefined();
+      expect(data).toEqual({
+        price: (await price({ ...diamond, model: { family: 'linear' } })).body.price,
+        currency: 'USD',
+        model: { family: 'linear', version: 1 },
+        requestId: response.headers.get('x-request-id'),
+      });
+      const refused = await api.POST('/v1/prices', {
+        body: { ...diamond, cut: 'Ideal', color: 'G', clarity: 'VS1', carat: 0 },
+      });
+      expect(refused.data).toBeUndefined();
+      expect(refused.response.status).toBe(400);
+      expect(refused.error).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        message: expect.stringContaining('carat must be > 0'),
+      });
     });
 
     it("echoes the caller's X-Request-Id", async () => {

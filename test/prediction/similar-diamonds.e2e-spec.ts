@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { DiamondsService } from '../../src/diamonds/diamonds.service';
 import { createTestApp, ENGINE, TestApp } from '../support/test-app';
+import { typedClient } from '../support/typed-client';
 
 const HEADER = 'carat,cut,color,clarity,depth,table,price,x,y,z';
 /** One line per diamond; ids follow line order (the first data line gets the lowest id). */
@@ -33,7 +34,7 @@ describe(`Similar diamonds API (${ENGINE})`, () => {
   const q = { cut: 'Ideal', color: 'G', clarity: 'VS1' };
 
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({}, { listen: true });
     const file = join(t.workDir, 'similar.csv');
     writeFileSync(file, [HEADER, ...FIRST].join('\n') + '\n');
     await t.app.get(DiamondsService).ingestFile(file, 'cli');
@@ -58,6 +59,22 @@ describe(`Similar diamonds API (${ENGINE})`, () => {
       price: 1500,
     });
     expect(res.headers['x-request-id']).toBeTruthy();
+  });
+
+  it('round-trips through the typed client generated from the OpenAPI document', async () => {
+    const api = typedClient(t);
+    const { data, error } = await api.GET('/v1/similar-diamonds', {
+      params: { query: { cut: 'Ideal', color: 'G', clarity: 'VS1', carat: 0.52, n: 3 } },
+    });
+    expect(error).toBeUndefined();
+    expect(data!.count).toBe(3);
+    expect(data!.items.map((d) => d.id)).toEqual([1, 4, 8]);
+    expect(data!.items[2]).toMatchObject({ carat: 0.55, price: 1700 });
+    const refused = await api.GET('/v1/similar-diamonds', {
+      params: { query: { cut: 'Ideal', color: 'G', clarity: 'VS1', carat: 0.5, n: 101 } },
+    });
+    expect(refused.response.status).toBe(400);
+    expect(refused.error?.message).toContain('n must be ≤ 100');
   });
 
   it('breaks ties deterministically: equal distance, lighter first; equal carat, lower id first', async () => {

@@ -1,0 +1,310 @@
+// The counter page's only script. It calls the public API and nothing else: the field rules
+// (grades, ranges) come from the API's own OpenAPI document, the price from POST /v1/prices,
+// the neighbours from GET /v1/similar-diamonds, and every refusal is the API's message.
+(function () {
+  'use strict';
+  const FEATURES = ['carat', 'cut', 'color', 'clarity', 'depth', 'table', 'x', 'y', 'z'];
+  const UNITS = { carat: 'ct', depth: '%', table: '%', x: 'mm', y: 'mm', z: 'mm' };
+  const SIMILAR_COUNT = 10;
+  const usd = new Intl.NumberFormat('en-US', {
+    style: 'currency',
+    currency: 'USD',
+    maximumFractionDigits: 2,
+  });
+  const dollars = new Intl.NumberFormat('en-US', {
+    style: 'currency',
+    currency: 'USD',
+    maximumFractionDigits: 0,
+  });
+  /** field -> { type, enum?, min?, minExclusive?, max?, maxExclusive?, required } */
+  let rules = {};
+
+  const $ = (id) => document.getElementById(id);
+  const form = $('diamond-form');
+  const setState = (state) => (document.body.dataset.state = state);
+
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    Object.entries(attrs || {}).forEach(([k, v]) => node.setAttribute(k, v));
+    (children || []).forEach((c) => node.append(c));
+    return node;
+  }
+
+  // ---- rules from the OpenAPI document -------------------------------------------------------
+
+  function resolve(doc, schema) {
+    if (schema && schema.$ref) {
+      const name = schema.$ref.split('/').pop();
+      return resolve(doc, doc.components.schemas[name]);
+    }
+    return schema || {};
+  }
+
+  /** Properties and required names of an object schema, following $ref and allOf. */
+  function flatten(doc, schema) {
+    const s = resolve(doc, schema);
+    let properties = {};
+    let required = [];
+    (s.allOf || []).forEach((part) => {
+      const f = flatten(doc, part);
+      properties = Object.assign(properties, f.properties);
+      required = required.concat(f.required);
+    });
+    Object.entries(s.properties || {}).forEach(([k, v]) => (properties[k] = resolve(doc, v)));
+    return { properties, required: required.concat(s.required || []) };
+  }
+
+  function ruleOf(p, required) {
+    const r = { type: p.type, required, description: p.description, example: p.example };
+    if (p.enum) r.enum = p.enum;
+    // OpenAPI 3.0 (boolean exclusive flags) and 3.1 (numeric exclusive bounds) alike.
+    if (typeof p.exclusiveMinimum === 'number') Object.assign(r, { min: p.exclusiveMinimum, minExclusive: true });
+    else if (typeof p.minimum === 'number') Object.assign(r, { min: p.minimum, minExclusive: p.exclusiveMinimum === true });
+    if (typeof p.exclusiveMaximum === 'number') Object.assign(r, { max: p.exclusiveMaximum, maxExclusive: true });
+    else if (typeof p.maximum === 'number') Object.assign(r, { max: p.maximum, maxExclusive: p.exclusiveMaximum === true });
+    return r;
+  }
+
+  function rangeText(r, unit) {
+    const parts = [];
+    if (r.min !== undefined) parts.push((r.minExclusive ? '> ' : '≥ ') + r.min);
+    if (r.max !== undefined) parts.push((r.maxExclusive ? '< ' : '≤ ') + r.max);
+    return parts.join(' and ') + (unit ? ' ' + unit : '');
+  }
+
+  async function loadRules() {
+    const res = await fetch('/docs-json', { headers: { Accept: 'application/json' } });
+    if (!res.ok) throw new Error('the API description (/docs-json) answered ' + res.status);
+    const doc = await res.json();
+    const body = doc.paths['/v1/prices'].post.requestBody.content['application/json'].schema;
+    const { properties, required } = flatten(doc, body);
+    FEATURES.forEach((f) => {
+      if (!properties[f]) throw new Error('the API no longer describes the field ' + f);
+      rules[f] = ruleOf(properties[f], required.includes(f));
+    });
+  }
+
+  function applyRules() {
+    FEATURES.forEach((f) => {
+      const r = rules[f];
+      const input = $(f);
+      input.required = r.required;
+      if (r.enum) {
+        input.replaceChildren(el('option', { value: '' }, ['Choose…']));
+        r.enum.forEach((v) => input.append(el('option', { value: v }, [v])));
+        $(f + '-hint').textContent = r.description || '';
+      } else {
+        if (r.min !== undefined) input.min = String(r.min);
+        if (r.max !== undefined) input.max = String(r.max);
+        if (r.example !== undefined) input.placeholder = 'e.g. ' + r.example;
+        $(f + '-hint').textContent = rangeText(r, UNITS[f]);
+      }
+    });
+  }
+
+  // ---- the form's own checks and the API's messages, beside each field ----------------------
+
+  /** What the form refuses before asking the API: a missing required value or one out of range. */
+  function check(f) {
+    const r = rules[f];
+    const raw = $(f).value.trim();
+    if (raw === '') return r.required ? 'Required' : null;
+    if (r.enum) return r.enum.includes(raw) ? null : 'Choose one of ' + r.enum.join(', ');
+    const v = Number(raw);
+    if (!Number.isFinite(v) || $(f).validity.badInput) return 'Enter a number';
+    const low = r.min !== undefined && (r.minExclusive ? v <= r.min : v < r.min);
+    const high = r.max !== undefined && (r.maxExclusive ? v >= r.max : v > r.max);
+    return low || high ? 'Allowed: ' + rangeText(r, UNITS[f]) : null;
+  }
+
+  function showFieldError(f, message, source) {
+    const box = $(f + '-error');
+    box.textContent = message;
+    box.dataset.source = source;
+    box.hidden = false;
+    $(f).closest('.field').classList.add('invalid');
+    $(f).setAttribute('aria-invalid', 'true');
+  }
+
+  function clearFieldError(f) {
+    const box = $(f + '-error');
+    box.textContent = '';
+    box.hidden = true;
+    delete box.dataset.source;
+    $(f).closest('.field').classList.remove('invalid');
+    $(f).removeAttribute('aria-invalid');
+  }
+
+  function showMessage(id, message) {
+    $(id).textContent = message;
+    $(id).hidden = !message;
+  }
+
+  /**
+   * The API's error body beside the fields it names (`details[].field`, every rule's message);
+   * what names no field of the form goes to `fallbackId`. Returns whether anything was shown.
+   */
+  function showApiError(body, fallbackId, shown) {
+    const details = Array.isArray(body && body.details) ? body.details : [];
+    const onFields = details.filter((d) => d && FEATURES.includes(d.field));
+    onFields.forEach((d) => {
+      const message = Object.values(d.rules || {}).join(' · ') || body.message;
+      if (shown.has(d.field + message)) return;
+      shown.add(d.field + message);
+      const box = $(d.field + '-error');
+      showFieldError(d.field, box.hidden ? message : box.textContent + ' · ' + message, 'api');
+    });
+    if (onFields.length === 0) showMessage(fallbackId, (body && body.message) || 'The service did not answer');
+  }
+
+  // ---- the answers -------------------------------------------------------------------------
+
+  async function call(url, init) {
+    try {
+      const res = await fetch(url, init);
+      const body = await res.json().catch(() => ({ message: 'HTTP ' + res.status }));
+      return { ok: res.ok, status: res.status, body };
+    } catch (err) {
+      return { ok: false, status: 0, body: { message: 'The service cannot be reached: ' + err.message } };
+    }
+  }
+
+  function renderPrice(answer) {
+    $('price').textContent = usd.format(answer.price);
+    $('model').textContent = answer.model.family + ' v' + answer.model.version;
+    $('request-id').textContent = answer.requestId || '–';
+    const range = answer.range;
+    const hasRange = range && typeof range.low === 'number' && typeof range.high === 'number';
+    $('range-box').hidden = !hasRange;
+    if (hasRange) {
+      const level = typeof range.level === 'number' ? Math.round(range.level * 100) + ' % range' : 'Range';
+      $('range-label').textContent = level;
+      $('range').textContent = dollars.format(range.low) + ' – ' + dollars.format(range.high);
+    }
+  }
+
+  function dims(d) {
+    const values = [d.x, d.y, d.z];
+    if (values.every((v) => v === undefined || v === null)) return '–';
+    return values.map((v) => (v === undefined || v === null ? '–' : v.toFixed(2))).join(' × ');
+  }
+  const num = (v, digits) => (v === undefined || v === null ? '–' : v.toFixed(digits));
+
+  /** The neighbours by carat, with the asked diamond's row placed among them and marked. */
+  function renderSimilar(answer, asked, priced) {
+    const tbody = $('similar-table').querySelector('tbody');
+    tbody.replaceChildren();
+    const items = answer.items.slice().sort((a, b) => a.carat - b.carat || a.id - b.id);
+    $('similar-empty').hidden = items.length > 0;
+    $('similar-table').hidden = items.length === 0;
+    $('similar-caption').textContent =
+      items.length === 0
+        ? asked.cut + ' · ' + asked.color + ' · ' + asked.clarity
+        : 'The ' + items.length + ' closest in carat among ' + asked.cut + ' · ' + asked.color + ' · ' + asked.clarity +
+          ', by carat; the highlighted row is this diamond' + (priced ? ' at its fair price.' : '.');
+    const askedRow = el('tr', { class: 'asked', 'data-carat': String(asked.carat) }, [
+      el('td', {}, [num(asked.carat, 2) + ' ', el('span', { class: 'asked-label' }, ['◀ this diamond'])]),
+      el('td', {}, [num(asked.depth, 1)]),
+      el('td', {}, [num(asked.table, 1)]),
+      el('td', { class: 'dims' }, [dims(asked)]),
+      el('td', { class: 'num' }, [priced ? usd.format(priced.price) : '–']),
+    ]);
+    let placed = false;
+    items.forEach((d) => {
+      if (!placed && d.carat > asked.carat) {
+        tbody.append(askedRow);
+        placed = true;
+      }
+      tbody.append(
+        el('tr', { class: d.carat === asked.carat ? 'same-carat' : '', 'data-id': String(d.id) }, [
+          el('td', {}, [num(d.carat, 2)]),
+          el('td', {}, [num(d.depth, 1)]),
+          el('td', {}, [num(d.table, 1)]),
+          el('td', { class: 'dims' }, [dims(d)]),
+          el('td', { class: 'num' }, [usd.format(d.price)]),
+        ]),
+      );
+    });
+    if (!placed && items.length > 0) tbody.append(askedRow);
+  }
+
+  async function submit(event) {
+    event.preventDefault();
+    FEATURES.forEach(clearFieldError);
+    ['form-error', 'price-error'].forEach((id) => showMessage(id, ''));
+    const asked = {};
+    let firstBad = null;
+    FEATURES.forEach((f) => {
+      const problem = check(f);
+      if (problem) {
+        showFieldError(f, problem, 'form');
+        firstBad = firstBad || f;
+        return;
+      }
+      const raw = $(f).value.trim();
+      if (raw !== '') asked[f] = rules[f].enum ? raw : Number(raw);
+    });
+    if (firstBad) {
+      $(firstBad).focus();
+      setState('invalid');
+      return;
+    }
+    setState('busy');
+    $('price-button').disabled = true;
+    const query = new URLSearchParams({
+      cut: asked.cut,
+      color: asked.color,
+      clarity: asked.clarity,
+      carat: String(asked.carat),
+      n: String(SIMILAR_COUNT),
+    });
+    const [priced, similar] = await Promise.all([
+      call('/v1/prices', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify(asked),
+      }),
+      call('/v1/similar-diamonds?' + query, { headers: { Accept: 'application/json' } }),
+    ]);
+    const shown = new Set();
+    $('priced').hidden = !priced.ok;
+    if (priced.ok) renderPrice(priced.body);
+    else showApiError(priced.body, 'price-error', shown);
+    // A refusal that names a field is shown beside it; the result card only for the rest (503…).
+    $('result').hidden = !priced.ok && $('price-error').hidden;
+    if (similar.ok) {
+      $('similar').hidden = false;
+      renderSimilar(similar.body, asked, priced.ok ? priced.body : null);
+    } else {
+      $('similar').hidden = true;
+      showApiError(similar.body, 'form-error', shown);
+    }
+    $('price-button').disabled = false;
+    setState(priced.ok && similar.ok ? 'done' : 'refused');
+  }
+
+  async function start() {
+    try {
+      await loadRules();
+      applyRules();
+    } catch (err) {
+      showMessage('form-error', 'The form cannot start: ' + err.message);
+      setState('broken');
+      return;
+    }
+    FEATURES.forEach((f) => {
+      const recheck = () => {
+        const problem = $(f).value.trim() === '' ? null : check(f);
+        if (problem) showFieldError(f, problem, 'form');
+        else clearFieldError(f);
+      };
+      $(f).addEventListener('change', recheck);
+      $(f).addEventListener('input', recheck);
+    });
+    form.addEventListener('submit', submit);
+    $('price-button').disabled = false;
+    setState('ready');
+  }
+
+  start();
+})();
