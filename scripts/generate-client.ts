@@ -30,7 +30,12 @@ const BANNER =
 
 /** The client's schema file for a document: openapi-typescript's output, byte-for-byte stable. */
 export async function renderClientSchema(document: OpenAPI3): Promise<string> {
-  const ast = await openapiTS(document, { alphabetize: true, exportType: true });
+  const ast = await openapiTS(document, {
+    alphabetize: true,
+    exportType: true,
+    // A property with a default is still optional to send (the server fills it in).
+    defaultNonNullable: false,
+  });
   return BANNER + astToString(ast);
 }
 

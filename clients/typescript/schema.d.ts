@@ -53,6 +53,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/dashboard/version": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A model version's page (?family=&version=): search history, error by price band, feature importance, range calibration */
+        get: operations["DashboardController_version"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -205,6 +222,60 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/datasets/{batchId}/retract": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take a batch out of the dataset (its rows stay stored, the act is in the ledger)
+         * @description The batch's rows leave the training set of the next run and the similar-diamonds index at once; they stay in the database for the record. The nightly job retrains because the dataset changed.
+         */
+        post: operations["DatasetsController_retract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/datasets/{id}/drift": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A batch against the champion's training data: PSI per feature, share outside the trained range, drifted or not */
+        get: operations["DriftController_batchDrift"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/datasets/retractions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The retraction ledger, newest first */
+        get: operations["DatasetsController_retractions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/models/{family}/promote": {
         parameters: {
             query?: never;
@@ -340,6 +411,23 @@ export type paths = {
         };
         /** One version: metrics, parameters, lineage, split, search trials, artifact */
         get: operations["RegistryController_version"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/{family}/versions/{version}/trust": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Why a version can be trusted: search history, holdout error by price band, feature importance, range calibration */
+        get: operations["RegistryController_trust"];
         put?: never;
         post?: never;
         delete?: never;
@@ -500,12 +588,59 @@ export type components = {
             spoolSegments: number;
             /** @description Spool lines that could not be read back */
             unreadable: number;
+            /** @description Age in seconds of the oldest record not yet in the database (0 when none waits) */
+            writeLagSeconds: number;
             /** @description Records written since start */
             written: number;
+        };
+        BatchDriftDto: {
+            assessedAt: string;
+            /** @example 4 */
+            batchId: number;
+            /** @example 1000 */
+            batchRows: number;
+            /** @description maxPsi > threshold */
+            drifted: boolean;
+            features: components["schemas"]["FeatureDriftDto"][];
+            /**
+             * @description The training run that flagged this drifted batch
+             * @example 12
+             */
+            flaggedRunId: Record<string, never> | null;
+            /** @example 0.031 */
+            maxPsi: number;
+            /** @example carat */
+            maxPsiFeature: string;
+            /**
+             * @description Share of rows with at least one measurement outside the trained range
+             * @example 0.004
+             */
+            outsideShare: number;
+            /**
+             * @description The champion whose training rows are the reference
+             * @example {
+             *       "family": "xgboost",
+             *       "version": 3
+             *     }
+             */
+            reference: Record<string, never>;
+            /** @example 5000 */
+            referenceRows: number;
+            /**
+             * @description DRIFT_PSI_THRESHOLD when assessed
+             * @example 0.25
+             */
+            threshold: number;
         };
         BatchPriceRequestDto: {
             /** @description 1 to 1000 diamonds, each as in POST /v1/prices (without `model`). Answers come in the same order. */
             items: components["schemas"]["DiamondFeaturesDto"][];
+            /**
+             * @description Confidence of the price range, 0.5-0.99 (default 0.9): the share of diamonds like this one whose true price falls inside it.
+             * @default 0.9
+             * @example 0.9
+             */
+            level?: number;
             /** @description Optional. Names the model that prices: a family (its champion) or a family and version. Omitted, the service's default champion prices. */
             model?: components["schemas"]["ModelSelectorDto"];
         };
@@ -528,6 +663,15 @@ export type components = {
             paramsChanged: Record<string, never>;
             /** @description Whether both saw the same data */
             sameData: boolean;
+        };
+        CoverageCheckDto: {
+            /**
+             * @description Share of holdout prices inside the range (2-fold cross-conformal)
+             * @example 0.902
+             */
+            coverage: number;
+            /** @example 0.9 */
+            level: number;
         };
         DashboardAuditVolumeDto: {
             /** @example 1520 */
@@ -556,6 +700,8 @@ export type components = {
             champion?: components["schemas"]["DashboardChampionDto"] | null;
             /** @example 53940 */
             datasetRows: number;
+            /** @description The last batches compared with the champion's training data, newest first; null without a training module */
+            drift?: components["schemas"]["BatchDriftDto"][] | null;
             families: components["schemas"]["DashboardFamilyDto"][];
             generatedAt: string;
             /** @description False when the app has no model registry (then families and runs are empty) */
@@ -587,7 +733,7 @@ export type components = {
             outcomes: Record<string, never>;
             startedAt: string;
             /** @enum {string} */
-            status: "running" | "succeeded" | "failed";
+            status: "running" | "succeeded" | "partial" | "failed" | "skipped";
             /** @enum {string} */
             trigger: "schedule" | "admin" | "cli" | "first-start";
         };
@@ -620,6 +766,8 @@ export type components = {
             id: number;
             /** @example 2 */
             rejectedCount: number;
+            /** @description When an admin retracted the batch (its rows left the dataset); null if in use */
+            retractedAt: Record<string, never> | null;
             sha256: string;
             /** @example 51234 */
             sizeBytes: number;
@@ -630,7 +778,7 @@ export type components = {
         };
         DiamondFeaturesDto: {
             /**
-             * @description Weight in carats, > 0 and ≤ 10.
+             * @description Weight, > 0 and ≤ 10 carats.
              * @example 0.7
              */
             carat: number;
@@ -653,27 +801,27 @@ export type components = {
              */
             cut: "Fair" | "Good" | "Very Good" | "Premium" | "Ideal";
             /**
-             * @description Total depth percentage, 40-80.
+             * @description Total depth percentage, ≥ 40 and ≤ 80 %.
              * @example 61.5
              */
             depth?: number | null;
             /**
-             * @description Table width as a percentage of the diameter, 40-100.
+             * @description Table width as a percentage of the diameter, ≥ 40 and ≤ 100 %.
              * @example 57
              */
             table?: number | null;
             /**
-             * @description Length in mm, > 0 and ≤ 100. Optional; the linear model needs `x` (the XGBoost models estimate a missing one from the other attributes).
+             * @description Length, > 0 and ≤ 100 mm. Optional; the linear model needs `x` (the XGBoost models estimate a missing one from the other attributes).
              * @example 5.7
              */
             x?: number | null;
             /**
-             * @description Width in mm, > 0 and ≤ 100. Optional; the linear model needs `x` (the XGBoost models estimate a missing one from the other attributes).
+             * @description Width, > 0 and ≤ 100 mm. Optional; the linear model needs `x` (the XGBoost models estimate a missing one from the other attributes).
              * @example 5.72
              */
             y?: number | null;
             /**
-             * @description Depth in mm, > 0 and ≤ 100. Optional; the linear model needs `x` (the XGBoost models estimate a missing one from the other attributes).
+             * @description Depth, > 0 and ≤ 100 mm. Optional; the linear model needs `x` (the XGBoost models estimate a missing one from the other attributes).
              * @example 3.52
              */
             z?: number | null;
@@ -713,6 +861,46 @@ export type components = {
             family: string;
             /** @example 4 */
             versions: number;
+        };
+        FeatureDriftDto: {
+            /** @example carat */
+            feature: string;
+            /** @enum {string} */
+            kind: "numeric" | "categorical";
+            /**
+             * @description Numeric: share of rows outside it
+             * @example 0.004
+             */
+            outsideShare?: number;
+            /**
+             * @description Population stability index against the reference (< 0.1 stable, > 0.25 shifted)
+             * @example 0.031
+             */
+            psi: number;
+            /**
+             * @description Numeric: the trained [min, max]
+             * @example [
+             *       0.23,
+             *       3.01
+             *     ]
+             */
+            trainedRange?: string[];
+        };
+        FeatureImportanceDto: {
+            /**
+             * @example [
+             *       {
+             *         "feature": "carat",
+             *         "importance": 2210.4
+             *       }
+             *     ]
+             */
+            features: string[];
+            /**
+             * @description linear: |coefficient| × the design column’s standard deviation (log-price units); trees: holdout MAE increase (USD) when the feature is shuffled (the XGBoost WebAssembly build exposes no gain)
+             * @enum {string}
+             */
+            method: "standardised-coefficient" | "permutation";
         };
         IngestionReportDto: {
             /** @example 998 */
@@ -800,6 +988,47 @@ export type components = {
             defaultModel: components["schemas"]["VersionSummaryDto"] | null;
             families: components["schemas"]["FamilyDto"][];
         };
+        OutsideTrainingRangeDto: {
+            /** @example carat */
+            field: string;
+            /**
+             * @description Largest value among the training rows
+             * @example 5.01
+             */
+            trainedMax: number;
+            /**
+             * @description Smallest value among the training rows
+             * @example 0.2
+             */
+            trainedMin: number;
+            /** @example 7.5 */
+            value: number;
+        };
+        PriceBandErrorDto: {
+            /** @example $1,000–2,500 */
+            band: string;
+            /**
+             * @description Mean of predicted − actual, USD (> 0: overprices)
+             * @example -12.3
+             */
+            bias: number;
+            /** @example 1000 */
+            from: number;
+            /**
+             * @description Mean absolute error, USD
+             * @example 120.4
+             */
+            mae: number;
+            /**
+             * @description Mean absolute error relative to the price
+             * @example 0.071
+             */
+            mape: number;
+            /** @example 230 */
+            rows: number;
+            /** @example 2500 */
+            to: Record<string, never> | null;
+        };
         PricedItemDto: {
             /**
              * @example USD
@@ -807,12 +1036,43 @@ export type components = {
              */
             currency: "USD";
             model: components["schemas"]["ModelRefDto"];
+            /** @description Fields of this diamond outside the range the model was trained on (empty when none): the price is an extrapolation, treat it with care. */
+            outsideTrainingRange: components["schemas"]["OutsideTrainingRangeDto"][];
             /** @example 2874.15 */
             price: number;
+            /**
+             * @description true when the model's own answer left the band of its training prices (from half the lowest to twice the highest) and the price was held at the band's edge.
+             * @example false
+             */
+            priceClamped: boolean;
+            /** @description Where the true price lies at the level asked (`level`, default 0.9): split-conformal calibration on the model version's holdout errors, relative to the price, so a dear stone gets a wider range in dollars. null when the version has no calibration (then `rangeUnavailable` says why). */
+            range: components["schemas"]["PriceRangeDto"] | null;
+            /**
+             * @description Present only when `range` is null: why this model gives no range.
+             * @example this model version has no range calibration (trained before price ranges existed, or on a holdout under 99 rows); retrain or choose another version
+             */
+            rangeUnavailable?: string;
+        };
+        PriceRangeDto: {
+            /**
+             * @description Upper end, USD (rounded up to the cent).
+             * @example 3356.71
+             */
+            high: number;
+            /**
+             * @description Confidence: the share of true prices the range holds, as asked.
+             * @example 0.9
+             */
+            level: number;
+            /**
+             * @description Lower end, USD (rounded down to the cent).
+             * @example 2461.08
+             */
+            low: number;
         };
         PriceRequestDto: {
             /**
-             * @description Weight in carats, > 0 and ≤ 10.
+             * @description Weight, > 0 and ≤ 10 carats.
              * @example 0.7
              */
             carat: number;
@@ -835,29 +1095,35 @@ export type components = {
              */
             cut: "Fair" | "Good" | "Very Good" | "Premium" | "Ideal";
             /**
-             * @description Total depth percentage, 40-80.
+             * @description Total depth percentage, ≥ 40 and ≤ 80 %.
              * @example 61.5
              */
             depth?: number | null;
+            /**
+             * @description Confidence of the price range, 0.5-0.99 (default 0.9): the share of diamonds like this one whose true price falls inside it.
+             * @default 0.9
+             * @example 0.9
+             */
+            level?: number;
             /** @description Optional. Names the model that prices: a family (its champion) or a family and version. Omitted, the service's default champion prices. */
             model?: components["schemas"]["ModelSelectorDto"];
             /**
-             * @description Table width as a percentage of the diameter, 40-100.
+             * @description Table width as a percentage of the diameter, ≥ 40 and ≤ 100 %.
              * @example 57
              */
             table?: number | null;
             /**
-             * @description Length in mm, > 0 and ≤ 100. Optional; the linear model needs `x` (the XGBoost models estimate a missing one from the other attributes).
+             * @description Length, > 0 and ≤ 100 mm. Optional; the linear model needs `x` (the XGBoost models estimate a missing one from the other attributes).
              * @example 5.7
              */
             x?: number | null;
             /**
-             * @description Width in mm, > 0 and ≤ 100. Optional; the linear model needs `x` (the XGBoost models estimate a missing one from the other attributes).
+             * @description Width, > 0 and ≤ 100 mm. Optional; the linear model needs `x` (the XGBoost models estimate a missing one from the other attributes).
              * @example 5.72
              */
             y?: number | null;
             /**
-             * @description Depth in mm, > 0 and ≤ 100. Optional; the linear model needs `x` (the XGBoost models estimate a missing one from the other attributes).
+             * @description Depth, > 0 and ≤ 100 mm. Optional; the linear model needs `x` (the XGBoost models estimate a missing one from the other attributes).
              * @example 3.52
              */
             z?: number | null;
@@ -870,11 +1136,25 @@ export type components = {
             currency: "USD";
             /** @description The model version that priced the diamond. */
             model: components["schemas"]["ModelRefDto"];
+            /** @description Fields of this diamond outside the range the model was trained on (empty when none): the price is an extrapolation, treat it with care. */
+            outsideTrainingRange: components["schemas"]["OutsideTrainingRangeDto"][];
             /**
              * @description Estimated fair price in US dollars, rounded to the cent.
              * @example 2874.15
              */
             price: number;
+            /**
+             * @description true when the model's own answer left the band of its training prices (from half the lowest to twice the highest) and the price was held at the band's edge.
+             * @example false
+             */
+            priceClamped: boolean;
+            /** @description Where the true price lies at the level asked (`level`, default 0.9): split-conformal calibration on the model version's holdout errors, relative to the price, so a dear stone gets a wider range in dollars. null when the version has no calibration (then `rangeUnavailable` says why). */
+            range: components["schemas"]["PriceRangeDto"] | null;
+            /**
+             * @description Present only when `range` is null: why this model gives no range.
+             * @example this model version has no range calibration (trained before price ranges existed, or on a holdout under 99 rows); retrain or choose another version
+             */
+            rangeUnavailable?: string;
             /**
              * @description This request's id (also in the X-Request-Id header); quote it when reporting a problem.
              * @example 7b0c2a8e-5f7c-4c39-9f0e-3a6f1c2d9b11
@@ -910,6 +1190,35 @@ export type components = {
              */
             reasons: string[];
         };
+        RetractBatchDto: {
+            /**
+             * @description Who asks; default "admin"
+             * @example alice
+             */
+            actor?: string;
+            /**
+             * @description Why the batch is taken out (recorded in the retraction ledger)
+             * @example carat 1e308 on line 12: the supplier sent a corrupt export
+             */
+            reason: string;
+        };
+        RetractionDto: {
+            /** @example alice */
+            actor: string;
+            /** @example 4 */
+            batchId: number;
+            /** @example 2026-11-27T02:00:00.000Z */
+            createdAt: string;
+            /** @example 1 */
+            id: number;
+            /** @example corrupt export */
+            reason: string;
+            /**
+             * @description Accepted rows that left the dataset
+             * @example 998
+             */
+            rowsRemoved: number;
+        };
         RollbackDto: {
             /** @example alice */
             actor?: string;
@@ -934,6 +1243,23 @@ export type components = {
             runId: number;
             /** @example running */
             status: string;
+        };
+        SearchTrialPointDto: {
+            /**
+             * @description Best complete MAE so far
+             * @example 330.5
+             */
+            bestSoFar: Record<string, never> | null;
+            /**
+             * @description Validation MAE (USD) of a complete trial; of a pruned one, the last value it reported
+             * @example 341.2
+             */
+            mae: Record<string, never> | null;
+            /** @example 7 */
+            number: number;
+            pruned: boolean;
+            /** @enum {string} */
+            state: "complete" | "pruned" | "failed";
         };
         SimilarDiamondDto: {
             /** @example 0.7 */
@@ -997,6 +1323,21 @@ export type components = {
         };
         TrainingRunDto: {
             datasetHash: Record<string, never> | null;
+            /**
+             * @description Batches new since the champion trained that drifted beyond DRIFT_PSI_THRESHOLD (largest per-feature PSI against the champion's training data); flagged by the first run after their ingestion
+             * @example {
+             *       "threshold": 0.25,
+             *       "flagged": [
+             *         {
+             *           "batchId": 4,
+             *           "maxPsi": 1.9,
+             *           "maxPsiFeature": "carat",
+             *           "outsideShare": 0.31
+             *         }
+             *       ]
+             *     }
+             */
+            drift: Record<string, never> | null;
             /** @example 412.5 */
             durationSeconds: Record<string, never> | null;
             error: Record<string, never> | null;
@@ -1008,8 +1349,11 @@ export type components = {
             outcomes: components["schemas"]["RunOutcomeDto"][];
             rowCount: Record<string, never> | null;
             startedAt: string;
-            /** @enum {string} */
-            status: "running" | "succeeded" | "failed" | "skipped";
+            /**
+             * @description `partial`: some families failed (each one's reason in `outcomes` and `error`)
+             * @enum {string}
+             */
+            status: "running" | "succeeded" | "partial" | "failed" | "skipped";
             trials: number;
             /** @enum {string} */
             trigger: "schedule" | "admin" | "cli" | "first-start";
@@ -1017,6 +1361,8 @@ export type components = {
         VersionDetailDto: {
             /** @description Artifact file, size and sha256 */
             artifact: Record<string, never>;
+            /** @description Price-range calibration (split-conformal on the holdout, log scale): the quantile of |log(actual/predicted)| at each level 0.50-0.99, and cross-checked coverage. null: this version gives no range. */
+            calibration: Record<string, never> | null;
             /** @example 0.1.0+3f2a9c1d0e4b */
             codeVersion: string;
             /** @description The promotion gate: champion re-scored on the same holdout rows */
@@ -1045,6 +1391,8 @@ export type components = {
             split: Record<string, never>;
             /** @enum {string} */
             status: "champion" | "candidate" | "retired" | "rolled-back";
+            /** @description Range of each feature and of the price among the training rows (null for versions trained before they were kept) */
+            trainingRanges: Record<string, never> | null;
             /** @example 12 */
             trainingRunId: Record<string, never> | null;
             /** @description Every search trial: params, score (inner MAE), duration, state */
@@ -1062,6 +1410,20 @@ export type components = {
             status: "champion" | "candidate" | "retired" | "rolled-back";
             /** @example 12 */
             trainingRunId: Record<string, never> | null;
+            /** @example 3 */
+            version: number;
+        };
+        VersionTrustDto: {
+            errorByPriceBand: components["schemas"]["PriceBandErrorDto"][] | null;
+            /** @example xgboost */
+            family: string;
+            featureImportance: components["schemas"]["FeatureImportanceDto"] | null;
+            /** @description Why a part is missing (older versions, tiny holdouts) */
+            notes: string[];
+            /** @description Range calibration: coverage at several levels against the level asked */
+            rangeCalibration: components["schemas"]["CoverageCheckDto"][] | null;
+            /** @description Empty when nothing was searched */
+            searchHistory: components["schemas"]["SearchTrialPointDto"][];
             /** @example 3 */
             version: number;
         };
@@ -1126,6 +1488,24 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["DashboardDataDto"];
                 };
+            };
+        };
+    };
+    DashboardController_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An HTML page drawing /v1/models/:family/versions/:version/trust */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -1739,6 +2119,135 @@ export interface operations {
             };
         };
     };
+    DatasetsController_retract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batchId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetractBatchDto"];
+            };
+        };
+        responses: {
+            /** @description The ledger entry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetractionDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such batch */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The batch is already retracted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Admin disabled: no ADMIN_TOKEN configured */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DriftController_batchDrift: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchDriftDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No drift report: unknown batch, no champion when it was ingested, or the champion trained on it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Admin disabled: no ADMIN_TOKEN configured */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DatasetsController_retractions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetractionDto"][];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Admin disabled: no ADMIN_TOKEN configured */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     RegistryAdminController_promote: {
         parameters: {
             query?: never;
@@ -2073,6 +2582,36 @@ export interface operations {
             };
         };
     };
+    RegistryController_trust: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Model family: linear, xgboost, xgboost-log */
+                family: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionTrustDto"];
+                };
+            };
+            /** @description Unknown family or version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     RegistryController_ledger: {
         parameters: {
             query?: {
@@ -2232,10 +2771,13 @@ export interface operations {
     SimilarDiamondsController_find: {
         parameters: {
             query: {
-                /** @description Weight in carats, > 0 and ≤ 10. */
+                /** @description Weight, > 0 and ≤ 10 carats. */
                 carat: number;
+                /** @description Clarity grade, I1 (worst) to IF (best). */
                 clarity: "I1" | "SI2" | "SI1" | "VS2" | "VS1" | "VVS2" | "VVS1" | "IF";
+                /** @description Colour grade, J (worst) to D (best). */
                 color: "J" | "I" | "H" | "G" | "F" | "E" | "D";
+                /** @description Cut quality, worst to best. */
                 cut: "Fair" | "Good" | "Very Good" | "Premium" | "Ideal";
                 /** @description How many diamonds to return, 1-100. */
                 n?: number;

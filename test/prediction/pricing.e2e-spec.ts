@@ -99,12 +99,18 @@ describe(`Pricing API (${ENGINE})`, () => {
         body: { ...diamond, cut: 'Ideal', color: 'G', clarity: 'VS1', model: { family: 'linear' } },
       });
       expect(error).toBeUndefined();
+      const direct = (await price({ ...diamond, model: { family: 'linear' } })).body;
       expect(data).toEqual({
-        price: (await price({ ...diamond, model: { family: 'linear' } })).body.price,
+        price: direct.price,
+        range: direct.range,
         currency: 'USD',
         model: { family: 'linear', version: 1 },
+        outsideTrainingRange: [],
+        priceClamped: false,
         requestId: response.headers.get('x-request-id'),
       });
+      expect(data!.range!.low).toBeLessThanOrEqual(data!.price);
+      expect(data!.range!.high).toBeGreaterThanOrEqual(data!.price);
       const refused = await api.POST('/v1/prices', {
         body: { ...diamond, cut: 'Ideal', color: 'G', clarity: 'VS1', carat: 0 },
       });
