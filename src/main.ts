@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { AppConfig, ConfigValidationError, loadConfig } from './config/app-config';
+import { installLastResort } from './ops/last-resort';
 import { PinoLoggerService } from './ops/pino-logger.service';
 
 async function bootstrap(): Promise<void> {
@@ -19,6 +20,7 @@ async function bootstrap(): Promise<void> {
   }
   const app = await NestFactory.create(AppModule, { bodyParser: false, bufferLogs: true });
   app.useLogger(app.get(PinoLoggerService));
+  installLastResort(app.get(PinoLoggerService).pino);
   configureApp(app);
   await app.listen(config.PORT);
   new Logger('Bootstrap').log(`Listening on http://localhost:${config.PORT} (API docs at /docs)`);

@@ -1,32 +1,56 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { Observable, tap } from 'rxjs';
-import type { AuditLocals } from './audit-recorder';
+import { Reflector } from '@nestjs/core';
+import { Observable } from 'rxjs';
+import { routePatternOf } from '../common/http-route';
+import { NOT_AUDITED } from '../common/not-audited.decorator';
+import {
+  openRequestContext,
+  rawRequest,
+  RequestContext,
+  requestContextOf,
+  requestScope,
+} from '../common/request-context';
 
 /**
- * The Nest side of the audit trail: for every request a handler runs, records the route pattern
- * and, when the handler throws, the real error message (the client only sees a generic 500).
- * The record itself is completed and made durable by AuditRecorder when the response ends,
- * because errors thrown before interceptors run (body parser, unknown route, guards, throttler)
- * never pass through here; for those the recorder reads Express's matched route and the message
- * HttpExceptionFilter leaves in res.locals. Records reach the database through TypeORM in
- * AuditWriter/AuditRepository.
+ * The Nest side of the request context, for every request a handler runs: notes the route
+ * pattern, whether the route is @NotAudited(), and, when the handler throws, the real error
+ * message (the client only sees a generic 500); runs the handler inside the request's log scope.
+ * AuditRecorder, the access log and the metrics read these facts when the response ends; errors
+ * thrown before interceptors run (body parser, unknown route, guards, throttler) never pass
+ * through here, and for those the recorder reads the framework's matched route and the message
+ * HttpExceptionFilter leaves in the context.
  */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {
+  constructor(private readonly reflector: Reflector) {}
+
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
-    const http = context.switchToHttp();
-    const req = http.getRequest<Request>();
-    const locals = http.getResponse<Response>().locals as AuditLocals;
-    const route = (req.route as { path?: unknown } | undefined)?.path;
-    if (typeof route === 'string') locals.auditRoute = route;
-    return next.handle().pipe(
-      tap({
-        error: (err: unknown) => {
-          locals.auditError = err instanceof Error ? err.message : String(err);
-        },
-      }),
+    const req = context.switchToHttp().getRequest<object>();
+    const ctx =
+      requestContextOf(req) ??
+      openRequestContext(rawRequest(req), new RequestContext('', '', null));
+    ctx.route = routePatternOf(req) ?? ctx.route;
+    if (
+      this.reflector.getAllAndOverride<boolean>(NOT_AUDITED, [
+        context.getHandler(),
+        context.getClass(),
+      ])
+    )
+      ctx.notAudited = true;
+    const body = (req as { body?: unknown }).body;
+    if (body !== undefined && ctx.body === undefined) ctx.body = body;
+    return new Observable((subscriber) =>
+      requestScope.run(ctx, () =>
+        next.handle().subscribe({
+          next: (value) => subscriber.next(value),
+          error: (err: unknown) => {
+            ctx.handlerError = err instanceof Error ? err.message : String(err);
+            subscriber.error(err);
+          },
+          complete: () => subscriber.complete(),
+        }),
+      ),
     );
   }
 }

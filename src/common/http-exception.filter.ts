@@ -6,10 +6,11 @@ import {
   HttpStatus,
   Logger,
 } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
-import type { Request, Response } from 'express';
 import { DomainError, ERROR_STATUS } from './domain-error';
 import { ErrorBody } from './error-body';
+import { rawRequest, requestContextOf } from './request-context';
 import { REQUEST_ID_HEADER } from './request-id.middleware';
 
 function bodyParserMessage(error: unknown): string | undefined {
@@ -22,36 +23,36 @@ function bodyParserMessage(error: unknown): string | undefined {
   return undefined;
 }
 
-/** The model families' own error codes (src/training/families/model-family.ts). */
-const FAMILY_ERROR_STATUS: Record<string, number> = {
-  MISSING_FEATURE: 400,
-  INVALID_FEATURE: 400,
-  UNKNOWN_MODEL_FAMILY: 404,
-  INSUFFICIENT_TRAINING_DATA: 422,
-};
-
-/** Maps every error to the API's one error shape; anything unexpected is logged and becomes a generic 500. */
+/**
+ * Maps every error to the API's one error shape; anything unexpected is logged and becomes a
+ * generic 500. Replies through the HTTP adapter, so it is the same on Express and Fastify, and
+ * leaves what the client was told in the request's context for the audit trail and the access log.
+ */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(HttpExceptionFilter.name);
 
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
-    const ctx = host.switchToHttp();
-    const res = ctx.getResponse<Response>();
-    const req = ctx.getRequest<Request>();
+    const { httpAdapter } = this.adapterHost;
+    const http = host.switchToHttp();
+    const res = http.getResponse<object>();
+    const req = rawRequest(http.getRequest<object>());
     const body = this.toBody(exception);
     body.requestId = (req.headers[REQUEST_ID_HEADER] as string | undefined) ?? undefined;
     if (body.statusCode >= 500 && !(exception instanceof DomainError)) {
       const err = exception as Error;
-      this.logger.error(`${req.method} ${req.originalUrl} failed: ${err?.message}`, err?.stack);
+      this.logger.error(`${req.method} ${req.url} failed: ${err?.message}`, err?.stack);
     }
     if (exception instanceof HttpException) {
       const retryAfter = exception.getResponse() as { retryAfter?: number };
       if (retryAfter && typeof retryAfter === 'object' && retryAfter.retryAfter)
-        res.setHeader('Retry-After', String(retryAfter.retryAfter));
+        httpAdapter.setHeader(res, 'Retry-After', String(retryAfter.retryAfter));
     }
-    res.locals.errorMessage = body.message;
-    res.status(body.statusCode).json(body);
+    const ctx = requestContextOf(req);
+    if (ctx) ctx.errorMessage = body.message;
+    httpAdapter.reply(res, body, body.statusCode);
   }
 
   toBody(exception: unknown): ErrorBody {
@@ -63,26 +64,6 @@ export class HttpExceptionFilter implements ExceptionFilter {
         code: exception.code,
         message: exception.message,
         details: exception.details,
-      };
-    }
-    const familyStatus = FAMILY_ERROR_STATUS[(exception as { code?: string })?.code ?? ''];
-    if (familyStatus && exception instanceof Error) {
-      const e = exception as Error & {
-        code: string;
-        feature?: string;
-        family?: string;
-        known?: string[];
-      };
-      return {
-        statusCode: familyStatus,
-        error: STATUS_CODES[familyStatus] ?? 'Error',
-        code: e.code,
-        message: e.message,
-        details: e.feature
-          ? { feature: e.feature, family: e.family }
-          : e.known
-            ? { allowed: e.known }
-            : undefined,
       };
     }
     if (exception instanceof HttpException) {

@@ -1,4 +1,4 @@
-import { Body, Controller, Headers, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -10,8 +10,7 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
-import { REQUEST_ID_HEADER } from '../common/request-id.middleware';
+import { CurrentRequest, RequestContext } from '../common/request-context';
 import {
   BatchPriceRequestDto,
   BatchPriceResponseDto,
@@ -116,12 +115,11 @@ export class PricesController {
   })
   async price(
     @Body() body: PriceRequestDto,
-    @Headers(REQUEST_ID_HEADER) requestId: string,
-    @Res({ passthrough: true }) res: Response,
+    @CurrentRequest() request: RequestContext,
   ): Promise<PriceResponseDto> {
     const { prices, model } = await this.prediction.price([toFeatures(body)], body.model ?? {});
-    res.locals.model = model;
-    return { price: prices[0], currency: 'USD', model, requestId };
+    request.model = model;
+    return { price: prices[0], currency: 'USD', model, requestId: request.requestId };
   }
 
   @Post('batch')
@@ -173,21 +171,20 @@ export class PricesController {
   })
   async priceBatch(
     @Body() body: BatchPriceRequestDto,
-    @Headers(REQUEST_ID_HEADER) requestId: string,
-    @Res({ passthrough: true }) res: Response,
+    @CurrentRequest() request: RequestContext,
   ): Promise<BatchPriceResponseDto> {
     const { prices, model } = await this.prediction.price(
       body.items.map(toFeatures),
       body.model ?? {},
       (i, feature) => `items.${i}.${feature}`,
     );
-    res.locals.model = model;
-    res.locals.predictionCount = prices.length;
+    request.model = model;
+    request.predictionCount = prices.length;
     return {
       items: prices.map((price) => ({ price, currency: 'USD' as const, model })),
       count: prices.length,
       model,
-      requestId,
+      requestId: request.requestId,
     };
   }
 }

@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import type { Response } from 'express';
+import { CurrentRequest, RequestContext } from '../../src/common/request-context';
 
 export class ProbeEchoDto {
   @IsString()
@@ -33,8 +33,8 @@ export class AuditProbeController {
 
   /** Served "by a model", as the prediction endpoints report it. */
   @Get('priced')
-  priced(@Res({ passthrough: true }) res: Response): { price: number } {
-    res.locals.model = { family: 'xgboost', version: 3 };
+  priced(@CurrentRequest() request: RequestContext): { price: number } {
+    request.model = { family: 'xgboost', version: 3 };
     return { price: 1234.5 };
   }
 
