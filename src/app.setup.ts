@@ -1,9 +1,11 @@
 import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { json, urlencoded } from 'express';
+import { json } from 'express';
+import { HttpAdapterHost } from '@nestjs/core';
 import { AppConfig } from './config/app-config';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { markNotAudited } from './common/not-audited.decorator';
 import { requestIdHandler } from './common/request-id.middleware';
 import { createValidationPipe } from './common/validation.pipe';
 import { applyOps } from './ops/ops.setup';
@@ -23,9 +25,8 @@ export function configureApp(app: INestApplication): void {
   app.use(app.get(AuditRecorder).handler);
   applyOps(app);
   app.use(json({ limit: config.BODY_LIMIT }));
-  app.use(urlencoded({ extended: false, limit: config.BODY_LIMIT }));
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new HttpExceptionFilter());
+  app.useGlobalFilters(new HttpExceptionFilter(app.get(HttpAdapterHost)));
   app.enableShutdownHooks();
   setupSwagger(app);
 }
@@ -44,5 +45,7 @@ export function setupSwagger(app: INestApplication): void {
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' }, 'admin')
       .build(),
   );
+  // The docs are routes of their own, outside Nest's controllers: marked as not API traffic here.
+  app.use(['/docs', '/docs-json'], markNotAudited);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }
