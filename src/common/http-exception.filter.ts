@@ -13,13 +13,25 @@ import { ErrorBody } from './error-body';
 import { rawRequest, requestContextOf } from './request-context';
 import { REQUEST_ID_HEADER } from './request-id.middleware';
 
-function bodyParserMessage(error: unknown): string | undefined {
-  const e = error as { type?: string; message?: string; limit?: number } | undefined;
-  if (e?.type === 'entity.parse.failed') return `Malformed JSON body: ${e.message}`;
-  if (e?.type === 'entity.too.large')
-    return `Request body too large: the limit is ${e.limit} bytes`;
-  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported')
-    return `Unsupported body encoding: ${e.message}`;
+/**
+ * What Fastify's body parsing refused, in plain words: its FST_ERR_CTP_* errors, and the JSON
+ * parser's SyntaxError (which it marks with statusCode 400).
+ */
+function bodyParserMessage(error: unknown, bodyLimit?: number): string | undefined {
+  const e = error as { code?: string; message?: string; statusCode?: number } | undefined;
+  if (!e || typeof e !== 'object') return undefined;
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return bodyLimit
+      ? `Request body too large: the limit is ${bodyLimit} bytes`
+      : 'Request body too large';
+  if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return 'Malformed JSON body: the body is empty';
+  if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    const cause = (error as { cause?: { message?: unknown } }).cause?.message;
+    return `Malformed JSON body: ${typeof cause === 'string' ? cause : 'not valid JSON'}`;
+  }
+  if (error instanceof SyntaxError && e.statusCode === 400)
+    return `Malformed JSON body: ${e.message}`;
+  if (typeof e.code === 'string' && e.code.startsWith('FST_ERR_CTP_')) return e.message;
   return undefined;
 }
 
@@ -32,7 +44,11 @@ function bodyParserMessage(error: unknown): string | undefined {
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(HttpExceptionFilter.name);
 
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    /** BODY_LIMIT in bytes, named in the 413 of a JSON body over it. */
+    private readonly bodyLimit?: number,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const { httpAdapter } = this.adapterHost;
@@ -68,8 +84,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const statusCode = exception.getStatus();
-      // Body-parser errors arrive wrapped by the Express adapter; say what went wrong in plain words.
-      const parserError = bodyParserMessage(exception.cause);
+      // Body-parser errors arrive wrapped by the adapter; say what went wrong in plain words.
+      const parserError = bodyParserMessage(exception.cause, this.bodyLimit);
       if (parserError)
         return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message: parserError };
       const response = exception.getResponse();
@@ -87,21 +103,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
         details: r.details ?? (Array.isArray(r.message) ? r.message : undefined),
       };
     }
-    // body-parser errors that reach the filter unwrapped carry a status and an expose flag.
-    const e = exception as {
-      status?: number;
-      statusCode?: number;
-      expose?: boolean;
-      message?: string;
-    };
-    const status = e?.status ?? e?.statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500 && e.expose) {
-      return {
-        statusCode: status,
-        error: STATUS_CODES[status] ?? 'Error',
-        message: bodyParserMessage(exception) ?? String(e.message),
-      };
-    }
+    // Parser errors that reach the filter unwrapped (the JSON parser's SyntaxError) carry their status.
+    const status = (exception as { statusCode?: unknown } | undefined)?.statusCode;
+    const parserError = bodyParserMessage(exception, this.bodyLimit);
+    if (parserError && typeof status === 'number' && status >= 400 && status < 500)
+      return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: parserError };
     return {
       statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
       error: 'Internal Server Error',

@@ -1,9 +1,6 @@
-import { INestApplication } from '@nestjs/common';
-import helmet from 'helmet';
+import helmet from '@fastify/helmet';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppConfig } from '../config/app-config';
-import { httpObserver } from './http-observer.middleware';
-import { MetricsService } from './metrics.service';
-import { PinoLoggerService } from './pino-logger.service';
 
 /** Allowed origins from CORS_ORIGINS: '' = CORS off, '*' = any, else the listed origins. */
 export function corsOrigins(setting: string): false | true | string[] {
@@ -16,31 +13,29 @@ export function corsOrigins(setting: string): false | true | string[] {
 }
 
 /**
- * The ops part of configureApp(): access log and metrics (right after the request id, so they see
- * every request, even one the body parser refuses), security headers, CORS.
+ * The ops part of configureApp(): security headers and CORS. (The access log and metrics are
+ * installed with the request id, in configureApp's edge hooks, so they see every request, even
+ * one the body parser refuses.)
  */
-export function applyOps(app: INestApplication): void {
+export async function applyOps(app: NestFastifyApplication): Promise<void> {
   const config = app.get(AppConfig);
-  app.use(httpObserver(app.get(MetricsService), app.get(PinoLoggerService).pino));
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        // Everything (Swagger UI, the dashboard and its chart library) is served by the app itself.
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          imgSrc: ["'self'", 'data:'],
-          connectSrc: ["'self'"],
-          objectSrc: ["'none'"],
-          frameAncestors: ["'none'"],
-          upgradeInsecureRequests: null,
-        },
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      // Everything (Swagger UI, the dashboard and its chart library) is served by the app itself.
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: null,
       },
-      // Plain http on a private network is a supported deployment; HSTS belongs to the TLS proxy.
-      strictTransportSecurity: false,
-    }),
-  );
+    },
+    // Plain http on a private network is a supported deployment; HSTS belongs to the TLS proxy.
+    strictTransportSecurity: false,
+  });
   const origins = corsOrigins(config.CORS_ORIGINS);
   if (origins) {
     app.enableCors({

@@ -257,10 +257,24 @@ describe(`Audit trail (${ENGINE})`, () => {
     expect(r.url).toMatch(/…\[truncated: \d+ bytes\]$/);
   });
 
-  it('does not record the API docs', async () => {
-    const id = rid();
-    await http().get('/docs-json').set('X-Request-Id', id).expect(200);
-    expect(await countOf(id)).toBe(0);
+  it('does not record the infrastructure routes: docs, probes, metrics, dashboard', async () => {
+    const paths = [
+      '/docs-json',
+      '/docs',
+      '/docs/swagger-ui.css',
+      '/health/live',
+      '/metrics',
+      '/dashboard',
+      '/dashboard/assets/dashboard.css',
+    ];
+    const ids = paths.map(() => rid());
+    for (const [i, path] of paths.entries())
+      await http().get(path).set('X-Request-Id', ids[i]).expect(200);
+    for (const id of ids) expect(await countOf(id)).toBe(0);
+    // The same mark does not leak to the API: a request right after is recorded.
+    const api = rid();
+    await http().get('/v1/audit-test/ok').set('X-Request-Id', api).expect(200);
+    expect(await countOf(api)).toBe(1);
   });
 
   it('N requests give exactly N records', async () => {
