@@ -281,11 +281,12 @@ async function main(): Promise<void> {
     BENCH_CPU_PROFILE: CPU_PROFILE,
   };
   console.log(`starting node dist/main.js on PostgreSQL schema ${schema}, port ${port}, audit on`);
+  if (CPU_PROFILE) rmSync(CPU_PROFILE, { force: true });
   const nodeArgs = CPU_PROFILE ? ['-r', join(__dirname, 'cpu-profiler.preload.js')] : [];
   const child = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], {
     cwd: ROOT,
     env,
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'inherit', 'inherit', ...(CPU_PROFILE ? (['ipc'] as const) : [])],
   });
   let bare: ChildProcess | undefined;
   let failed = false;
@@ -309,7 +310,7 @@ async function main(): Promise<void> {
       body: JSON.stringify(DIAMOND),
     });
     bare.kill('SIGTERM');
-    if (CPU_PROFILE) child.kill('SIGUSR2');
+    if (CPU_PROFILE) child.send('cpu-profile');
     const results = [
       await run('POST /v1/prices', {
         url: `${BASE}/v1/prices`,
@@ -322,7 +323,7 @@ async function main(): Promise<void> {
       }),
     ];
     const batches = await timeBatches();
-    if (CPU_PROFILE) child.kill('SIGUSR2');
+    if (CPU_PROFILE) child.send('cpu-profile');
 
     const top = ceiling.result.requests.average;
     console.log(

@@ -1,5 +1,5 @@
 import { INestApplication } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { DiscoveryService, HttpAdapterHost, ModulesContainer, Reflector } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -7,10 +7,11 @@ import { AppConfig } from './config/app-config';
 import { parseByteSize } from './common/byte-size';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { routePatternOf } from './common/http-route';
+import { notAuditedRoutes } from './common/not-audited.decorator';
 import { requestContextOf, requestScope } from './common/request-context';
 import { openRequest } from './common/request-id.middleware';
 import { createValidationPipe } from './common/validation.pipe';
-import { applyOps } from './ops/ops.setup';
+import { applyOps, securityHeaders } from './ops/ops.setup';
 import { httpObserver } from './ops/http-observer.middleware';
 import { MetricsService } from './ops/metrics.service';
 import { PinoLoggerService } from './ops/pino-logger.service';
@@ -42,7 +43,7 @@ export async function configureApp(app: INestApplication): Promise<void> {
   const fastifyApp = app as NestFastifyApplication;
   const fastify = fastifyApp.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   installEdge(app, fastify);
-  await applyOps(fastifyApp);
+  applyOps(app);
   // A raw upload (text/csv, or any type without a parser) stays a stream: the handler reads it as
   // it arrives (the datasets upload streams it to disk, counting bytes against UPLOAD_MAX_BYTES).
   fastify.addContentTypeParser('*', (_req, _payload, done) => done(null));
@@ -63,21 +64,33 @@ export async function configureApp(app: INestApplication): Promise<void> {
 function installEdge(app: INestApplication, fastify: FastifyInstance): void {
   const recorder = app.get(AuditRecorder).handler;
   const observer = httpObserver(app.get(MetricsService), app.get(PinoLoggerService).pino);
+  const headers = securityHeaders();
+  const notAudited = notAuditedRoutes(
+    new DiscoveryService(app.get(ModulesContainer)),
+    app.get(Reflector),
+  );
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
     const ctx = openRequest(request.raw, reply.raw, request.ip);
     ctx.route = routePatternOf(request);
-    if ((request.routeOptions.config as { notAudited?: boolean } | undefined)?.notAudited)
+    if (
+      (ctx.route !== undefined && notAudited.has(ctx.route)) ||
+      (request.routeOptions.config as { notAudited?: boolean } | undefined)?.notAudited
+    )
       ctx.notAudited = true;
-    recorder(request.raw, reply.raw, () =>
-      observer(request.raw, reply.raw, () => requestScope.run(ctx, done)),
+    headers(request.raw, reply.raw, () =>
+      recorder(request.raw, reply.raw, () =>
+        observer(request.raw, reply.raw, () => requestScope.run(ctx, done)),
+      ),
     );
   });
-  // The parsed body lives on Fastify's request, not node's: keep it for the audit record, also for
-  // requests a guard refuses before any interceptor runs.
+  // After body parsing: the handler runs inside the request's log scope whatever the parser's
+  // stream events did, and the parsed body, which lives on Fastify's request and not node's, is kept
+  // for the audit record, also for requests a guard refuses.
   fastify.addHook('preHandler', (request: FastifyRequest, _reply, done) => {
     const ctx = requestContextOf(request.raw);
-    if (ctx && request.body !== undefined) ctx.body = request.body;
-    done();
+    if (!ctx) return done();
+    if (request.body !== undefined) ctx.body = request.body;
+    requestScope.run(ctx, done);
   });
 }
 

@@ -67,7 +67,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
         httpAdapter.setHeader(res, 'Retry-After', String(retryAfter.retryAfter));
     }
     const ctx = requestContextOf(req);
-    if (ctx) ctx.errorMessage = body.message;
+    if (ctx) {
+      ctx.errorMessage = body.message;
+      // The real message of what failed: the audit record of a 500 keeps it, the client gets a generic one.
+      ctx.handlerError = exception instanceof Error ? exception.message : String(exception);
+    }
     httpAdapter.reply(res, body, body.statusCode);
   }
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { CurrentRequest, RequestContext } from '../../src/common/request-context';
+import { CurrentRequest, RequestContext, requestScope } from '../../src/common/request-context';
 
 export class ProbeEchoDto {
   @IsString()
@@ -36,6 +36,14 @@ export class AuditProbeController {
   priced(@CurrentRequest() request: RequestContext): { price: number } {
     request.model = { family: 'xgboost', version: 3 };
     return { price: 1234.5 };
+  }
+
+  /** The request id a service's log line would carry, read after the body was parsed and an await. */
+  @Post('scope')
+  @HttpCode(200)
+  async scope(@Body() body: ProbeEchoDto): Promise<{ name: string; requestId?: string }> {
+    await new Promise((resolve) => setImmediate(resolve));
+    return { name: body.name, requestId: requestScope.getStore()?.requestId };
   }
 
   @Get('boom')

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AuditRecordDto } from '../../src/audit/audit.dto';
@@ -255,6 +257,38 @@ describe(`Audit trail (${ENGINE})`, () => {
     expect(r.requestBody).toBe('{"name":"nul\\\\u0000here"}');
     expect(r.url.length).toBeLessThanOrEqual(2048);
     expect(r.url).toMatch(/…\[truncated: \d+ bytes\]$/);
+  });
+
+  it("runs a handler in its request's log scope, after a body that arrived in pieces and across awaits", async () => {
+    const id = rid();
+    const server = t.app.getHttpServer() as Server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const answer = await new Promise<string>((resolve, reject) => {
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/v1/audit-test/scope',
+            headers: { 'content-type': 'application/json', 'x-request-id': id },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (d: Buffer) => (text += d.toString()));
+            res.on('end', () => resolve(text));
+          },
+        );
+        req.on('error', reject);
+        // The body comes later than the headers, on another tick of the socket.
+        req.write('{"name":');
+        setTimeout(() => req.end('"scope"}'), 30);
+      });
+      expect(JSON.parse(answer)).toEqual({ name: 'scope', requestId: id });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('does not record the infrastructure routes: docs, probes, metrics, dashboard', async () => {
