@@ -1,6 +1,6 @@
 // Unit specs live beside the code (src/.../*.spec.ts); integration and HTTP specs under test/.
 // Packages that ship only ESM (NestJS 12 and a few others) are turned into CommonJS for Jest.
-const ESM_ONLY = ['@nestjs', 'csv-parse', 'file-type', 'strtok3', 'token-types', 'peek-readable', 'uint8array-extras', '@tokenizer', 'load-esm'];
+const ESM_ONLY = ['@nestjs', 'csv-parse', 'file-type', 'strtok3', 'token-types', 'peek-readable', 'uint8array-extras', '@tokenizer', 'load-esm', 'content-disposition', '@fastify/static/node_modules/content-disposition'];
 // openapi-typescript (the client generator, for its drift test) is CommonJS but needs these; its own folder must be listed so its nested ones are reached.
 ESM_ONLY.push('openapi-typescript', 'parse-json', 'supports-color', 'change-case', 'index-to-position');
 

@@ -1,36 +1,100 @@
 import { INestApplication } from '@nestjs/common';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { DiscoveryService, HttpAdapterHost, ModulesContainer, Reflector } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { json, urlencoded } from 'express';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from './config/app-config';
+import { parseByteSize } from './common/byte-size';
 import { HttpExceptionFilter } from './common/http-exception.filter';
-import { requestIdHandler } from './common/request-id.middleware';
+import { routePatternOf } from './common/http-route';
+import { notAuditedRoutes } from './common/not-audited.decorator';
+import { requestContextOf, requestScope } from './common/request-context';
+import { openRequest } from './common/request-id.middleware';
 import { createValidationPipe } from './common/validation.pipe';
-import { applyOps } from './ops/ops.setup';
+import { applyOps, securityHeaders } from './ops/ops.setup';
+import { httpObserver } from './ops/http-observer.middleware';
+import { MetricsService } from './ops/metrics.service';
+import { PinoLoggerService } from './ops/pino-logger.service';
 import { AuditRecorder } from './audit/audit-recorder';
+
+/** Where the API docs live; their routes are not API traffic (see markDocsNotAudited). */
+const DOCS_PATH = '/docs';
+const DOCS_JSON_PATH = '/docs-json';
+
+/**
+ * The HTTP adapter, shared by main.ts and the e2e tests: Fastify, trusting a proxy on loopback
+ * only (so X-Forwarded-For cannot be forged from outside), JSON bodies up to BODY_LIMIT.
+ */
+export function createHttpAdapter(config: AppConfig): FastifyAdapter {
+  return new FastifyAdapter({
+    trustProxy: 'loopback',
+    bodyLimit: parseByteSize(config.BODY_LIMIT),
+    routerOptions: { ignoreTrailingSlash: true },
+    // The service's own request ids and access log replace Fastify's.
+    logger: false,
+  });
+}
 
 /**
  * Everything applied to the HTTP app, shared by main.ts and the e2e tests so the tests
- * exercise exactly what runs in production.
+ * exercise exactly what runs in production. Call before app.init() / app.listen().
  */
-export function configureApp(app: INestApplication): void {
-  const config = app.get(AppConfig);
-  const express = app as NestExpressApplication;
-  express.disable('x-powered-by');
-  express.set('trust proxy', 'loopback');
-  app.use(requestIdHandler);
-  // The audit trail hooks the response end here, so it sees every outcome, even those no interceptor sees.
-  app.use(app.get(AuditRecorder).handler);
+export async function configureApp(app: INestApplication): Promise<void> {
+  const fastifyApp = app as NestFastifyApplication;
+  const fastify = fastifyApp.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  installEdge(app, fastify);
   applyOps(app);
-  app.use(json({ limit: config.BODY_LIMIT }));
-  app.use(urlencoded({ extended: false, limit: config.BODY_LIMIT }));
+  // A raw upload (text/csv, or any type without a parser) stays a stream: the handler reads it as
+  // it arrives (the datasets upload streams it to disk, counting bytes against UPLOAD_MAX_BYTES).
+  fastify.addContentTypeParser('*', (_req, _payload, done) => done(null));
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new HttpExceptionFilter());
+  app.useGlobalFilters(
+    new HttpExceptionFilter(app.get(HttpAdapterHost), parseByteSize(app.get(AppConfig).BODY_LIMIT)),
+  );
   app.enableShutdownHooks();
-  setupSwagger(app);
+  setupSwagger(app, fastify);
 }
 
-export function setupSwagger(app: INestApplication): void {
+/**
+ * The first hooks of every request, before body parsing so even a malformed body is seen: the
+ * request id and RequestContext, the audit recorder (it hooks the response end, so it sees every
+ * outcome, even those no interceptor sees), the access log and metrics. They work on node's
+ * request and response, so they are the same whatever the framework above them.
+ */
+function installEdge(app: INestApplication, fastify: FastifyInstance): void {
+  const recorder = app.get(AuditRecorder).handler;
+  const observer = httpObserver(app.get(MetricsService), app.get(PinoLoggerService).pino);
+  const headers = securityHeaders();
+  const notAudited = notAuditedRoutes(
+    new DiscoveryService(app.get(ModulesContainer)),
+    app.get(Reflector),
+  );
+  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
+    const ctx = openRequest(request.raw, reply.raw, request.ip);
+    ctx.route = routePatternOf(request);
+    if (
+      (ctx.route !== undefined && notAudited.has(ctx.route)) ||
+      (request.routeOptions.config as { notAudited?: boolean } | undefined)?.notAudited
+    )
+      ctx.notAudited = true;
+    headers(request.raw, reply.raw, () =>
+      recorder(request.raw, reply.raw, () =>
+        observer(request.raw, reply.raw, () => requestScope.run(ctx, done)),
+      ),
+    );
+  });
+  // After body parsing: the handler runs inside the request's log scope whatever the parser's
+  // stream events did, and the parsed body, which lives on Fastify's request and not node's, is kept
+  // for the audit record, also for requests a guard refuses.
+  fastify.addHook('preHandler', (request: FastifyRequest, _reply, done) => {
+    const ctx = requestContextOf(request.raw);
+    if (!ctx) return done();
+    if (request.body !== undefined) ctx.body = request.body;
+    requestScope.run(ctx, done);
+  });
+}
+
+export function setupSwagger(app: INestApplication, fastify?: FastifyInstance): void {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -44,5 +108,23 @@ export function setupSwagger(app: INestApplication): void {
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' }, 'admin')
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  if (fastify) markDocsNotAudited(fastify);
+  SwaggerModule.setup(DOCS_PATH.slice(1), app, document, {
+    jsonDocumentUrl: DOCS_JSON_PATH.slice(1),
+  });
+}
+
+/**
+ * The docs are routes of their own, outside Nest's controllers (so no @NotAudited() there): the
+ * routes registered under their path carry the same mark in their Fastify route config.
+ */
+function markDocsNotAudited(fastify: FastifyInstance): void {
+  fastify.addHook('onRoute', (route) => {
+    if (
+      route.url === DOCS_JSON_PATH ||
+      route.url === DOCS_PATH ||
+      route.url.startsWith(`${DOCS_PATH}/`)
+    )
+      route.config = { ...(route.config ?? {}), notAudited: true };
+  });
 }

@@ -2,8 +2,10 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
-import { configureApp } from './app.setup';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { configureApp, createHttpAdapter } from './app.setup';
 import { AppConfig, ConfigValidationError, loadConfig } from './config/app-config';
+import { installLastResort } from './ops/last-resort';
 import { PinoLoggerService } from './ops/pino-logger.service';
 
 async function bootstrap(): Promise<void> {
@@ -17,10 +19,16 @@ async function bootstrap(): Promise<void> {
     }
     throw err;
   }
-  const app = await NestFactory.create(AppModule, { bodyParser: false, bufferLogs: true });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule,
+    createHttpAdapter(config),
+    { bodyParser: false, bufferLogs: true },
+  );
   app.useLogger(app.get(PinoLoggerService));
-  configureApp(app);
-  await app.listen(config.PORT);
+  installLastResort(app.get(PinoLoggerService).pino);
+  await configureApp(app);
+  // Every interface, as Express did (Fastify alone would listen on localhost only).
+  await app.listen(config.PORT, '0.0.0.0');
   new Logger('Bootstrap').log(`Listening on http://localhost:${config.PORT} (API docs at /docs)`);
 }
 

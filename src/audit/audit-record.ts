@@ -25,8 +25,5 @@ export interface AuditRecordData {
   errorMessage: string | null;
 }
 
-/** Status stored for a request whose client went away before any response was sent (nginx's convention). */
-export const CLIENT_CLOSED_STATUS = 499;
-
-/** Name given to requests that matched no route, in the volume report. */
-export const UNMATCHED_ROUTE = '(unmatched)';
+// Defined once with the rest of the HTTP edge; re-exported for the audit trail's readers.
+export { CLIENT_CLOSED_STATUS, UNMATCHED_ROUTE } from '../common/http-route';

@@ -1,39 +1,24 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
 import { AppConfig } from '../config/app-config';
+import { CLIENT_CLOSED_STATUS, routePatternOf } from '../common/http-route';
+import { RequestContext, requestContextOf } from '../common/request-context';
 import { REQUEST_ID_HEADER } from '../common/request-id.middleware';
-import { AuditRecordData, CLIENT_CLOSED_STATUS } from './audit-record';
+import { AuditRecordData } from './audit-record';
 import { redactDeep, redactJsonText, redactUrl, stripNul, truncateText } from './audit-redaction';
 import { AuditWriter } from './audit-writer';
 
 /**
- * Not API traffic: the API docs, probes, metrics scrapes, the dashboard's and the counter page's
- * static files and `/` (its redirect); the API calls the counter page makes are recorded as usual.
- * Everything else is recorded, unknown routes (404) included.
- */
-const NOT_RECORDED = /^\/((docs|docs-json|health|metrics|dashboard|counter)(\/|$)|$)/;
-
-/** What the Nest interceptor and the error filter leave in res.locals for the recorder. */
-export interface AuditLocals {
-  /** Route pattern, set by AuditInterceptor (the recorder falls back to Express's matched route). */
-  auditRoute?: string;
-  /** The real message of an exception a handler threw (the client gets a generic 500). */
-  auditError?: string;
-  /** Set by HttpExceptionFilter for every error response. */
-  errorMessage?: string;
-  /** Set by the prediction endpoints: the model that served the request. */
-  model?: { family?: string; version?: number };
-}
-
-/**
  * Builds one audit record per HTTP request at the moment its response is finished, and hands it
  * to the writer (which appends it to the spool synchronously) *before* the last bytes are passed
- * to the socket. It is an Express middleware, installed right after the request-id middleware in
- * configureApp, because a NestJS interceptor never sees what Express or guards answer on their own:
+ * to the socket. It hooks the node response right after the request id is given (configureApp),
+ * because a NestJS interceptor never sees what the adapter or guards answer on their own:
  * malformed JSON (400) and too-large bodies (413) from the body parser, unknown routes (404),
- * 401 from the admin guard and 429 from the throttler. AuditInterceptor adds the Nest-level facts
- * (route pattern, the handler's real error) through res.locals.
+ * 401 from the admin guard and 429 from the throttler. The facts only Nest knows (route pattern,
+ * the model, the handler's real error, whether the route is infrastructure and not audited) come
+ * from the request's RequestContext. Nothing here may throw out of a response event.
  */
 @Injectable()
 export class AuditRecorder {
@@ -47,9 +32,13 @@ export class AuditRecorder {
     this.maxBody = config.AUDIT_BODY_MAX_BYTES;
   }
 
-  /** The Express middleware (a passthrough when AUDIT_ENABLED=false). */
-  readonly handler: RequestHandler = (req: Request, res: Response, next: NextFunction): void => {
-    if (!this.config.AUDIT_ENABLED || NOT_RECORDED.test(req.path)) return next();
+  /** The middleware (a passthrough when AUDIT_ENABLED=false), on node's request and response. */
+  readonly handler = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: (err?: unknown) => void,
+  ): void => {
+    if (!this.config.AUDIT_ENABLED) return next();
     const startedAt = new Date();
     const started = process.hrtime.bigint();
     const chunks: Buffer[] = [];
@@ -78,6 +67,7 @@ export class AuditRecorder {
       if (done) return;
       done = true;
       try {
+        if (requestContextOf(req)?.notAudited) return;
         this.writer.record(
           this.build(
             req,
@@ -91,53 +81,52 @@ export class AuditRecorder {
         );
       } catch (err) {
         // Auditing never breaks a response.
-        this.logger.error(
-          `Could not record ${req.method} ${req.originalUrl}: ${(err as Error).message}`,
-        );
+        this.logger.error(`Could not record ${req.method} ${req.url}: ${(err as Error).message}`);
       }
     };
 
     const write = res.write;
     const end = res.end;
-    res.write = function (this: Response, chunk: unknown, ...rest: unknown[]) {
+    res.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
       capture(chunk, rest[0]);
       return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
-    } as Response['write'];
-    res.end = function (this: Response, ...args: unknown[]) {
+    } as ServerResponse['write'];
+    res.end = function (this: ServerResponse, ...args: unknown[]) {
       if (!done) {
         capture(args[0], args[1]);
         finish(false);
       }
-      return (end as (...a: unknown[]) => Response).apply(this, args);
-    } as Response['end'];
+      return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
+    } as ServerResponse['end'];
     // A client that leaves before any response still made a request.
     res.once('close', () => finish(!res.writableEnded));
     next();
   };
 
   private build(
-    req: Request,
-    res: Response,
+    req: IncomingMessage,
+    res: ServerResponse,
     startedAt: Date,
     started: bigint,
     body: Buffer | null,
     totalBytes: number,
     aborted: boolean,
   ): AuditRecordData {
-    const locals = res.locals as AuditLocals;
+    const ctx = requestContextOf(req);
     const status = aborted ? CLIENT_CLOSED_STATUS : res.statusCode;
-    const model = locals.model;
-    const requestId = String(req.headers[REQUEST_ID_HEADER] ?? res.getHeader('x-request-id') ?? '');
-    const route = locals.auditRoute ?? (req.route as { path?: unknown } | undefined)?.path;
+    const model = ctx?.model;
+    const requestId = ctx?.requestId ?? String(req.headers[REQUEST_ID_HEADER] ?? '');
+    const route = ctx?.route ?? routePatternOf(req);
+    const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
     return withoutNul({
       id: randomUUID(),
       requestId: requestId.slice(0, 128),
       occurredAt: startedAt.toISOString(),
-      method: req.method.slice(0, 10),
+      method: (req.method ?? 'GET').slice(0, 10),
       route: typeof route === 'string' ? route.slice(0, 300) : null,
-      url: redactUrl(req.originalUrl ?? req.url),
-      query: this.query(req),
-      requestBody: this.requestBody(req),
+      url: redactUrl(url),
+      query: this.query(url),
+      requestBody: this.requestBody(ctx?.body ?? (req as { body?: unknown }).body),
       status,
       responseBody: body
         ? this.responseBody(
@@ -148,7 +137,7 @@ export class AuditRecorder {
           )
         : null,
       durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1000) / 1000,
-      clientIp: (req.ip ?? req.socket?.remoteAddress ?? null)?.slice(0, 64) ?? null,
+      clientIp: ctx?.clientIp?.slice(0, 64) ?? null,
       userAgent:
         typeof req.headers['user-agent'] === 'string'
           ? req.headers['user-agent'].slice(0, 512)
@@ -158,68 +147,46 @@ export class AuditRecorder {
         typeof model?.version === 'number' && Number.isInteger(model.version)
           ? model.version
           : null,
-      errorMessage: status >= 400 ? this.errorMessage(locals, status, aborted) : null,
+      errorMessage: status >= 400 ? this.errorMessage(ctx, status, aborted) : null,
     });
   }
 
   /** What the client was told, except for a 5xx, where the handler's real error is worth more than "unexpected error". */
-  private errorMessage(locals: AuditLocals, status: number, aborted: boolean): string | null {
+  private errorMessage(
+    ctx: RequestContext | undefined,
+    status: number,
+    aborted: boolean,
+  ): string | null {
     if (aborted) return 'Client closed the connection before the response';
     const message =
       status >= 500
-        ? (locals.auditError ?? locals.errorMessage)
-        : (locals.errorMessage ?? locals.auditError);
+        ? (ctx?.handlerError ?? ctx?.errorMessage)
+        : (ctx?.errorMessage ?? ctx?.handlerError);
     return message ? truncateText(message, 4096) : null;
   }
 
-  private query(req: Request): Record<string, unknown> | null {
-    let query: unknown;
-    try {
-      query = req.query;
-    } catch {
-      return null;
-    }
-    if (!query || typeof query !== 'object' || Object.keys(query).length === 0) return null;
-    return redactDeep(query) as Record<string, unknown>;
+  /** The query string as Express's default parser reads it, secrets redacted. */
+  private query(url: string): Record<string, unknown> | null {
+    const at = url.indexOf('?');
+    if (at < 0) return null;
+    const query = parseQuery(url.slice(at + 1));
+    if (Object.keys(query).length === 0) return null;
+    return redactDeep({ ...query }) as Record<string, unknown>;
   }
 
-  /** The parsed body (JSON or form), secrets redacted; a summary of uploaded files, never their bytes. */
-  private requestBody(req: Request): string | null {
-    const body = (req as { body?: unknown }).body;
-    const withFiles = req as Request & {
-      file?: FileLike;
-      files?: FileLike[] | Record<string, FileLike[]>;
-    };
-    const files = withFiles.file
-      ? [withFiles.file]
-      : Array.isArray(withFiles.files)
-        ? withFiles.files
-        : withFiles.files
-          ? Object.values(withFiles.files).flat()
-          : [];
-    const hasBody =
-      body !== undefined &&
-      body !== null &&
-      !(typeof body === 'object' && !Buffer.isBuffer(body) && Object.keys(body).length === 0);
-    if (!hasBody && files.length === 0) return null;
+  /** The parsed body (JSON), secrets redacted; a raw upload is streamed, never held, so never recorded. */
+  private requestBody(body: unknown): string | null {
+    if (
+      body === undefined ||
+      body === null ||
+      (typeof body === 'object' && !Buffer.isBuffer(body) && Object.keys(body).length === 0)
+    )
+      return null;
     let text: string;
     if (typeof body === 'string') text = body;
     else if (Buffer.isBuffer(body)) text = `[${body.length} bytes]`;
-    else {
-      const value = (hasBody ? redactDeep(body) : {}) as Record<string, unknown>;
-      const out =
-        files.length > 0 && !Array.isArray(value)
-          ? {
-              ...value,
-              _files: files.map((f) => ({
-                field: f.fieldname,
-                name: f.originalname,
-                size: f.size,
-              })),
-            }
-          : value;
-      text = JSON.stringify(out);
-    }
+    else if (typeof (body as { pipe?: unknown }).pipe === 'function') return null;
+    else text = JSON.stringify(redactDeep(body));
     return truncateText(text, this.maxBody);
   }
 
@@ -248,10 +215,4 @@ function withoutNul(record: AuditRecordData): AuditRecordData {
   for (const [key, value] of Object.entries(out))
     if (typeof value === 'string') out[key] = stripNul(value);
   return out as unknown as AuditRecordData;
-}
-
-interface FileLike {
-  fieldname?: string;
-  originalname?: string;
-  size?: number;
 }

@@ -1,11 +1,9 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { join } from 'node:path';
 import { VarDirLockHolder } from '../common/var-dir.module';
 import { AppConfig } from '../config/app-config';
 import { AuditController } from './audit.controller';
-import { AuditInterceptor } from './audit.interceptor';
 import { AuditRepository } from './audit.repository';
 import { AuditQueryService } from './audit-query.service';
 import { AuditRecorder } from './audit-recorder';
@@ -21,8 +19,8 @@ import { AuditRecordEntity } from './entities/audit-record.entity';
 const SPOOL_SEGMENT_BYTES = 8 * 1024 * 1024;
 
 /**
- * The audit trail: every API request and its response, recorded by AuditRecorder (an Express
- * middleware installed by configureApp) with AuditInterceptor's Nest-level context, spooled to
+ * The audit trail: every API request and its response, recorded by AuditRecorder (hooked into
+ * every request by configureApp) from the request's RequestContext, spooled to
  * VAR_DIR/audit-spool before the response leaves, and written to audit_record in batches.
  */
 @Module({
@@ -55,7 +53,6 @@ const SPOOL_SEGMENT_BYTES = 8 * 1024 * 1024;
     AuditPartitionRepository,
     AuditPartitionService,
     AuditRetentionService,
-    { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
   ],
   exports: [AuditStatsService, AuditRecorder, AuditRetentionService, AuditPartitionService],
 })

@@ -6,8 +6,8 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiResponse } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import { timingSafeEqual, createHash } from 'node:crypto';
-import type { Request } from 'express';
 import { AppConfig } from '../config/app-config';
 import { DomainError, ErrorCode } from './domain-error';
 
@@ -31,8 +31,8 @@ export class AdminAuthGuard implements CanActivate {
         ErrorCode.AdminDisabled,
         'Admin endpoints are disabled: no ADMIN_TOKEN is configured',
       );
-    const req = context.switchToHttp().getRequest<Request>();
-    const header = req.headers.authorization ?? '';
+    const req = context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>();
+    const header = typeof req.headers.authorization === 'string' ? req.headers.authorization : '';
     const match = /^Bearer\s+(.+)$/i.exec(header);
     if (!match)
       throw new DomainError(
@@ -46,10 +46,14 @@ export class AdminAuthGuard implements CanActivate {
   }
 }
 
-/** Marks a controller or route as admin-only, in code and in the OpenAPI document. */
+/**
+ * Marks a controller or route as admin-only, in code and in the OpenAPI document. Never throttled:
+ * operators must get through when the public API is saturated.
+ */
 export function AdminOnly() {
   return applyDecorators(
     UseGuards(AdminAuthGuard),
+    SkipThrottle(),
     ApiBearerAuth('admin'),
     ApiResponse({ status: 401, description: 'Missing or invalid bearer token' }),
     ApiResponse({ status: 503, description: 'Admin disabled: no ADMIN_TOKEN configured' }),

@@ -6,52 +6,73 @@ import {
   HttpStatus,
   Logger,
 } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
-import type { Request, Response } from 'express';
 import { DomainError, ERROR_STATUS } from './domain-error';
 import { ErrorBody } from './error-body';
+import { rawRequest, requestContextOf } from './request-context';
 import { REQUEST_ID_HEADER } from './request-id.middleware';
 
-function bodyParserMessage(error: unknown): string | undefined {
-  const e = error as { type?: string; message?: string; limit?: number } | undefined;
-  if (e?.type === 'entity.parse.failed') return `Malformed JSON body: ${e.message}`;
-  if (e?.type === 'entity.too.large')
-    return `Request body too large: the limit is ${e.limit} bytes`;
-  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported')
-    return `Unsupported body encoding: ${e.message}`;
+/**
+ * What Fastify's body parsing refused, in plain words: its FST_ERR_CTP_* errors, and the JSON
+ * parser's SyntaxError (which it marks with statusCode 400).
+ */
+function bodyParserMessage(error: unknown, bodyLimit?: number): string | undefined {
+  const e = error as { code?: string; message?: string; statusCode?: number } | undefined;
+  if (!e || typeof e !== 'object') return undefined;
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return bodyLimit
+      ? `Request body too large: the limit is ${bodyLimit} bytes`
+      : 'Request body too large';
+  if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return 'Malformed JSON body: the body is empty';
+  if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    const cause = (error as { cause?: { message?: unknown } }).cause?.message;
+    return `Malformed JSON body: ${typeof cause === 'string' ? cause : 'not valid JSON'}`;
+  }
+  if (error instanceof SyntaxError && e.statusCode === 400)
+    return `Malformed JSON body: ${e.message}`;
+  if (typeof e.code === 'string' && e.code.startsWith('FST_ERR_CTP_')) return e.message;
   return undefined;
 }
 
-/** The model families' own error codes (src/training/families/model-family.ts). */
-const FAMILY_ERROR_STATUS: Record<string, number> = {
-  MISSING_FEATURE: 400,
-  INVALID_FEATURE: 400,
-  UNKNOWN_MODEL_FAMILY: 404,
-  INSUFFICIENT_TRAINING_DATA: 422,
-};
-
-/** Maps every error to the API's one error shape; anything unexpected is logged and becomes a generic 500. */
+/**
+ * Maps every error to the API's one error shape; anything unexpected is logged and becomes a
+ * generic 500. Replies through the HTTP adapter, so it is the same on Express and Fastify, and
+ * leaves what the client was told in the request's context for the audit trail and the access log.
+ */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(HttpExceptionFilter.name);
 
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    /** BODY_LIMIT in bytes, named in the 413 of a JSON body over it. */
+    private readonly bodyLimit?: number,
+  ) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
-    const ctx = host.switchToHttp();
-    const res = ctx.getResponse<Response>();
-    const req = ctx.getRequest<Request>();
+    const { httpAdapter } = this.adapterHost;
+    const http = host.switchToHttp();
+    const res = http.getResponse<object>();
+    const req = rawRequest(http.getRequest<object>());
     const body = this.toBody(exception);
     body.requestId = (req.headers[REQUEST_ID_HEADER] as string | undefined) ?? undefined;
     if (body.statusCode >= 500 && !(exception instanceof DomainError)) {
       const err = exception as Error;
-      this.logger.error(`${req.method} ${req.originalUrl} failed: ${err?.message}`, err?.stack);
+      this.logger.error(`${req.method} ${req.url} failed: ${err?.message}`, err?.stack);
     }
     if (exception instanceof HttpException) {
       const retryAfter = exception.getResponse() as { retryAfter?: number };
       if (retryAfter && typeof retryAfter === 'object' && retryAfter.retryAfter)
-        res.setHeader('Retry-After', String(retryAfter.retryAfter));
+        httpAdapter.setHeader(res, 'Retry-After', String(retryAfter.retryAfter));
     }
-    res.locals.errorMessage = body.message;
-    res.status(body.statusCode).json(body);
+    const ctx = requestContextOf(req);
+    if (ctx) {
+      ctx.errorMessage = body.message;
+      // The real message of what failed: the audit record of a 500 keeps it, the client gets a generic one.
+      ctx.handlerError = exception instanceof Error ? exception.message : String(exception);
+    }
+    httpAdapter.reply(res, body, body.statusCode);
   }
 
   toBody(exception: unknown): ErrorBody {
@@ -65,30 +86,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
         details: exception.details,
       };
     }
-    const familyStatus = FAMILY_ERROR_STATUS[(exception as { code?: string })?.code ?? ''];
-    if (familyStatus && exception instanceof Error) {
-      const e = exception as Error & {
-        code: string;
-        feature?: string;
-        family?: string;
-        known?: string[];
-      };
-      return {
-        statusCode: familyStatus,
-        error: STATUS_CODES[familyStatus] ?? 'Error',
-        code: e.code,
-        message: e.message,
-        details: e.feature
-          ? { feature: e.feature, family: e.family }
-          : e.known
-            ? { allowed: e.known }
-            : undefined,
-      };
-    }
     if (exception instanceof HttpException) {
       const statusCode = exception.getStatus();
-      // Body-parser errors arrive wrapped by the Express adapter; say what went wrong in plain words.
-      const parserError = bodyParserMessage(exception.cause);
+      // Body-parser errors arrive wrapped by the adapter; say what went wrong in plain words.
+      const parserError = bodyParserMessage(exception.cause, this.bodyLimit);
       if (parserError)
         return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message: parserError };
       const response = exception.getResponse();
@@ -106,21 +107,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
         details: r.details ?? (Array.isArray(r.message) ? r.message : undefined),
       };
     }
-    // body-parser errors that reach the filter unwrapped carry a status and an expose flag.
-    const e = exception as {
-      status?: number;
-      statusCode?: number;
-      expose?: boolean;
-      message?: string;
-    };
-    const status = e?.status ?? e?.statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500 && e.expose) {
-      return {
-        statusCode: status,
-        error: STATUS_CODES[status] ?? 'Error',
-        message: bodyParserMessage(exception) ?? String(e.message),
-      };
-    }
+    // Parser errors that reach the filter unwrapped (the JSON parser's SyntaxError) carry their status.
+    const status = (exception as { statusCode?: unknown } | undefined)?.statusCode;
+    const parserError = bodyParserMessage(exception, this.bodyLimit);
+    if (parserError && typeof status === 'number' && status >= 400 && status < 500)
+      return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: parserError };
     return {
       statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
       error: 'Internal Server Error',

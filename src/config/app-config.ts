@@ -1,4 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
+import { BYTE_SIZE } from '../common/byte-size';
 import {
   IsBoolean,
   IsIn,
@@ -210,6 +211,7 @@ export class AppConfig {
   UPLOAD_MAX_BYTES = 50 * 1024 * 1024;
 
   @IsString()
+  @Matches(BYTE_SIZE, { message: 'BODY_LIMIT must be a size like 1mb, 512kb or 4096' })
   BODY_LIMIT = '1mb';
 
   /** Requests per client per THROTTLE_TTL_MS on public endpoints; 0 disables throttling. */

@@ -24,7 +24,9 @@ import {
   ApiConflictResponse,
   ApiParam,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { Readable } from 'node:stream';
+import { rawRequest } from '../common/request-context';
 import { AdminOnly } from '../common/admin-auth.guard';
 import { ParseIdPipe } from '../common/parse-id.pipe';
 import {
@@ -47,7 +49,10 @@ import { DatasetsService } from './datasets.service';
 @AdminOnly()
 @Controller('v1/admin/datasets')
 export class DatasetsController {
-  constructor(private readonly datasets: DatasetsService) {}
+  constructor(
+    private readonly datasets: DatasetsService,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
 
   @Post()
   @ApiOperation({
@@ -75,24 +80,27 @@ export class DatasetsController {
   @ApiPayloadTooLargeResponse({ description: 'Larger than UPLOAD_MAX_BYTES' })
   @ApiUnsupportedMediaTypeResponse({ description: 'Not a raw text/csv body' })
   async upload(
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() request: object,
+    @Res({ passthrough: true }) res: object,
     @Query() query: UploadQueryDto,
   ): Promise<IngestionReportDto> {
+    const { httpAdapter } = this.adapterHost;
+    // The raw body stream, never parsed: it goes to disk as it arrives.
+    const req = rawRequest(request);
     const length = req.headers['content-length'];
     const report = await this.datasets
       .upload({
-        body: req,
+        body: req as Readable,
         contentType: req.headers['content-type'],
         contentLength: length === undefined ? undefined : Number(length),
         filename: query.filename ?? `upload-${new Date().toISOString().replace(/[:.]/g, '-')}.csv`,
       })
       .catch((err: unknown) => {
         // The rest of a refused body may still be on its way: close instead of reading it to the end.
-        res.setHeader('Connection', 'close');
+        httpAdapter.setHeader(res, 'Connection', 'close');
         throw err;
       });
-    res.status(report.outcome === 'duplicate' ? 200 : 201);
+    httpAdapter.status(res, report.outcome === 'duplicate' ? 200 : 201);
     return toIngestionReportDto(report);
   }
 

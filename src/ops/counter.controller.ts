@@ -6,33 +6,24 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { SkipThrottle } from '@nestjs/throttler';
 import { DomainError, ErrorCode } from '../common/domain-error';
-
-const PUBLIC_DIR = join(__dirname, 'public');
-
-/** The page's files, read once; they ship with the app (no CDN: the store may be offline). */
-const COUNTER_FILES: Record<string, { file: string; type: string }> = {
-  'counter.html': { file: 'counter.html', type: 'text/html; charset=utf-8' },
-  'counter.js': { file: 'counter.js', type: 'application/javascript; charset=utf-8' },
-  'counter.css': { file: 'counter.css', type: 'text/css; charset=utf-8' },
-};
-const cache = new Map<string, Buffer>();
+import { NotAudited } from '../common/not-audited.decorator';
+import { dashboardAsset } from './dashboard-assets';
 
 function serve(name: string): StreamableFile {
-  const entry = Object.hasOwn(COUNTER_FILES, name) ? COUNTER_FILES[name] : undefined;
-  if (!entry) throw new DomainError(ErrorCode.NotFound, `No counter asset named ${name}`);
-  let body = cache.get(name);
-  if (!body) cache.set(name, (body = readFileSync(join(PUBLIC_DIR, entry.file))));
-  return new StreamableFile(body, { type: entry.type, length: body.length });
+  const asset = dashboardAsset(name);
+  if (!asset) throw new DomainError(ErrorCode.NotFound, `No counter asset named ${name}`);
+  return new StreamableFile(asset.body, { type: asset.type, length: asset.body.length });
 }
 
 /**
- * The counter page for store staff: static files that call the public API only, like any other
- * client. StreamableFile and @Header keep this controller free of the HTTP adapter's types.
+ * The counter page for store staff: static files of ops/public (no CDN: the store may be
+ * offline) that call the public API only, like any other client. The page and its files are not
+ * audited; the API calls it makes are.
  */
 @ApiTags('ops')
+@NotAudited()
 @Controller()
 export class CounterController {
   @Get()
@@ -54,9 +45,10 @@ export class CounterController {
   }
 
   @Get('counter/assets/:name')
+  @SkipThrottle()
   @Header('Cache-Control', 'no-cache')
   @ApiExcludeEndpoint()
   asset(@Param('name') name: string): StreamableFile {
-    return serve(name === 'counter.html' ? '' : name);
+    return serve(name);
   }
 }

@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
 
-/** The page and its scripts, read once: they ship with the app (no CDN, the service may run offline). */
+/**
+ * The pages and their scripts, read once: they ship with the app (no CDN, the service may run
+ * offline). Every file of ops/public is served by its name, so a new page or script needs no code.
+ */
 export interface DashboardAsset {
   body: Buffer;
   type: string;
@@ -9,21 +12,35 @@ export interface DashboardAsset {
 
 const PUBLIC_DIR = join(__dirname, 'public');
 
-function load(path: string, type: string): () => DashboardAsset {
-  let cached: DashboardAsset | undefined;
-  return () => (cached ??= { body: readFileSync(path), type });
-}
-
-export const DASHBOARD_ASSETS: Record<string, () => DashboardAsset> = {
-  // chart.js's package exports only its module builds; its UMD build sits beside the CommonJS one.
-  'chart.umd.js': load(
-    join(dirname(require.resolve('chart.js')), 'chart.umd.js'),
-    'application/javascript; charset=utf-8',
-  ),
-  'dashboard.js': load(join(PUBLIC_DIR, 'dashboard.js'), 'application/javascript; charset=utf-8'),
-  'dashboard.css': load(join(PUBLIC_DIR, 'dashboard.css'), 'text/css; charset=utf-8'),
-  'version.js': load(join(PUBLIC_DIR, 'version.js'), 'application/javascript; charset=utf-8'),
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'application/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
 };
 
-export const dashboardPage = load(join(PUBLIC_DIR, 'dashboard.html'), 'text/html; charset=utf-8');
-export const versionPage = load(join(PUBLIC_DIR, 'version.html'), 'text/html; charset=utf-8');
+/** A plain file name: no separator, no leading dot, so nothing outside the folder can be named. */
+const SAFE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$/;
+
+// chart.js's package exports only its module builds; its UMD build sits beside the CommonJS one.
+const EXTRA: Record<string, string> = {
+  'chart.umd.js': join(dirname(require.resolve('chart.js')), 'chart.umd.js'),
+};
+
+const cache = new Map<string, DashboardAsset>();
+
+/** The asset of that name, from ops/public (or the chart library), or undefined. */
+export function dashboardAsset(name: string): DashboardAsset | undefined {
+  const cached = cache.get(name);
+  if (cached) return cached;
+  if (!SAFE_NAME.test(name)) return undefined;
+  const path = Object.hasOwn(EXTRA, name) ? EXTRA[name] : join(PUBLIC_DIR, name);
+  const type = TYPES[extname(name)];
+  if (!type || !existsSync(path)) return undefined;
+  const asset = { body: readFileSync(path), type };
+  cache.set(name, asset);
+  return asset;
+}

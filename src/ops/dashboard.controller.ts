@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Res } from '@nestjs/common';
+import { Controller, Get, Header, Param, StreamableFile } from '@nestjs/common';
 import {
   ApiExcludeEndpoint,
   ApiOkResponse,
@@ -6,18 +6,20 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import { SkipThrottle } from '@nestjs/throttler';
+import { NotAudited } from '../common/not-audited.decorator';
 import { DomainError, ErrorCode } from '../common/domain-error';
-import { DASHBOARD_ASSETS, dashboardPage, versionPage } from './dashboard-assets';
+import { dashboardAsset } from './dashboard-assets';
 import { DashboardDataDto } from './dashboard.dto';
 import { DashboardService } from './dashboard.service';
 
 /**
  * The dashboard is public and read-only, like the model metadata the API already exposes:
  * it shows metrics and counts, never a request's body, a client or a token. Put it behind the
- * reverse proxy's auth if even that is too much for a deployment.
+ * reverse proxy's auth if even that is too much for a deployment. Its traffic is not audited.
  */
 @ApiTags('ops')
+@NotAudited()
 @Controller('dashboard')
 export class DashboardController {
   constructor(private readonly dashboard: DashboardService) {}
@@ -30,10 +32,9 @@ export class DashboardController {
   @ApiOkResponse({
     description: 'An HTML page drawing /dashboard/data with Chart.js served by the app',
   })
-  page(@Res() res: Response): void {
-    const page = dashboardPage();
-    res.type(page.type).setHeader('Cache-Control', 'no-cache');
-    res.send(page.body);
+  @Header('Cache-Control', 'no-cache')
+  page(): StreamableFile {
+    return file(dashboardAsset('dashboard.html'), 'dashboard.html');
   }
 
   @Get('version')
@@ -45,10 +46,9 @@ export class DashboardController {
   @ApiOkResponse({
     description: 'An HTML page drawing /v1/models/:family/versions/:version/trust',
   })
-  version(@Res() res: Response): void {
-    const page = versionPage();
-    res.type(page.type).setHeader('Cache-Control', 'no-cache');
-    res.send(page.body);
+  @Header('Cache-Control', 'no-cache')
+  version(): StreamableFile {
+    return file(dashboardAsset('version.html'), 'version.html');
   }
 
   @Get('data')
@@ -58,12 +58,17 @@ export class DashboardController {
     return this.dashboard.data();
   }
 
+  /** Any file of ops/public by its name (and the chart library). */
   @Get('assets/:name')
   @ApiExcludeEndpoint()
-  asset(@Param('name') name: string, @Res() res: Response): void {
-    const asset = Object.hasOwn(DASHBOARD_ASSETS, name) ? DASHBOARD_ASSETS[name]() : undefined;
-    if (!asset) throw new DomainError(ErrorCode.NotFound, `No dashboard asset named ${name}`);
-    res.type(asset.type).setHeader('Cache-Control', 'public, max-age=3600');
-    res.send(asset.body);
+  @SkipThrottle()
+  @Header('Cache-Control', 'public, max-age=3600')
+  asset(@Param('name') name: string): StreamableFile {
+    return file(dashboardAsset(name), name);
   }
+}
+
+function file(asset: ReturnType<typeof dashboardAsset>, name: string): StreamableFile {
+  if (!asset) throw new DomainError(ErrorCode.NotFound, `No dashboard asset named ${name}`);
+  return new StreamableFile(asset.body, { type: asset.type, length: asset.body.length });
 }

@@ -1,9 +1,11 @@
 import { Controller, Get, HttpCode, HttpStatus, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck } from '@nestjs/terminus';
+import { InfrastructureRoute } from '../common/not-audited.decorator';
 import { HealthService } from './health.service';
 
 @ApiTags('ops')
+@InfrastructureRoute()
 @Controller('health')
 export class HealthController {
   constructor(private readonly health: HealthService) {}

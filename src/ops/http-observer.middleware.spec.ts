@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { requestContextOf } from '../common/request-context';
+import { requestIdHandler } from '../common/request-id.middleware';
 import { httpObserver } from './http-observer.middleware';
 import type { MetricsService } from './metrics.service';
 import { createPino } from './pino-logger.service';
@@ -25,19 +27,20 @@ describe('httpObserver', () => {
       route: { path: '/v1/prices/batch' },
       baseUrl: '',
       ip: '127.0.0.1',
-    } as unknown as Request;
+    } as unknown as IncomingMessage;
     const res = Object.assign(new EventEmitter(), {
       statusCode: 200,
       writableFinished: true,
-      locals: {} as Record<string, unknown>,
-    }) as unknown as Response;
-    const next: NextFunction = () => {
+      setHeader: () => undefined,
+    }) as unknown as ServerResponse;
+    const next = () => {
       // A service logging while the request is served gets the request id too.
       logger.info('inside');
-      res.locals.model = { family: 'xgboost', version: 3 };
-      res.locals.predictionCount = 5;
+      const ctx = requestContextOf(req)!;
+      ctx.model = { family: 'xgboost', version: 3 };
+      ctx.predictionCount = 5;
     };
-    httpObserver(metrics, logger)(req, res, next);
+    requestIdHandler(req, res, () => httpObserver(metrics, logger)(req, res, next));
     const inContextLine = lines.shift();
     res.emit('finish');
     res.emit('close');
@@ -65,6 +68,28 @@ describe('httpObserver', () => {
       { family: 'xgboost', version: 3 },
       5,
     );
+  });
+
+  it('never throws from the response events, even when the socket is gone', async () => {
+    lines.length = 0;
+    const req = {
+      method: 'POST',
+      url: '/v1/admin/datasets',
+      headers: {},
+      get ip(): string {
+        throw new TypeError("Cannot read properties of null (reading 'remoteAddress')");
+      },
+      socket: null,
+    } as unknown as IncomingMessage;
+    const res = Object.assign(new EventEmitter(), {
+      statusCode: 413,
+      writableFinished: false,
+      setHeader: () => undefined,
+    }) as unknown as ServerResponse;
+    requestIdHandler(req, res, () => httpObserver(metrics, logger)(req, res, () => undefined));
+    expect(() => res.emit('close')).not.toThrow();
+    await new Promise((r) => setImmediate(r));
+    expect(lines[0]).toMatchObject({ status: 499, client: null, route: '(unmatched)' });
   });
 
   it('redacts an authorization field a caller passes by mistake', async () => {

@@ -1,9 +1,11 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import { prometheusContentType } from 'prom-client';
+import { InfrastructureRoute } from '../common/not-audited.decorator';
 import { MetricsService } from './metrics.service';
 
 @ApiTags('ops')
+@InfrastructureRoute()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
@@ -17,8 +19,8 @@ export class MetricsController {
   })
   @ApiProduces('text/plain')
   @ApiResponse({ status: 200, description: 'The metrics, one sample per line' })
-  async scrape(@Res({ passthrough: true }) res: Response): Promise<string> {
-    res.type(this.metrics.contentType);
+  @Header('Content-Type', prometheusContentType)
+  async scrape(): Promise<string> {
     return this.metrics.metrics();
   }
 }

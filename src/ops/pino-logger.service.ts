@@ -1,7 +1,7 @@
 import { Injectable, LoggerService } from '@nestjs/common';
 import pino, { DestinationStream, Logger as Pino } from 'pino';
 import { AppConfig } from '../config/app-config';
-import { requestContext } from './request-context';
+import { requestScope } from '../common/request-context';
 
 /** Keys pino blanks out wherever a caller might pass them in a log object by mistake. */
 export const REDACTED_PATHS = [
@@ -28,7 +28,7 @@ export function createPino(level: string, destination?: DestinationStream): Pino
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       mixin: () => {
-        const ctx = requestContext.getStore();
+        const ctx = requestScope.getStore();
         return ctx ? { requestId: ctx.requestId } : {};
       },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },

@@ -1,10 +1,10 @@
-import type { Response } from 'express';
+import { RequestContext } from '../common/request-context';
 import { DiamondFeatures } from '../diamonds/diamond-vocabulary';
 import { BatchPriceRequestDto, PriceRequestDto } from './prediction.dto';
 import { PredictionService, Pricing } from './prediction.service';
 import { PricesController } from './prices.controller';
 
-/** The controller's contract with audit and metrics: res.locals names the model (and the batch size). */
+/** The controller's contract with audit and metrics: the request context names the model (and the batch size). */
 describe('PricesController', () => {
   const calls: {
     rows: readonly DiamondFeatures[];
@@ -30,16 +30,14 @@ describe('PricesController', () => {
     },
   } as unknown as PredictionService;
   const controller = new PricesController(service);
-  const res = () => ({ locals: {} }) as unknown as Response;
   const diamond = { carat: 0.5, cut: 'Ideal', color: 'G', clarity: 'VS1' } as PriceRequestDto;
 
   beforeEach(() => (calls.length = 0));
 
-  it('prices one diamond, passing missing measurements as null, and sets res.locals.model', async () => {
-    const r = res();
+  it('prices one diamond, passing missing measurements as null, and names the model in the request context', async () => {
+    const r = new RequestContext('rid-1', '/v1/prices', null);
     const body = await controller.price(
       { ...diamond, x: 5.1, model: { family: 'linear' }, level: 0.8 } as PriceRequestDto,
-      'rid-1',
       r,
     );
     expect(calls[0].level).toBe(0.8);
@@ -52,8 +50,8 @@ describe('PricesController', () => {
       priceClamped: false,
       requestId: 'rid-1',
     });
-    expect(r.locals.model).toEqual({ family: 'linear', version: 4 });
-    expect(r.locals.predictionCount).toBeUndefined();
+    expect(r.model).toEqual({ family: 'linear', version: 4 });
+    expect(r.predictionCount).toBeUndefined();
     expect(calls[0].rows).toEqual([
       {
         carat: 0.5,
@@ -70,17 +68,18 @@ describe('PricesController', () => {
     expect(calls[0].selector).toEqual({ family: 'linear' });
   });
 
-  it('prices a batch, sets res.locals.model and predictionCount, and names items as items.i.field', async () => {
-    const r = res();
+  it('prices a batch, names the model and the count in the request context, and names items as items.i.field', async () => {
+    const r = new RequestContext('rid-2', '/v1/prices/batch', null);
     const body = await controller.priceBatch(
       { items: [diamond, { ...diamond, carat: 1 }, diamond] } as BatchPriceRequestDto,
-      'rid-2',
       r,
     );
     expect(body.items.map((i) => i.price)).toEqual([500, 1000, 500]);
     expect(body.items[1].range).toEqual({ low: 900, high: 1100, level: 0.8 });
     expect(body.count).toBe(3);
-    expect(r.locals).toEqual({ model: { family: 'linear', version: 4 }, predictionCount: 3 });
+    expect(body.requestId).toBe('rid-2');
+    expect(r.model).toEqual({ family: 'linear', version: 4 });
+    expect(r.predictionCount).toBe(3);
     expect(calls[0].selector).toEqual({});
     expect(calls[0].field).toBe('items.2.x');
   });

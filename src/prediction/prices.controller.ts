@@ -1,4 +1,4 @@
-import { Body, Controller, Headers, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -10,7 +10,7 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import { CurrentRequest, RequestContext } from '../common/request-context';
 import { REQUEST_ID_HEADER } from '../common/request-id.middleware';
 import {
   BatchPriceRequestDto,
@@ -30,10 +30,7 @@ const REQUEST_ID_RESPONSE_HEADER = {
   },
 };
 
-/**
- * The optional X-Request-Id header. On each method, under the name the handlers read it by
- * (@Headers), so Swagger merges the two instead of listing the header as required.
- */
+/** The optional X-Request-Id header a caller may send (read by the edge for every request). */
 const RequestIdHeader = () =>
   ApiHeader({
     name: REQUEST_ID_HEADER,
@@ -123,8 +120,7 @@ export class PricesController {
   })
   async price(
     @Body() body: PriceRequestDto,
-    @Headers(REQUEST_ID_HEADER) requestId: string,
-    @Res({ passthrough: true }) res: Response,
+    @CurrentRequest() request: RequestContext,
   ): Promise<PriceResponseDto> {
     const { prices, model, notes, ranges, rangeUnavailable } = await this.prediction.price(
       [toFeatures(body)],
@@ -132,7 +128,7 @@ export class PricesController {
       undefined,
       body.level,
     );
-    res.locals.model = model;
+    request.model = model;
     return {
       price: prices[0],
       range: ranges?.[0] ?? null,
@@ -140,7 +136,7 @@ export class PricesController {
       currency: 'USD',
       model,
       ...notes[0],
-      requestId,
+      requestId: request.requestId,
     };
   }
 
@@ -194,8 +190,7 @@ export class PricesController {
   })
   async priceBatch(
     @Body() body: BatchPriceRequestDto,
-    @Headers(REQUEST_ID_HEADER) requestId: string,
-    @Res({ passthrough: true }) res: Response,
+    @CurrentRequest() request: RequestContext,
   ): Promise<BatchPriceResponseDto> {
     const { prices, model, notes, ranges, rangeUnavailable } = await this.prediction.price(
       body.items.map(toFeatures),
@@ -203,8 +198,8 @@ export class PricesController {
       (i, feature) => `items.${i}.${feature}`,
       body.level,
     );
-    res.locals.model = model;
-    res.locals.predictionCount = prices.length;
+    request.model = model;
+    request.predictionCount = prices.length;
     return {
       items: prices.map((price, i) => ({
         price,
@@ -216,7 +211,7 @@ export class PricesController {
       })),
       count: prices.length,
       model,
-      requestId,
+      requestId: request.requestId,
     };
   }
 }

@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import type { Response } from 'express';
+import { CurrentRequest, RequestContext, requestScope } from '../../src/common/request-context';
 
 export class ProbeEchoDto {
   @IsString()
@@ -33,9 +33,17 @@ export class AuditProbeController {
 
   /** Served "by a model", as the prediction endpoints report it. */
   @Get('priced')
-  priced(@Res({ passthrough: true }) res: Response): { price: number } {
-    res.locals.model = { family: 'xgboost', version: 3 };
+  priced(@CurrentRequest() request: RequestContext): { price: number } {
+    request.model = { family: 'xgboost', version: 3 };
     return { price: 1234.5 };
+  }
+
+  /** The request id a service's log line would carry, read after the body was parsed and an await. */
+  @Post('scope')
+  @HttpCode(200)
+  async scope(@Body() body: ProbeEchoDto): Promise<{ name: string; requestId?: string }> {
+    await new Promise((resolve) => setImmediate(resolve));
+    return { name: body.name, requestId: requestScope.getStore()?.requestId };
   }
 
   @Get('boom')

@@ -111,7 +111,7 @@ describe(`Health and metrics (${ENGINE})`, () => {
     );
   });
 
-  it('metrics: predictions counted by the model a request reports (res.locals.model)', async () => {
+  it('metrics: predictions counted by the model a request reports (the request context)', async () => {
     const champion = (await t.app.get(ModelCatalog).defaultChampion())!;
     const server = t.app.getHttpServer();
     const diamond = SAMPLE_DIAMOND;

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { AppModule } from '../../src/app.module';
-import { configureApp } from '../../src/app.setup';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { configureApp, createHttpAdapter } from '../../src/app.setup';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 
 /** The engine under test: PostgreSQL when DATABASE_URL is set (as in CI's second pass), else SQLite. */
@@ -75,13 +76,17 @@ export async function createTestApp(
     .overrideProvider(AppConfig)
     .useValue(config)
     .compile();
-  const app = moduleRef.createNestApplication({
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), {
     bodyParser: false,
     logger: process.env.TEST_LOGS ? undefined : false,
   });
-  configureApp(app);
+  await configureApp(app);
   if (options.listen) await app.listen(0, '127.0.0.1');
-  else await app.init();
+  else {
+    await app.init();
+    // supertest drives app.getHttpServer() directly: Fastify must have loaded its plugins first.
+    await app.getHttpAdapter().getInstance().ready();
+  }
   return {
     app,
     config,
