@@ -56,7 +56,7 @@ describe(`Counter page (${ENGINE})`, () => {
       .get('/counter/assets/counter.css')
       .expect('Content-Type', /^text\/css/);
     await http().get('/counter/assets/..%2Fops.module.ts').expect(404);
-    await http().get('/counter/assets/counter.html').expect(404);
+    await http().get('/counter/assets/no-such-file.js').expect(404);
   });
 
   describeWithChromium('in headless Chromium', () => {
