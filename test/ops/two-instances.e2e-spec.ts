@@ -1,5 +1,13 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { createServer, request as httpRequest, Server } from 'node:http';
 import { AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -151,7 +159,7 @@ describePg('Two instances behind a round-robin proxy (postgres)', () => {
   beforeAll(async () => {
     for (const d of ['data/incoming', 'data/processed', 'data/rejected', 'artifacts'])
       mkdirSync(join(workDir, d), { recursive: true });
-    if (!existsSync(join(ROOT, 'dist', 'main.js'))) {
+    if (distIsStale()) {
       const built = spawnSync('npx', ['nest', 'build'], { cwd: ROOT, stdio: 'inherit' });
       if (built.status !== 0) throw new Error('nest build failed');
     }
@@ -273,3 +281,15 @@ describePg('Two instances behind a round-robin proxy (postgres)', () => {
     expect(counts).toEqual(ids.map(() => 1));
   });
 });
+
+/** dist/ is missing or older than a file under src/: the instances would run old code. */
+function distIsStale(): boolean {
+  const main = join(ROOT, 'dist', 'main.js');
+  if (!existsSync(main)) return true;
+  const built = statSync(main).mtimeMs;
+  const newer = (dir: string): boolean =>
+    readdirSync(dir, { withFileTypes: true }).some((e) =>
+      e.isDirectory() ? newer(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs > built,
+    );
+  return newer(join(ROOT, 'src'));
+}
