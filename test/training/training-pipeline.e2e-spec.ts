@@ -145,7 +145,12 @@ describe(`Training pipeline and its triggers (${ENGINE})`, () => {
     );
     const first = await lastRun();
     expect(first).toMatchObject({ trigger: 'schedule', status: 'succeeded', rowCount: 1000 });
-    expect(first.outcomes.map((o) => o.family)).toEqual(['linear', 'xgboost', 'xgboost-log']);
+    expect(first.outcomes.map((o) => o.family)).toEqual([
+      'linear',
+      'xgboost',
+      'xgboost-log',
+      'xgboost-blend',
+    ]);
     expect(
       readdirSync(join(t.config.DATA_DIR, 'incoming')).filter((n) => !n.startsWith('.')),
     ).toEqual([]);
@@ -185,6 +190,7 @@ describe(`Training pipeline and its triggers (${ENGINE})`, () => {
       ['linear', 1],
       ['xgboost', 1],
       ['xgboost-log', 1],
+      ['xgboost-blend', 1],
     ]);
     expect((await registry.getVersion('xgboost', 1)).trials).toHaveLength(1);
     const schema = t.config.DATABASE_SCHEMA;

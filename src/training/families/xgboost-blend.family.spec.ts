@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { PricedDiamond } from '../../diamonds/diamond-vocabulary';
+import { validateRow } from '../../diamonds/diamond-row.validator';
+import { regressionMetrics } from '../evaluation/regression-metrics';
+import { stableHashSplit } from '../split';
+import { encodeArtifact } from './model-artifact';
+import { InvalidModelArtifactError } from './model-family';
+import { BLEND_PRICE_WEIGHT, XgboostBlendFamily } from './xgboost-blend.family';
+import { XgboostLogFamily } from './xgboost-log.family';
+import { XgboostFamily } from './xgboost.family';
+
+/** The first 800 valid rows of the bundled file: enough for the trees, quick to fit. */
+function bundledRows(limit: number): PricedDiamond[] {
+  const [header, ...lines] = readFileSync(
+    path.resolve(__dirname, '../../../data/diamonds.csv'),
+    'utf8',
+  )
+    .split(/\r?\n/)
+    .filter(Boolean);
+  const columns = header.split(',');
+  const index = Object.fromEntries(columns.map((name, i) => [name, i]));
+  const rows: PricedDiamond[] = [];
+  for (const line of lines) {
+    const verdict = validateRow(line.split(','), index, columns.length);
+    if (verdict.ok) rows.push(verdict.diamond);
+    if (rows.length === limit) break;
+  }
+  return rows;
+}
+
+describe('XgboostBlendFamily', () => {
+  const family = new XgboostBlendFamily();
+  const { train, test } = stableHashSplit(bundledRows(800));
+
+  it('prices as the weighted mean of a price model and a log-price model, and round-trips', async () => {
+    const result = await family.train(train, { seed: 7, trials: 0 });
+    const price = (
+      await new XgboostFamily().train(train, {
+        seed: 7,
+        trials: 0,
+        fixedParams: result.params.price as Record<string, unknown>,
+      })
+    ).model;
+    const log = (
+      await new XgboostLogFamily().train(train, {
+        seed: 7,
+        trials: 0,
+        fixedParams: result.params.logPrice as Record<string, unknown>,
+      })
+    ).model;
+    try {
+      expect(result.params.priceWeight).toBe(BLEND_PRICE_WEIGHT);
+      const blended = result.model.predict(test);
+      const p = price.predict(test);
+      const l = log.predict(test);
+      blended.forEach((value, i) =>
+        expect(value).toBeCloseTo(BLEND_PRICE_WEIGHT * p[i] + (1 - BLEND_PRICE_WEIGHT) * l[i], 6),
+      );
+      const actual = test.map((r) => r.price);
+      expect(regressionMetrics(actual, blended).r2).toBeGreaterThan(0.9);
+
+      const loaded = await family.load(result.model.serialize());
+      expect(loaded.family).toBe('xgboost-blend');
+      expect(loaded.predict(test)).toEqual(blended);
+      // Missing measurements are estimated, as the XGBoost families do.
+      expect(
+        loaded.predict([
+          {
+            carat: 0.7,
+            cut: 'Ideal',
+            color: 'G',
+            clarity: 'VS1',
+            depth: null,
+            table: null,
+            x: null,
+            y: null,
+            z: null,
+          },
+        ])[0],
+      ).toBeGreaterThan(0);
+      loaded.dispose();
+      expect(() => loaded.predict(test)).toThrow(/disposed/);
+
+      // A refit with the chosen params on other rows keeps them.
+      const refit = await family.train(test, { seed: 7, trials: 0, fixedParams: result.params });
+      expect(refit.params.price).toMatchObject({
+        learning_rate: (result.params.price as Record<string, unknown>).learning_rate,
+      });
+      refit.model.dispose();
+    } finally {
+      result.model.dispose();
+      price.dispose();
+      log.dispose();
+    }
+  });
+
+  it('refuses an artifact that is not a blend, or a malformed one', async () => {
+    const other = (await new XgboostFamily().train(train, { seed: 1, trials: 0 })).model;
+    try {
+      await expect(family.load(other.serialize())).rejects.toBeInstanceOf(
+        InvalidModelArtifactError,
+      );
+      const broken = encodeArtifact(
+        { family: 'xgboost-blend', priceWeight: 2, priceBytes: 3 },
+        new Uint8Array(10),
+      );
+      await expect(family.load(broken)).rejects.toBeInstanceOf(InvalidModelArtifactError);
+    } finally {
+      other.dispose();
+    }
+  });
+});
