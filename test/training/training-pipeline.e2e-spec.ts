@@ -167,7 +167,7 @@ describe(`Training pipeline and its triggers (${ENGINE})`, () => {
     const third = await training.waitForRun(thirdId!);
     expect(third).toMatchObject({ status: 'succeeded', rowCount: 2000 });
     expect((await registry.getVersion('linear', 2)).lineage.batchIds).toEqual([1, 2]);
-  });
+  }, 180000); // two runs of every family, each a fit and a refit: slow on a loaded machine
 
   it('first start on an empty registry trains every family with the small budget, and not again on restart', async () => {
     const workDir = mkdtempSync(join(tmpdir(), 'diamonds-first-start-'));
@@ -197,7 +197,7 @@ describe(`Training pipeline and its triggers (${ENGINE})`, () => {
     await t.close();
     t = await createTestApp({ ...env, DATABASE_SCHEMA: schema }, { workDir });
     expect(await t.app.get(RegistryService).listRuns(10)).toHaveLength(1);
-  });
+  }, 120000);
 
   it('first start with too little data does not start a run', async () => {
     t = await createTestApp({ ADMIN_TOKEN, TRAIN_ON_START: 'true' });
