@@ -32,7 +32,7 @@ import { RegistryService } from './registry.service';
 const FAMILY_PARAM = {
   name: 'family',
   example: 'xgboost',
-  description: 'Model family: linear, xgboost, xgboost-log',
+  description: 'Model family: linear, xgboost, xgboost-log, xgboost-blend',
 };
 
 /** The models, for everyone: what prices requests, how good it is, where it came from. */

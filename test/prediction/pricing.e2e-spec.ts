@@ -154,7 +154,7 @@ describe(`Pricing API (${ENGINE})`, () => {
       });
       const unknown = await price({ ...diamond, model: { family: 'forest' } }).expect(400);
       expect(unknown.body.message).toBe(
-        'model.family must be one of: linear, xgboost, xgboost-log; got "forest"',
+        'model.family must be one of: linear, xgboost, xgboost-blend, xgboost-log; got "forest"',
       );
       const none = await price({ ...diamond, model: { family: 'xgboost-log' } }).expect(503);
       expect(none.body).toMatchObject({

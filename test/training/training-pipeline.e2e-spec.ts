@@ -145,7 +145,12 @@ describe(`Training pipeline and its triggers (${ENGINE})`, () => {
     );
     const first = await lastRun();
     expect(first).toMatchObject({ trigger: 'schedule', status: 'succeeded', rowCount: 1000 });
-    expect(first.outcomes.map((o) => o.family)).toEqual(['linear', 'xgboost', 'xgboost-log']);
+    expect(first.outcomes.map((o) => o.family)).toEqual([
+      'linear',
+      'xgboost',
+      'xgboost-log',
+      'xgboost-blend',
+    ]);
     expect(
       readdirSync(join(t.config.DATA_DIR, 'incoming')).filter((n) => !n.startsWith('.')),
     ).toEqual([]);
@@ -162,7 +167,7 @@ describe(`Training pipeline and its triggers (${ENGINE})`, () => {
     const third = await training.waitForRun(thirdId!);
     expect(third).toMatchObject({ status: 'succeeded', rowCount: 2000 });
     expect((await registry.getVersion('linear', 2)).lineage.batchIds).toEqual([1, 2]);
-  });
+  }, 180000); // two runs of every family, each a fit and a refit: slow on a loaded machine
 
   it('first start on an empty registry trains every family with the small budget, and not again on restart', async () => {
     const workDir = mkdtempSync(join(tmpdir(), 'diamonds-first-start-'));
@@ -185,13 +190,14 @@ describe(`Training pipeline and its triggers (${ENGINE})`, () => {
       ['linear', 1],
       ['xgboost', 1],
       ['xgboost-log', 1],
+      ['xgboost-blend', 1],
     ]);
     expect((await registry.getVersion('xgboost', 1)).trials).toHaveLength(1);
     const schema = t.config.DATABASE_SCHEMA;
     await t.close();
     t = await createTestApp({ ...env, DATABASE_SCHEMA: schema }, { workDir });
     expect(await t.app.get(RegistryService).listRuns(10)).toHaveLength(1);
-  });
+  }, 120000);
 
   it('first start with too little data does not start a run', async () => {
     t = await createTestApp({ ADMIN_TOKEN, TRAIN_ON_START: 'true' });

@@ -10,6 +10,14 @@ export interface DatasetLineage {
   batchIds: number[];
   rowCount: number;
   contentHash: string;
+  /**
+   * Which rows fitted the served artifact: 'all-rows' (refit on every row of the dataset after
+   * the search, its metrics coming from a model fitted on the training side only) or 'train'
+   * (the training side of the split; versions registered before refits have no field: 'train').
+   */
+  fittedOn?: 'all-rows' | 'train';
+  /** How many rows fitted the served artifact. */
+  fittedRows?: number;
 }
 
 export interface SplitInfo {

@@ -15,6 +15,7 @@ describe('ModelFamiliesModule', () => {
       'linear',
       'xgboost',
       'xgboost-log',
+      'xgboost-blend',
     ]);
     expect(registry.list()).toHaveLength(MODEL_FAMILY_PROVIDERS.length);
     expect(registry.get('linear')).toBeInstanceOf(LinearFamily);

@@ -2,6 +2,7 @@ import { Module, Type } from '@nestjs/common';
 import { LinearFamily } from './linear.family';
 import { ModelFamily } from './model-family';
 import { MODEL_FAMILIES, ModelFamilyRegistry } from './model-family.registry';
+import { XgboostBlendFamily } from './xgboost-blend.family';
 import { XgboostLogFamily } from './xgboost-log.family';
 import { XgboostFamily } from './xgboost.family';
 
@@ -12,6 +13,7 @@ export const MODEL_FAMILY_PROVIDERS: readonly Type<ModelFamily>[] = [
   LinearFamily,
   XgboostFamily,
   XgboostLogFamily,
+  XgboostBlendFamily,
 ];
 
 /**

@@ -13,6 +13,11 @@ export interface TrainOptions {
   concurrency?: number;
   /** Called as each trial ends. */
   onTrial?: (trial: TrialRecord) => void;
+  /**
+   * Fit exactly these parameters (a previous result's `params`) instead of searching: how the
+   * pipeline refits the parameters a search chose on more rows.
+   */
+  fixedParams?: Record<string, unknown>;
 }
 
 export interface FittedModel {

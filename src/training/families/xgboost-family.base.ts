@@ -43,6 +43,8 @@ import { Booster, loadXgboostRuntime, XGBOOST_MISSING } from './xgboost-runtime'
 const TASKS_MODULE = path.join(__dirname, 'xgboost-search.tasks');
 const REQUIRED: readonly (keyof DiamondFeatures)[] = ['carat'];
 const MIN_ROWS = 10;
+/** Trial n is sampled from trials 0..n-2 (see runSearch's lag): two workers rarely wait. */
+const SEARCH_LAG = 2;
 
 interface XgboostHeader extends ArtifactHeader {
   family: string;
@@ -139,13 +141,15 @@ export abstract class XgboostFamilyBase implements ModelFamily {
         : 1;
 
     const pool = await WorkerPool.start({ tasksModule: TASKS_MODULE, setup, size: concurrency });
-    let best: TrialParams = XGBOOST_DEFAULT_PARAMS;
+    let best: TrialParams = options.fixedParams
+      ? (options.fixedParams as TrialParams)
+      : XGBOOST_DEFAULT_PARAMS;
     let records: TrialRecord[] = [];
     let searchMs = 0;
     let bytes: Uint8Array;
     let fitMs: number;
     try {
-      if (trials > 0) {
+      if (trials > 0 && !options.fixedParams) {
         const search = await runSearch({
           space: XGBOOST_SEARCH_SPACE,
           trials,
@@ -153,6 +157,8 @@ export abstract class XgboostFamilyBase implements ModelFamily {
           sampler: new EnqueuedSampler(new TpeSampler({ seed }), [XGBOOST_FIRST_TRIAL]),
           pruner: new MedianPruner({ nStartupTrials: 5 }),
           onTrial: options.onTrial,
+          // Fixed, not the worker count: the same seed gives the same search on any machine.
+          lag: SEARCH_LAG,
         });
         records = search.trials;
         searchMs = search.wallMs;

@@ -5,7 +5,18 @@ import { ParamValue, TrialParams, TrialRecord } from './trial';
 
 /** Proposes the parameters of the next trial from the finished ones. */
 export interface Sampler {
-  sample(space: SearchSpace, finished: readonly TrialRecord[]): TrialParams;
+  /** `number` is the trial's number: seeded samplers derive their randomness from it. */
+  sample(space: SearchSpace, finished: readonly TrialRecord[], number?: number): TrialParams;
+}
+
+/**
+ * A generator for one trial, seeded from the sampler's seed and the trial number (when known),
+ * so a trial's proposal does not depend on how many proposals were drawn before it.
+ */
+function trialRandomState(seed: number, fallback: NumpyRandomState, number?: number) {
+  if (number === undefined) return fallback;
+  // Knuth's multiplicative hash spreads consecutive numbers over the seed space.
+  return new NumpyRandomState((seed + Math.imul(number + 1, 2654435761)) >>> 0);
 }
 
 function sampleUniform(distribution: ParamDistribution, rng: NumpyRandomState): ParamValue {
@@ -30,15 +41,16 @@ function sampleUniform(distribution: ParamDistribution, rng: NumpyRandomState): 
 export class RandomSampler implements Sampler {
   private readonly rng: NumpyRandomState;
 
-  constructor(seed: number) {
+  constructor(private readonly seed: number) {
     this.rng = new NumpyRandomState(seed >>> 0);
   }
 
-  sample(space: SearchSpace): TrialParams {
+  sample(space: SearchSpace, _finished?: readonly TrialRecord[], number?: number): TrialParams {
     validateSearchSpace(space);
+    const rng = trialRandomState(this.seed, this.rng, number);
     const params: TrialParams = {};
     for (const [name, distribution] of Object.entries(space)) {
-      params[name] = sampleUniform(distribution, this.rng);
+      params[name] = sampleUniform(distribution, rng);
     }
     return params;
   }
@@ -111,6 +123,7 @@ export function splitTrials(
  * give the same proposals.
  */
 export class TpeSampler implements Sampler {
+  private readonly seed: number;
   private readonly rng: NumpyRandomState;
   private readonly nStartupTrials: number;
   private readonly nEiCandidates: number;
@@ -123,7 +136,8 @@ export class TpeSampler implements Sampler {
   };
 
   constructor(options: TpeSamplerOptions) {
-    this.rng = new NumpyRandomState(options.seed >>> 0);
+    this.seed = options.seed >>> 0;
+    this.rng = new NumpyRandomState(this.seed);
     this.nStartupTrials = options.nStartupTrials ?? 10;
     this.nEiCandidates = options.nEiCandidates ?? 24;
     this.gamma = options.gamma ?? defaultGamma;
@@ -135,21 +149,22 @@ export class TpeSampler implements Sampler {
     };
   }
 
-  sample(space: SearchSpace, finished: readonly TrialRecord[]): TrialParams {
+  sample(space: SearchSpace, finished: readonly TrialRecord[], number?: number): TrialParams {
     validateSearchSpace(space);
+    const rng = trialRandomState(this.seed, this.rng, number);
     const usable = finished.filter(
       (t) => (t.state === 'complete' && Number.isFinite(t.value)) || t.state === 'pruned',
     );
     const params: TrialParams = {};
     if (usable.length < this.nStartupTrials) {
       for (const [name, distribution] of Object.entries(space)) {
-        params[name] = sampleUniform(distribution, this.rng);
+        params[name] = sampleUniform(distribution, rng);
       }
       return params;
     }
     const { below, above } = splitTrials(usable, this.gamma(usable.length));
     for (const [name, distribution] of Object.entries(space)) {
-      params[name] = this.sampleParam(name, distribution, below, above);
+      params[name] = this.sampleParam(name, distribution, below, above, rng);
     }
     return params;
   }
@@ -159,6 +174,7 @@ export class TpeSampler implements Sampler {
     distribution: ParamDistribution,
     below: readonly TrialRecord[],
     above: readonly TrialRecord[],
+    rng: NumpyRandomState,
   ): ParamValue {
     const observe = (trials: readonly TrialRecord[]) =>
       trials
@@ -179,7 +195,7 @@ export class TpeSampler implements Sampler {
       this.weights(aboveObs.length),
       this.estimatorOptions,
     );
-    const candidates = l.sample(this.rng, this.nEiCandidates);
+    const candidates = l.sample(rng, this.nEiCandidates);
     let best = candidates[0];
     let bestScore = -Infinity;
     for (const candidate of candidates) {
@@ -213,7 +229,13 @@ export class EnqueuedSampler implements Sampler {
     this.queue = [...enqueued];
   }
 
-  sample(space: SearchSpace, finished: readonly TrialRecord[]): TrialParams {
+  sample(space: SearchSpace, finished: readonly TrialRecord[], number?: number): TrialParams {
+    // By trial number when known: trial i gets the i-th enqueued set whatever the call order.
+    if (number !== undefined) {
+      return number < this.queue.length
+        ? this.queue[number]
+        : this.inner.sample(space, finished, number);
+    }
     return this.queue.shift() ?? this.inner.sample(space, finished);
   }
 }

@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { PricedDiamond } from '../../diamonds/diamond-vocabulary';
+import { validateRow } from '../../diamonds/diamond-row.validator';
+import { regressionMetrics } from '../evaluation/regression-metrics';
+import { stableHashSplit } from '../split';
+import { encodeArtifact } from './model-artifact';
+import { FittedModel, InvalidModelArtifactError } from './model-family';
+import {
+  BLEND_PART_PARAMS,
+  BLEND_PRICE_WEIGHT,
+  BLEND_SEEDS,
+  XgboostBlendFamily,
+} from './xgboost-blend.family';
+import { XgboostLogFamily } from './xgboost-log.family';
+import { XgboostFamily } from './xgboost.family';
+
+/** The first valid rows of the bundled file: enough for the trees, quick to fit. */
+function bundledRows(limit: number): PricedDiamond[] {
+  const [header, ...lines] = readFileSync(
+    path.resolve(__dirname, '../../../data/diamonds.csv'),
+    'utf8',
+  )
+    .split(/\r?\n/)
+    .filter(Boolean);
+  const columns = header.split(',');
+  const index = Object.fromEntries(columns.map((name, i) => [name, i]));
+  const rows: PricedDiamond[] = [];
+  for (const line of lines) {
+    const verdict = validateRow(line.split(','), index, columns.length);
+    if (verdict.ok) rows.push(verdict.diamond);
+    if (rows.length === limit) break;
+  }
+  return rows;
+}
+
+describe('XgboostBlendFamily', () => {
+  const family = new XgboostBlendFamily();
+  const { train, test } = stableHashSplit(bundledRows(500));
+
+  it('prices as the weighted mean of price and log-price models over its seeds, and round-trips', async () => {
+    // Fewer rounds than the default parts keep the spec quick; the mechanics are the same.
+    const quick = { ...BLEND_PART_PARAMS, learning_rate: 0.3, n_estimators: 60 };
+    const result = await family.train(train, {
+      seed: 7,
+      trials: 0,
+      fixedParams: { priceWeight: 0.25, seeds: [7, 8, 9], price: quick, logPrice: quick },
+    });
+    expect(result.params).toMatchObject({ priceWeight: 0.25, seeds: [7, 8, 9] });
+    const parts: FittedModel[] = [];
+    try {
+      const expected = new Array<number>(test.length).fill(0);
+      for (const seed of result.params.seeds as number[]) {
+        for (const [part, weight, params] of [
+          [new XgboostFamily(), 0.25, result.params.price],
+          [new XgboostLogFamily(), 0.75, result.params.logPrice],
+        ] as const) {
+          const { model } = await part.train(train, {
+            seed,
+            trials: 0,
+            fixedParams: params as Record<string, unknown>,
+          });
+          parts.push(model);
+          model.predict(test).forEach((v, i) => (expected[i] += (weight / 3) * v));
+        }
+      }
+      const blended = result.model.predict(test);
+      blended.forEach((value, i) => expect(value).toBeCloseTo(expected[i], 6));
+      const actual = test.map((r) => r.price);
+      expect(regressionMetrics(actual, blended).r2).toBeGreaterThan(0.9);
+
+      const loaded = await family.load(result.model.serialize());
+      expect(loaded.family).toBe('xgboost-blend');
+      expect(loaded.predict(test)).toEqual(blended);
+      // Missing measurements are estimated, as the XGBoost families do.
+      expect(
+        loaded.predict([
+          {
+            carat: 0.7,
+            cut: 'Ideal',
+            color: 'G',
+            clarity: 'VS1',
+            depth: null,
+            table: null,
+            x: null,
+            y: null,
+            z: null,
+          },
+        ])[0],
+      ).toBeGreaterThan(0);
+      loaded.dispose();
+      expect(() => loaded.predict(test)).toThrow(/disposed/);
+
+      // A refit with the chosen params on other rows keeps them.
+      const refit = await family.train(test, { seed: 7, trials: 0, fixedParams: result.params });
+      expect(refit.params.price).toMatchObject({
+        learning_rate: (result.params.price as Record<string, unknown>).learning_rate,
+      });
+      refit.model.dispose();
+    } finally {
+      result.model.dispose();
+      for (const model of parts) model.dispose();
+    }
+  });
+
+  it('fits BLEND_SEEDS seeds per target with its default weight and parameters', async () => {
+    const result = await family.train(train.slice(0, 40), { seed: 11, trials: 0 });
+    try {
+      expect(result.params).toMatchObject({
+        priceWeight: BLEND_PRICE_WEIGHT,
+        seeds: Array.from({ length: BLEND_SEEDS }, (_, i) => 11 + i),
+        price: { target: 'price', learning_rate: 0.03, n_estimators: 1000 },
+        logPrice: { target: 'log-price', learning_rate: 0.03, n_estimators: 1000 },
+      });
+    } finally {
+      result.model.dispose();
+    }
+  });
+
+  it('refuses an artifact that is not a blend, or a malformed one', async () => {
+    const other = (await new XgboostFamily().train(train, { seed: 1, trials: 0 })).model;
+    try {
+      await expect(family.load(other.serialize())).rejects.toBeInstanceOf(
+        InvalidModelArtifactError,
+      );
+      const broken = encodeArtifact(
+        { family: 'xgboost-blend', priceWeight: 2, priceBytes: 3 },
+        new Uint8Array(10),
+      );
+      await expect(family.load(broken)).rejects.toBeInstanceOf(InvalidModelArtifactError);
+    } finally {
+      other.dispose();
+    }
+  });
+});
