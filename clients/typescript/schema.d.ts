@@ -2253,7 +2253,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Model family: linear, xgboost, xgboost-log */
+                /** @description Model family: linear, xgboost, xgboost-log, xgboost-blend */
                 family: string;
             };
             cookie?: never;
@@ -2307,7 +2307,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Model family: linear, xgboost, xgboost-log */
+                /** @description Model family: linear, xgboost, xgboost-log, xgboost-blend */
                 family: string;
             };
             cookie?: never;
@@ -2499,7 +2499,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description Model family: linear, xgboost, xgboost-log */
+                /** @description Model family: linear, xgboost, xgboost-log, xgboost-blend */
                 family: string;
             };
             cookie?: never;
@@ -2528,7 +2528,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Model family: linear, xgboost, xgboost-log */
+                /** @description Model family: linear, xgboost, xgboost-log, xgboost-blend */
                 family: string;
             };
             cookie?: never;
@@ -2557,7 +2557,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Model family: linear, xgboost, xgboost-log */
+                /** @description Model family: linear, xgboost, xgboost-log, xgboost-blend */
                 family: string;
                 version: number;
             };
@@ -2587,7 +2587,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Model family: linear, xgboost, xgboost-log */
+                /** @description Model family: linear, xgboost, xgboost-log, xgboost-blend */
                 family: string;
                 version: number;
             };
