@@ -9,12 +9,20 @@ const MIGRATION_LOCK_KEY = 727_001;
 const logger = new Logger('DatabaseModule');
 
 /** Creates the PostgreSQL schema when it is not `public` (tests run in a throwaway schema). */
-async function ensureSchema(config: AppConfig): Promise<void> {
+export async function ensureSchema(config: AppConfig): Promise<void> {
   if (!config.DATABASE_URL || config.DATABASE_SCHEMA === 'public') return;
   const client = new Client({ connectionString: config.DATABASE_URL });
   await client.connect();
   try {
+    // Two instances starting together on a new schema would both try to create it, and
+    // IF NOT EXISTS does not stop the second from failing on pg_namespace's unique index.
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
+      MIGRATION_LOCK_KEY,
+      config.DATABASE_SCHEMA,
+    ]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS "${config.DATABASE_SCHEMA}"`);
+    await client.query('COMMIT');
   } finally {
     await client.end();
   }
