@@ -11,6 +11,7 @@ import { notAuditedRoutes } from './common/not-audited.decorator';
 import { requestContextOf, requestScope } from './common/request-context';
 import { openRequest } from './common/request-id.middleware';
 import { createValidationPipe } from './common/validation.pipe';
+import { hotPathValidators } from './prediction/hot-path-validation';
 import { applyOps, securityHeaders } from './ops/ops.setup';
 import { httpObserver } from './ops/http-observer.middleware';
 import { MetricsService } from './ops/metrics.service';
@@ -47,7 +48,7 @@ export async function configureApp(app: INestApplication): Promise<void> {
   // A raw upload (text/csv, or any type without a parser) stays a stream: the handler reads it as
   // it arrives (the datasets upload streams it to disk, counting bytes against UPLOAD_MAX_BYTES).
   fastify.addContentTypeParser('*', (_req, _payload, done) => done(null));
-  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalPipes(createValidationPipe(hotPathValidators()));
   app.useGlobalFilters(
     new HttpExceptionFilter(app.get(HttpAdapterHost), parseByteSize(app.get(AppConfig).BODY_LIMIT)),
   );

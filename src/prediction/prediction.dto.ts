@@ -42,6 +42,8 @@ export const MAX_BATCH_ITEMS = 1000;
 export const MAX_SIMILAR = 100;
 export const DEFAULT_SIMILAR = 5;
 export const MAX_CARAT = FIELD_BOUNDS.carat.max;
+/** A model family's name (also the compiled check's pattern, hot-path-validation.ts). */
+export const FAMILY_NAME = /^[a-z0-9_-]{1,64}$/;
 const MEASUREMENT_NOTE =
   'Optional; the linear model needs `x` (the XGBoost models estimate a missing one from the other attributes).';
 
@@ -89,7 +91,7 @@ export class ModelSelectorDto {
   })
   @IsDefined(required('model.family', 'a model family name such as linear or xgboost'))
   @IsString({ message: 'model.family must be a string' })
-  @Matches(/^[a-z0-9_-]{1,64}$/, {
+  @Matches(FAMILY_NAME, {
     message: 'model.family must be a family name (lowercase letters, digits, - or _)',
   })
   family: string;
