@@ -203,22 +203,22 @@ describe(`Counter page (${ENGINE})`, () => {
       await page.close();
     });
 
-    it('shows the price range when the answer carries one', async () => {
+    it('says when the diamond lies outside what the model was trained on', async () => {
       const page = await open({ width: 1280, height: 900 });
-      // The answer as a range-giving model would send it: the real answer plus a range.
-      await page.route('**/v1/prices', async (route) => {
-        const response = await route.fetch();
-        const body = await response.json();
-        await route.fulfill({
-          response,
-          json: { ...body, range: { low: 2500.4, high: 3310.6, level: 0.9 } },
-        });
-      });
+      const stone = { ...SAMPLE_DIAMOND, carat: 9.5 };
+      await fill(page, stone);
+      await submit(page, 'done');
+      const api = (await http().post('/v1/prices').send(stone).expect(200)).body;
+      expect(api.outsideTrainingRange.map((o: { field: string }) => o.field)).toContain('carat');
+      expect(await page.textContent('#price')).toBe(usd.format(api.price));
+      expect(await page.isVisible('#caution')).toBe(true);
+      expect(await page.textContent('#caution')).toContain(
+        'carat 9.5 is outside the trained range',
+      );
+      // An ordinary diamond shows no caution.
       await fill(page, SAMPLE_DIAMOND);
       await submit(page, 'done');
-      expect(await page.isVisible('#range-box')).toBe(true);
-      expect(await page.textContent('#range-label')).toBe('90 % range');
-      expect(await page.textContent('#range')).toBe('$2,500 – $3,311');
+      expect(await page.isVisible('#caution')).toBe(false);
       expect(problems).toEqual([]);
       await page.close();
     });

@@ -181,6 +181,18 @@
       $('range-label').textContent = level;
       $('range').textContent = dollars.format(range.low) + ' – ' + dollars.format(range.high);
     }
+    $('caution').textContent = cautionText(answer);
+    $('caution').hidden = !$('caution').textContent;
+  }
+
+  /** The API's warnings in words: fields outside what the model was trained on, a held price. */
+  function cautionText(answer) {
+    const outside = Array.isArray(answer.outsideTrainingRange) ? answer.outsideTrainingRange : [];
+    const parts = outside.map(
+      (o) => o.field + ' ' + o.value + ' is outside the trained range ' + o.trainedMin + '–' + o.trainedMax,
+    );
+    if (answer.priceClamped) parts.push('the model\'s own answer was held within its training prices');
+    return parts.length ? 'Treat with care: ' + parts.join('; ') + '.' : '';
   }
 
   function dims(d) {
