@@ -84,7 +84,8 @@ export class HealthService {
   /** Informational: a growing spool means the database is refusing audit writes. */
   private audit(): HealthIndicatorResult<'audit'> {
     const session = this.indicator.check('audit');
-    const { queueDepth, spoolBytes, written, failedWrites, writeLagSeconds } = this.auditStats.stats();
+    const { queueDepth, spoolBytes, written, failedWrites, writeLagSeconds } =
+      this.auditStats.stats();
     return session.up({ queueDepth, spoolBytes, written, failedWrites, writeLagSeconds });
   }
 }

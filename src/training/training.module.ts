@@ -29,6 +29,6 @@ import { TrainingService } from './training.service';
     BatchDriftRepository,
     BatchDriftService,
   ],
-  exports: [TrainingService, TrainingScheduler, BatchDriftService],
+  exports: [TrainingService, TrainingRunRepository, TrainingScheduler, BatchDriftService],
 })
 export class TrainingModule {}
