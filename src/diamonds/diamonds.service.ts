@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { Subject } from 'rxjs';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { AppConfig } from '../config/app-config';
-import { FileRefusedError, inspectCsvFile, readDiamondRows } from './csv-reader';
+import { inspectCsvFile, readDiamondRows } from './csv-reader';
 import { PricedDiamond } from './diamond-vocabulary';
 import { DiamondsRepository } from './diamonds.repository';
 import { IngestionSource } from './entities/ingestion-batch.entity';
@@ -28,8 +28,6 @@ export interface DatasetSnapshot {
   /** sha256 over the ingested files' sha256s, in batch order: names the exact data a model saw. */
   contentHash: string;
 }
-
-export { FileRefusedError };
 
 /** Rejections listed in an ingestion report (all of them are in the database). */
 const REPORTED_REJECTIONS = 20;
