@@ -4,10 +4,11 @@
  * first 8,000. The service never saw them, so they measure how it prices new diamonds. One
  * definition for the tests and the benchmarks.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { PricedDiamond } from '../../src/diamonds/diamond-vocabulary';
 import { validateRow } from '../../src/diamonds/diamond-row.validator';
+import { sharedFileAvailable } from './shared-data';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -23,8 +24,9 @@ export const POOL_SAMPLES = [
   'data/batches/batch-003.csv',
 ].map((file) => path.join(ROOT, file));
 
+/** True when the pool is here; says so when it is not, and throws in CI (CI=true). */
 export function poolAvailable(file = POOL_CSV): boolean {
-  return existsSync(file);
+  return sharedFileAvailable(file, 'the tests on unseen pool rows are skipped');
 }
 
 const SAMPLE_SEED = 2008;
