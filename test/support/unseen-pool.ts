@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { PricedDiamond } from '../../src/diamonds/diamond-vocabulary';
+import { mulberry32 } from '../../src/common/seeded-random';
 import { validateRow } from '../../src/diamonds/diamond-row.validator';
 import { sharedFileAvailable } from './shared-data';
 
@@ -31,15 +32,6 @@ export function poolAvailable(file = POOL_CSV): boolean {
 
 const SAMPLE_SEED = 2008;
 const USED_ROWS = 5000 + 3 * 1000;
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface UnseenPool {
   /** Valid unseen rows, in pool order. */

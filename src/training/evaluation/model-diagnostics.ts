@@ -1,4 +1,5 @@
 import type { DiamondFeatures, PricedDiamond } from '../../diamonds/diamond-vocabulary';
+import { mulberry32 } from '../../common/seeded-random';
 import { encodeLinearRow, LINEAR_FEATURES } from '../families/diamond-encoding';
 
 /** Upper bounds (USD, exclusive) of the price bands; the last band is open. */
@@ -85,15 +86,6 @@ const FEATURES: readonly (keyof DiamondFeatures)[] = [
   'y',
   'z',
 ];
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function meanAbsoluteError(actual: readonly number[], predicted: readonly number[]): number {
   let sum = 0;
