@@ -48,7 +48,7 @@ export interface RunOptions {
 export interface TrainingProgress {
   runId: number;
   family: string;
-  phase: 'search' | 'fit' | 'evaluate' | 'register' | 'done';
+  phase: 'search' | 'evaluate' | 'fit' | 'done';
   trial?: TrialRecord;
   trials: number;
 }
