@@ -4,7 +4,7 @@
  * Trains with the production pipeline (TrainingService, a fresh SQLite database, the bundled
  * data/diamonds.csv, default settings and ACCURACY_TRIALS = 100 trials), then prices the pool
  * rows the service never saw (../shared/data/ggplot2-diamonds-pool.csv minus the 8,000 rows
- * drawn for data/diamonds.csv and data/batches, see bench/support/unseen-pool.ts) with every
+ * drawn for data/diamonds.csv and data/batches, see test/support/unseen-pool.ts) with every
  * family's champion and the default model: MAE, R2 and MAPE, and the training wall time. When
  * /usr/bin/python3 has xgboost, optuna and scikit-learn, the notebook's recipe
  * (bench/reference/notebook_xgboost.py) trains on the same file and prices the same rows in the
@@ -18,11 +18,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { regressionMetrics } from '../src/training/evaluation';
-import { unseenPoolRows } from './support/unseen-pool';
+import { POOL_CSV, unseenPoolRows } from '../test/support/unseen-pool';
 
 const root = path.resolve(__dirname, '..');
-const poolCsv =
-  process.env.POOL_CSV ?? path.resolve(root, '../shared/data/ggplot2-diamonds-pool.csv');
 const trials = Number(process.env.ACCURACY_TRIALS ?? 100);
 const python = '/usr/bin/python3';
 
@@ -78,7 +76,7 @@ async function main(): Promise<void> {
   const { TrainingService } = await import('../src/training/training.service');
   const { RegistryService } = await import('../src/registry/registry.service');
 
-  const unseen = unseenPoolRows(poolCsv);
+  const unseen = unseenPoolRows(POOL_CSV);
   const actual = unseen.rows.map((row) => row.price);
   console.log(
     `unseen pool rows: ${unseen.rows.length} (${unseen.refused} refused by validation); trials ${trials}`,

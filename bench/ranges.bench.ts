@@ -31,11 +31,11 @@ const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
 async function main(): Promise<void> {
   const training = cleanLikeNotebook(POOL_SAMPLES.flatMap((f) => readDiamondsCsv(f)));
-  const { rows: unseen, dropped } = unseenPoolRows();
+  const { rows: unseen, refused } = unseenPoolRows();
   const split = stableHashSplit(training, { testFraction: 0.2 });
   console.log(
     `Training rows ${training.length} (train ${split.train.length}, holdout ${split.test.length}); ` +
-      `unseen pool rows ${unseen.length} (${dropped} with a zero dimension or no price left out); ${trials} trials, seed ${seed}`,
+      `unseen pool rows ${unseen.length} (${refused} refused by validation); ${trials} trials, seed ${seed}`,
   );
   const families: ModelFamily[] = [new LinearFamily(), new XgboostFamily(), new XgboostLogFamily()];
   const actual = unseen.map((r) => r.price);

@@ -6,21 +6,13 @@
 import { performance } from 'node:perf_hooks';
 import { CLARITIES, COLORS, CUTS } from '../src/diamonds/diamond-vocabulary';
 import { IndexedDiamond, SimilarDiamondsIndex } from '../src/diamonds/similar-diamonds.index';
+import { mulberry32 } from '../src/common/seeded-random';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 20_000);
 
-/** mulberry32: a seeded generator, so every run measures the same data and queries. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator, so every run measures the same data and queries. */
+const rng = mulberry32;
 
 const pick = <T>(random: () => number, values: readonly T[]): T =>
   values[Math.floor(random() * values.length)];

@@ -694,18 +694,16 @@ export type components = {
             version: number;
         };
         DashboardDataDto: {
-            /** @description Last 24 hours; null when the app has no audit module */
-            auditVolume?: components["schemas"]["DashboardAuditVolumeDto"][] | null;
+            /** @description Last 24 hours */
+            auditVolume: components["schemas"]["DashboardAuditVolumeDto"][];
             /** @description The default champion (lowest MAE across families) */
             champion?: components["schemas"]["DashboardChampionDto"] | null;
             /** @example 53940 */
             datasetRows: number;
-            /** @description The last batches compared with the champion's training data, newest first; null without a training module */
-            drift?: components["schemas"]["BatchDriftDto"][] | null;
+            /** @description The last batches compared with the champion's training data, newest first */
+            drift: components["schemas"]["BatchDriftDto"][];
             families: components["schemas"]["DashboardFamilyDto"][];
             generatedAt: string;
-            /** @description False when the app has no model registry (then families and runs are empty) */
-            registry: boolean;
             /** @description Newest first */
             runs: components["schemas"]["DashboardRunDto"][];
         };
@@ -730,7 +728,7 @@ export type components = {
             finishedAt?: string | null;
             id: number;
             /** @description Per family: version registered, promoted or not, MAE, or the error */
-            outcomes: Record<string, never>;
+            outcomes: string[];
             startedAt: string;
             /** @enum {string} */
             status: "running" | "succeeded" | "partial" | "failed" | "skipped";

@@ -24,6 +24,3 @@ export interface AuditRecordData {
   modelVersion: number | null;
   errorMessage: string | null;
 }
-
-// Defined once with the rest of the HTTP edge; re-exported for the audit trail's readers.
-export { CLIENT_CLOSED_STATUS, UNMATCHED_ROUTE } from '../common/http-route';

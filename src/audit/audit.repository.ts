@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryFailedError } from 'typeorm';
-import { AuditRecordData, UNMATCHED_ROUTE } from './audit-record';
+import { UNMATCHED_ROUTE } from '../common/http-route';
+import { AuditRecordData } from './audit-record';
 import type { AuditSink } from './audit-writer';
 import { AuditRecordEntity } from './entities/audit-record.entity';
 

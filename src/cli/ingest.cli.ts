@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DiamondsService, FileRefusedError } from '../diamonds/diamonds.service';
+import { FileRefusedError } from '../diamonds/csv-reader';
+import { DiamondsService } from '../diamonds/diamonds.service';
 import { createCliContext } from './cli-context';
 
 /** npm run ingest -- <file.csv> [more.csv ...]: ingest files and print what became of their rows. */

@@ -1,4 +1,5 @@
-import { ArgumentMetadata, BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
+import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
+import { DomainError, ErrorCode } from './domain-error';
 
 /** Largest value of the database's integer columns (ids, versions). */
 export const MAX_INT32 = 2_147_483_647;
@@ -15,11 +16,9 @@ export class ParseIdPipe implements PipeTransform<unknown, number> {
     const n = /^\d{1,10}$/.test(text) ? Number(text) : NaN;
     if (!(n >= 1 && n <= MAX_INT32)) {
       const rule = `${name} must be an integer from 1 to ${MAX_INT32}`;
-      throw new BadRequestException({
-        message: `Validation failed: ${rule}`,
-        code: 'VALIDATION_FAILED',
-        details: [{ field: name, rules: { isId: rule } }],
-      });
+      throw new DomainError(ErrorCode.ValidationFailed, `Validation failed: ${rule}`, [
+        { field: name, rules: { isId: rule } },
+      ]);
     }
     return n;
   }

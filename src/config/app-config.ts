@@ -64,7 +64,10 @@ export class AppConfig {
   @IsString()
   ARTIFACTS_DIR = 'artifacts';
 
-  /** Folder for local state: the audit spool and the SQLite file by default. */
+  /**
+   * This process's own local state: the audit spool, upload temp files and `instance.lock` (one
+   * live process per folder). The SQLite file is SQLITE_PATH, which does not follow VAR_DIR.
+   */
   @IsString()
   VAR_DIR = 'var';
 
@@ -80,7 +83,7 @@ export class AppConfig {
   @IsBoolean()
   SEED_ON_START = true;
 
-  /** Watch data/incoming on start and on the nightly job. */
+  /** Schedule the nightly job (RETRAIN_CRON): ingest data/incoming, then retrain when the data changed. */
   @Transform(toBool)
   @IsBoolean()
   RETRAIN_ENABLED = true;

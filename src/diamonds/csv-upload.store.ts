@@ -1,21 +1,18 @@
-import { HttpException, HttpStatus } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { DomainError, ErrorCode } from '../common/domain-error';
 
 /** The body exceeded UPLOAD_MAX_BYTES: 413, with the limit so the caller can split the file. */
-export class UploadTooLargeError extends HttpException {
+export class UploadTooLargeError extends DomainError {
   constructor(limit: number) {
     super(
-      {
-        message: `Upload too large: the limit is ${limit} bytes (UPLOAD_MAX_BYTES)`,
-        code: 'PAYLOAD_TOO_LARGE',
-        details: { limitBytes: limit },
-      },
-      HttpStatus.PAYLOAD_TOO_LARGE,
+      ErrorCode.PayloadTooLarge,
+      `Upload too large: the limit is ${limit} bytes (UPLOAD_MAX_BYTES)`,
+      { limitBytes: limit },
     );
   }
 }

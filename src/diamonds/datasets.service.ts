@@ -1,4 +1,4 @@
-import { HttpException, HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DomainError, ErrorCode } from '../common/domain-error';
@@ -33,12 +33,9 @@ export class DatasetsService {
   async upload(upload: CsvUpload): Promise<IngestionReport> {
     const limit = this.config.UPLOAD_MAX_BYTES;
     if (!upload.contentType || !CSV_TYPES.test(upload.contentType)) {
-      throw new HttpException(
-        {
-          message: `Send the CSV file as the raw body with Content-Type: text/csv (got ${upload.contentType ?? 'none'})`,
-          code: 'UNSUPPORTED_MEDIA_TYPE',
-        },
-        HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+      throw new DomainError(
+        ErrorCode.UnsupportedMediaType,
+        `Send the CSV file as the raw body with Content-Type: text/csv (got ${upload.contentType ?? 'none'})`,
       );
     }
     // Refuse before reading a byte when the client announces too much.
@@ -83,5 +80,3 @@ export class DatasetsService {
     return this.diamonds.rejectedRows(batchId, limit);
   }
 }
-
-export { UploadTooLargeError };

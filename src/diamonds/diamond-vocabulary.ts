@@ -11,8 +11,6 @@ export type Cut = (typeof CUTS)[number];
 export type Color = (typeof COLORS)[number];
 export type Clarity = (typeof CLARITIES)[number];
 
-/** The numeric columns of a diamond, in the CSV's order. */
-export const NUMERIC_COLUMNS = ['carat', 'depth', 'table', 'price', 'x', 'y', 'z'] as const;
 /** The CSV header every data file must carry (order free, names exact). */
 export const CSV_COLUMNS = [
   'carat',

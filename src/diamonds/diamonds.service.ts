@@ -4,9 +4,10 @@ import { basename } from 'node:path';
 import { Subject } from 'rxjs';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { AppConfig } from '../config/app-config';
-import { FileRefusedError, inspectCsvFile, readDiamondRows } from './csv-reader';
+import { inspectCsvFile, readDiamondRows } from './csv-reader';
 import { PricedDiamond } from './diamond-vocabulary';
 import { DiamondsRepository } from './diamonds.repository';
+import { DiamondEntity } from './entities/diamond.entity';
 import { IngestionSource } from './entities/ingestion-batch.entity';
 
 export interface IngestionReport {
@@ -29,7 +30,11 @@ export interface DatasetSnapshot {
   contentHash: string;
 }
 
-export { FileRefusedError };
+/** A stored row as the pricing code sees it (no id, no batch). */
+function toPricedDiamond(d: DiamondEntity): PricedDiamond {
+  const { carat, cut, color, clarity, depth, table, price, x, y, z } = d;
+  return { carat, cut, color, clarity, depth, table, price, x, y, z };
+}
 
 /** Rejections listed in an ingestion report (all of them are in the database). */
 const REPORTED_REJECTIONS = 20;
@@ -154,18 +159,7 @@ export class DiamondsService {
 
   /** The accepted rows of some batches (drift compares one batch with a model's training batches). */
   async rowsOfBatches(batchIds: number[]): Promise<PricedDiamond[]> {
-    return (await this.repository.diamondsOfBatches(batchIds)).map((d) => ({
-      carat: d.carat,
-      cut: d.cut,
-      color: d.color,
-      clarity: d.clarity,
-      depth: d.depth,
-      table: d.table,
-      price: d.price,
-      x: d.x,
-      y: d.y,
-      z: d.z,
-    }));
+    return (await this.repository.diamondsOfBatches(batchIds)).map(toPricedDiamond);
   }
 
   /** The whole current dataset with its lineage, in a stable order. */
@@ -177,19 +171,7 @@ export class DiamondsService {
     const hash = createHash('sha256');
     for (const b of batches) hash.update(`${b.id}:${b.sha256}\n`);
     return {
-      rows: diamonds.map((d) => ({
-        id: d.id,
-        carat: d.carat,
-        cut: d.cut,
-        color: d.color,
-        clarity: d.clarity,
-        depth: d.depth,
-        table: d.table,
-        price: d.price,
-        x: d.x,
-        y: d.y,
-        z: d.z,
-      })),
+      rows: diamonds.map((d) => ({ id: d.id, ...toPricedDiamond(d) })),
       batchIds: batches.map((b) => b.id),
       rowCount: diamonds.length,
       contentHash: hash.digest('hex'),

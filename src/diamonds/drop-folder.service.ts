@@ -2,7 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppConfig } from '../config/app-config';
-import { DiamondsService, FileRefusedError, IngestionReport } from './diamonds.service';
+import { FileRefusedError } from './csv-reader';
+import { DiamondsService, IngestionReport } from './diamonds.service';
 
 export interface DropFolderFileResult {
   file: string;

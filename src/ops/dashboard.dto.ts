@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { ModelVersionInfo, TrainingRunInfo } from '../registry/model-catalog';
+import type { ModelVersionInfo } from '../registry/model-catalog';
+import type { RunOutcome, TrainingRunEntity } from '../training/training-run.entity';
 import { BatchDriftDto } from '../training/drift/drift.dto';
 
 export class DashboardVersionDto {
@@ -43,7 +44,7 @@ export class DashboardRunDto {
   @ApiProperty({
     description: 'Per family: version registered, promoted or not, MAE, or the error',
   })
-  outcomes: TrainingRunInfo['outcomes'];
+  outcomes: RunOutcome[];
   @ApiPropertyOptional({ nullable: true, type: String }) error: string | null;
 }
 
@@ -55,10 +56,6 @@ export class DashboardAuditVolumeDto {
 
 export class DashboardDataDto {
   @ApiProperty() generatedAt: string;
-  @ApiProperty({
-    description: 'False when the app has no model registry (then families and runs are empty)',
-  })
-  registry: boolean;
   @ApiProperty({ type: [DashboardFamilyDto] }) families: DashboardFamilyDto[];
   @ApiPropertyOptional({
     type: DashboardChampionDto,
@@ -67,20 +64,14 @@ export class DashboardDataDto {
   })
   champion: DashboardChampionDto | null;
   @ApiProperty({ type: [DashboardRunDto], description: 'Newest first' }) runs: DashboardRunDto[];
-  @ApiPropertyOptional({
-    type: [DashboardAuditVolumeDto],
-    nullable: true,
-    description: 'Last 24 hours; null when the app has no audit module',
-  })
-  auditVolume: DashboardAuditVolumeDto[] | null;
+  @ApiProperty({ type: [DashboardAuditVolumeDto], description: 'Last 24 hours' })
+  auditVolume: DashboardAuditVolumeDto[];
   @ApiProperty({ example: 53940 }) datasetRows: number;
-  @ApiPropertyOptional({
+  @ApiProperty({
     type: [BatchDriftDto],
-    nullable: true,
-    description:
-      "The last batches compared with the champion's training data, newest first; null without a training module",
+    description: "The last batches compared with the champion's training data, newest first",
   })
-  drift: BatchDriftDto[] | null;
+  drift: BatchDriftDto[];
 }
 
 export const toDashboardVersionDto = (v: ModelVersionInfo): DashboardVersionDto => ({
@@ -92,7 +83,7 @@ export const toDashboardVersionDto = (v: ModelVersionInfo): DashboardVersionDto 
   holdoutRows: v.metrics.holdoutRows,
 });
 
-export const toDashboardRunDto = (r: TrainingRunInfo): DashboardRunDto => ({
+export const toDashboardRunDto = (r: TrainingRunEntity): DashboardRunDto => ({
   id: r.id,
   trigger: r.trigger,
   status: r.status,

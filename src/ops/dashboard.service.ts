@@ -1,12 +1,16 @@
 import { Injectable } from '@nestjs/common';
+import { AuditStatsService } from '../audit/audit-stats.service';
 import { DiamondsService } from '../diamonds/diamonds.service';
+import { ModelCatalog } from '../registry/model-catalog';
+import { BatchDriftService } from '../training/drift/batch-drift.service';
+import { toBatchDriftDto } from '../training/drift/drift.dto';
+import { TrainingService } from '../training/training.service';
 import {
   DashboardDataDto,
   DashboardFamilyDto,
   toDashboardRunDto,
   toDashboardVersionDto,
 } from './dashboard.dto';
-import { OptionalSources } from './optional-sources';
 
 const RECENT_RUNS = 10;
 const RECENT_DRIFT = 10;
@@ -16,23 +20,21 @@ const AUDIT_WINDOW_MS = 24 * 60 * 60 * 1000;
 @Injectable()
 export class DashboardService {
   constructor(
-    private readonly optional: OptionalSources,
+    private readonly catalog: ModelCatalog,
+    private readonly training: TrainingService,
+    private readonly drift: BatchDriftService,
+    private readonly audit: AuditStatsService,
     private readonly diamonds: DiamondsService,
   ) {}
 
   async data(): Promise<DashboardDataDto> {
-    const catalog = this.optional.catalog();
-    const [datasetRows, auditVolume, drift] = await Promise.all([
+    const { catalog } = this;
+    const [datasetRows, auditVolume, drift, summaries, runs, champion] = await Promise.all([
       this.diamonds.countDiamonds(),
-      this.optional.auditVolume(new Date(Date.now() - AUDIT_WINDOW_MS)),
-      this.optional.recentDrift(RECENT_DRIFT),
-    ]);
-    const base = { generatedAt: new Date().toISOString(), datasetRows, auditVolume, drift };
-    if (!catalog) return { ...base, registry: false, families: [], champion: null, runs: [] };
-
-    const [summaries, runs, champion] = await Promise.all([
+      this.audit.volumeByRouteAndStatus(new Date(Date.now() - AUDIT_WINDOW_MS)),
+      this.drift.latest(RECENT_DRIFT),
       catalog.listFamilies(),
-      catalog.recentRuns(RECENT_RUNS),
+      this.training.listRuns(RECENT_RUNS),
       catalog.defaultChampion(),
     ]);
     const families: DashboardFamilyDto[] = await Promise.all(
@@ -45,8 +47,10 @@ export class DashboardService {
     );
     const sample = champion ? await catalog.holdoutSample(champion.id) : [];
     return {
-      ...base,
-      registry: true,
+      generatedAt: new Date().toISOString(),
+      datasetRows,
+      auditVolume,
+      drift: drift.map(toBatchDriftDto),
       families,
       champion: champion
         ? {

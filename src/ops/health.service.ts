@@ -5,7 +5,8 @@ import {
   HealthIndicatorService,
 } from '@nestjs/terminus';
 import { OpsStatsRepository } from './ops-stats.repository';
-import { OptionalSources } from './optional-sources';
+import { AuditStatsService } from '../audit/audit-stats.service';
+import { ModelCatalog } from '../registry/model-catalog';
 
 const DB_TIMEOUT_MS = 3000;
 
@@ -16,7 +17,8 @@ export class HealthService {
     private readonly health: HealthCheckService,
     private readonly indicator: HealthIndicatorService,
     private readonly stats: OpsStatsRepository,
-    private readonly optional: OptionalSources,
+    private readonly catalog: ModelCatalog,
+    private readonly auditStats: AuditStatsService,
   ) {}
 
   live() {
@@ -62,15 +64,12 @@ export class HealthService {
 
   private async champion(): Promise<HealthIndicatorResult<'champion'>> {
     const session = this.indicator.check('champion');
-    const catalog = this.optional.catalog();
-    // An app built without the registry has nothing to price with; say so instead of failing on it.
-    if (!catalog) return session.up({ message: 'no model registry in this app: not checked' });
     try {
-      const champion = await catalog.defaultChampion();
+      const champion = await this.catalog.defaultChampion();
       if (!champion)
         return session.down({
           message:
-            'no champion model yet: train one (first start, POST /v1/admin/training, npm run train)',
+            'no champion model yet: train one (first start, POST /v1/admin/training-runs, npm run train)',
         });
       return session.up({
         family: champion.family,
@@ -85,9 +84,8 @@ export class HealthService {
   /** Informational: a growing spool means the database is refusing audit writes. */
   private audit(): HealthIndicatorResult<'audit'> {
     const session = this.indicator.check('audit');
-    const stats = this.optional.auditStats();
-    return stats
-      ? session.up({ ...stats })
-      : session.up({ message: 'no audit module in this app' });
+    const { queueDepth, spoolBytes, written, failedWrites, writeLagSeconds } =
+      this.auditStats.stats();
+    return session.up({ queueDepth, spoolBytes, written, failedWrites, writeLagSeconds });
   }
 }

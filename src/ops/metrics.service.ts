@@ -1,8 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DiamondsService } from '../diamonds/diamonds.service';
-import { OpsStatsRepository } from './ops-stats.repository';
-import { OptionalSources } from './optional-sources';
+import { AuditPartitionService } from '../audit/audit-partition.service';
+import { AuditStatsService } from '../audit/audit-stats.service';
+import { ModelCatalog } from '../registry/model-catalog';
+import { TrainingRunRepository } from '../training/training-run.repository';
 
 export const METRIC_PREFIX = 'diamonds_';
 
@@ -40,9 +42,11 @@ export class MetricsService {
   });
 
   constructor(
-    private readonly stats: OpsStatsRepository,
     private readonly diamonds: DiamondsService,
-    private readonly optional: OptionalSources,
+    private readonly runs: TrainingRunRepository,
+    private readonly catalog: ModelCatalog,
+    private readonly audit: AuditStatsService,
+    private readonly partitions: AuditPartitionService,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
     this.registerScrapeTimeMetrics();
@@ -76,7 +80,7 @@ export class MetricsService {
   }
 
   private registerScrapeTimeMetrics(): void {
-    const { stats, diamonds, optional, logger } = this;
+    const { diamonds, runs, catalog, audit, partitions, logger } = this;
     const registers = [this.registry];
     // A failing source must not fail the whole scrape: log it and leave the metric as it was.
     const guarded = async (name: string, fn: () => Promise<void>) => {
@@ -96,34 +100,32 @@ export class MetricsService {
       },
     });
 
-    // Totals over the registry's training_run table: monotonic as runs are never deleted.
+    // Totals over the training_run table: monotonic as runs are never deleted.
     new Counter({
       name: `${METRIC_PREFIX}training_runs_total`,
-      help: 'Training runs recorded in the registry (shared database), by status and trigger',
+      help: 'Training runs recorded (shared database), by status and trigger',
       labelNames: ['status', 'trigger'] as const,
       registers,
       async collect() {
-        if (!stats.registryPresent) return;
         await guarded('training_runs_total', async () => {
-          const runs = await stats.trainingRuns();
+          const rows = await runs.durations();
           this.reset();
-          for (const r of runs) this.inc({ status: r.status, trigger: r.trigger });
+          for (const r of rows) this.inc({ status: r.status, trigger: r.trigger });
         });
       },
     });
 
     new Histogram({
       name: `${METRIC_PREFIX}training_run_duration_seconds`,
-      help: 'Duration of finished training runs recorded in the registry, by status and trigger',
+      help: 'Duration of finished training runs recorded (shared database), by status and trigger',
       labelNames: ['status', 'trigger'] as const,
       buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600],
       registers,
       async collect() {
-        if (!stats.registryPresent) return;
         await guarded('training_run_duration_seconds', async () => {
-          const runs = await stats.trainingRuns();
+          const rows = await runs.durations();
           this.reset();
-          for (const r of runs)
+          for (const r of rows)
             if (r.durationSeconds !== null)
               this.observe({ status: r.status, trigger: r.trigger }, r.durationSeconds);
         });
@@ -136,9 +138,8 @@ export class MetricsService {
       labelNames: ['family', 'state'] as const,
       registers,
       async collect() {
-        if (!stats.registryPresent) return;
         await guarded('search_trials_total', async () => {
-          const rows = await stats.trialsByFamilyAndState();
+          const rows = await catalog.trialsByFamilyAndState();
           this.reset();
           for (const r of rows) this.inc({ family: r.family, state: r.state }, r.count);
         });
@@ -150,8 +151,8 @@ export class MetricsService {
       help: "Audit records waiting in this instance's write-behind queue",
       registers,
       collect() {
-        const s = optional.auditStats();
-        if (s) this.set(s.queueDepth);
+        const s = audit.stats();
+        this.set(s.queueDepth);
       },
     });
 
@@ -160,8 +161,8 @@ export class MetricsService {
       help: 'Age of the oldest audit record this instance has not yet written to the database (0 when none waits)',
       registers,
       collect() {
-        const s = optional.auditStats();
-        if (s) this.set(s.writeLagSeconds);
+        const s = audit.stats();
+        this.set(s.writeLagSeconds);
       },
     });
 
@@ -172,7 +173,7 @@ export class MetricsService {
       registers,
       async collect() {
         await guarded('audit_partitions', async () => {
-          const p = await optional.auditPartitions();
+          const p = await partitions.stats();
           if (p) this.set(p.count);
         });
       },
@@ -184,7 +185,7 @@ export class MetricsService {
       registers,
       async collect() {
         await guarded('audit_oldest_partition_timestamp_seconds', async () => {
-          const p = await optional.auditPartitions();
+          const p = await partitions.stats();
           if (p?.oldestStart != null) this.set(p.oldestStart / 1000);
         });
       },
@@ -195,8 +196,8 @@ export class MetricsService {
       help: "Size of this instance's local audit spool (records not yet in the database)",
       registers,
       collect() {
-        const s = optional.auditStats();
-        if (s) this.set(s.spoolBytes);
+        const s = audit.stats();
+        this.set(s.spoolBytes);
       },
     });
   }

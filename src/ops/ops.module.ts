@@ -3,7 +3,10 @@ import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config';
+import { AuditModule } from '../audit/audit.module';
 import { DiamondsModule } from '../diamonds/diamonds.module';
+import { RegistryModule } from '../registry/registry.module';
+import { TrainingModule } from '../training/training.module';
 import { CounterController } from './counter.controller';
 import { DashboardController } from './dashboard.controller';
 import { DashboardService } from './dashboard.service';
@@ -12,7 +15,6 @@ import { HealthService } from './health.service';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 import { OpsStatsRepository } from './ops-stats.repository';
-import { OptionalSources } from './optional-sources';
 import { PinoLoggerService } from './pino-logger.service';
 import { PublicThrottlerGuard } from './public-throttler.guard';
 
@@ -20,6 +22,9 @@ import { PublicThrottlerGuard } from './public-throttler.guard';
 @Module({
   imports: [
     DiamondsModule,
+    RegistryModule,
+    TrainingModule,
+    AuditModule,
     // Failures are reported in the 503 body and the access log; terminus's own log would repeat them.
     TerminusModule.forRoot({ logger: false }),
     ThrottlerModule.forRootAsync({
@@ -37,7 +42,6 @@ import { PublicThrottlerGuard } from './public-throttler.guard';
     HealthService,
     DashboardService,
     OpsStatsRepository,
-    OptionalSources,
     { provide: APP_GUARD, useClass: PublicThrottlerGuard },
   ],
   exports: [PinoLoggerService, MetricsService],

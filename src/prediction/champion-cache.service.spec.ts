@@ -103,7 +103,7 @@ class FakeCatalog extends ModelCatalog {
   async holdoutSample(): Promise<{ actual: number; predicted: number }[]> {
     return [];
   }
-  async recentRuns(): Promise<never[]> {
+  async trialsByFamilyAndState(): Promise<never[]> {
     return [];
   }
   async loadModel(v: ModelVersionInfo): Promise<FittedModel> {

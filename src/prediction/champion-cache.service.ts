@@ -121,11 +121,6 @@ export class ChampionCache implements OnApplicationBootstrap, BeforeApplicationS
     };
   }
 
-  /** Families the registry knows, for error messages. */
-  knownFamilies(): string[] {
-    return [...(this.state?.champions.keys() ?? [])].sort();
-  }
-
   /** Version ids currently loaded (for tests and diagnostics). */
   loadedVersionIds(): number[] {
     return [...this.loaded.keys()].sort((a, b) => a - b);

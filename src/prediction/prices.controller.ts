@@ -10,12 +10,12 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
+import { ErrorResponseDto } from '../common/error-response.dto';
 import { CurrentRequest, RequestContext } from '../common/request-context';
 import { REQUEST_ID_HEADER } from '../common/request-id.middleware';
 import {
   BatchPriceRequestDto,
   BatchPriceResponseDto,
-  ErrorResponseDto,
   MAX_BATCH_ITEMS,
   PriceRequestDto,
   PriceResponseDto,

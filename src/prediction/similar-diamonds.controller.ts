@@ -1,9 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SimilarDiamondsService } from '../diamonds/similar-diamonds.service';
+import { ErrorResponseDto } from '../common/error-response.dto';
 import {
   DEFAULT_SIMILAR,
-  ErrorResponseDto,
   MAX_SIMILAR,
   SimilarDiamondsQueryDto,
   SimilarDiamondsResponseDto,

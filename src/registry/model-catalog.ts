@@ -33,22 +33,14 @@ export interface ModelVersionInfo {
   calibration: PriceRangeCalibration | null;
 }
 
-export interface TrainingRunInfo {
-  id: number;
-  trigger: 'schedule' | 'admin' | 'cli' | 'first-start';
-  /** skipped: the data had not changed since the champions were trained. */
-  status: 'running' | 'succeeded' | 'partial' | 'failed' | 'skipped';
-  startedAt: Date;
-  finishedAt: Date | null;
-  /** Per family: the version registered and whether it was promoted, or the error. */
-  outcomes: {
-    family: string;
-    version?: number;
-    promoted?: boolean;
-    mae?: number;
-    error?: string;
-  }[];
-  error: string | null;
+/** The promotion gate's verdict, kept with the candidate. */
+export interface ChampionComparison {
+  championVersion: number | null;
+  championMae: number | null;
+  candidateMae: number;
+  tolerance: number;
+  promoted: boolean;
+  reason: string;
 }
 
 export interface FamilySummary {
@@ -75,8 +67,8 @@ export abstract class ModelCatalog {
   abstract listVersions(family: string): Promise<ModelVersionInfo[]>;
   /** Up to 200 holdout (actual, predicted) pairs of a version, for plots. */
   abstract holdoutSample(versionId: number): Promise<{ actual: number; predicted: number }[]>;
-  /** The latest training runs, newest first. */
-  abstract recentRuns(limit: number): Promise<TrainingRunInfo[]>;
+  /** Search trials of every registered version, by family and state (complete, pruned, failed). */
+  abstract trialsByFamilyAndState(): Promise<{ family: string; state: string; count: number }[]>;
   /** Emits in this process right after an alias moved here (other instances: poll aliasRevision). */
   abstract readonly aliasMoved$: Observable<void>;
   /** Loads the artifact, verifying its sha256 (DomainError ARTIFACT_CORRUPT when it does not match). */

@@ -5,21 +5,15 @@ import { ArtifactStore } from './artifact.store';
 import { AliasLedgerEntity } from './entities/alias-ledger.entity';
 import { ModelAliasEntity } from './entities/model-alias.entity';
 import { ModelVersionEntity } from './entities/model-version.entity';
-import { TrainingRunEntity } from './entities/training-run.entity';
 import { ModelCatalog } from './model-catalog';
 import { RegistryAdminController, RegistryController } from './registry.controller';
 import { RegistryRepository } from './registry.repository';
 import { RegistryService } from './registry.service';
 
-/** Model versions, artifacts, champion aliases and their ledger, training runs. */
+/** Model versions, artifacts, champion aliases and their ledger. */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([
-      ModelVersionEntity,
-      ModelAliasEntity,
-      AliasLedgerEntity,
-      TrainingRunEntity,
-    ]),
+    TypeOrmModule.forFeature([ModelVersionEntity, ModelAliasEntity, AliasLedgerEntity]),
     ModelFamiliesModule,
   ],
   controllers: [RegistryController, RegistryAdminController],

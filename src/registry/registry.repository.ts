@@ -1,30 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In, QueryRunner } from 'typeorm';
+import { DataSource, EntityManager, In, MoreThan } from 'typeorm';
 import { AliasAction, AliasLedgerEntity } from './entities/alias-ledger.entity';
 import { ModelAliasEntity } from './entities/model-alias.entity';
 import { ModelVersionEntity } from './entities/model-version.entity';
-import { TrainingRunEntity } from './entities/training-run.entity';
 import type { VersionStatus } from './model-catalog';
 
 export const CHAMPION = 'champion';
-const TRAINING_LOCK_KEY = 727_002;
-
-export interface HeldLock {
-  release(): Promise<void>;
-}
-
 /** The only place that touches the registry's tables. */
 @Injectable()
 export class RegistryRepository {
-  /** SQLite serves one instance: an in-process flag is the lock there. */
-  private localLockHeld = false;
+  /** Trial counts per version: versions are immutable, so each is read once per process. */
+  private readonly trialCounts = new Map<
+    number,
+    { family: string; byState: Record<string, number> }
+  >();
+  private lastCountedVersionId = 0;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
-
-  private get pg(): boolean {
-    return this.dataSource.options.type === 'postgres';
-  }
 
   // ---- versions -------------------------------------------------------------------------
 
@@ -69,6 +62,30 @@ export class RegistryRepository {
 
   countVersions(family: string): Promise<number> {
     return this.dataSource.getRepository(ModelVersionEntity).countBy({ family });
+  }
+
+  /** Search trials of every registered version, by family and state. */
+  async trialsByFamilyAndState(): Promise<{ family: string; state: string; count: number }[]> {
+    const fresh = await this.dataSource.getRepository(ModelVersionEntity).find({
+      select: { id: true, family: true, trials: true },
+      where: { id: MoreThan(this.lastCountedVersionId) },
+      order: { id: 'ASC' },
+    });
+    for (const v of fresh) {
+      const byState: Record<string, number> = {};
+      for (const t of v.trials ?? []) byState[t.state] = (byState[t.state] ?? 0) + 1;
+      this.trialCounts.set(v.id, { family: v.family, byState });
+      this.lastCountedVersionId = Math.max(this.lastCountedVersionId, v.id);
+    }
+    const totals = new Map<string, number>();
+    for (const { family, byState } of this.trialCounts.values()) {
+      for (const [state, n] of Object.entries(byState))
+        totals.set(`${family}\u0000${state}`, (totals.get(`${family}\u0000${state}`) ?? 0) + n);
+    }
+    return [...totals].map(([key, count]) => {
+      const [family, state] = key.split('\u0000');
+      return { family, state, count };
+    });
   }
 
   // ---- aliases and their ledger ---------------------------------------------------------
@@ -135,80 +152,5 @@ export class RegistryRepository {
       .select('MAX(l.id)', 'max')
       .getRawOne<{ max: number | string | null }>();
     return Number(row?.max ?? 0);
-  }
-
-  // ---- training runs --------------------------------------------------------------------
-
-  createRun(run: Omit<TrainingRunEntity, 'id'>): Promise<TrainingRunEntity> {
-    return this.dataSource.getRepository(TrainingRunEntity).save(run as TrainingRunEntity);
-  }
-
-  async updateRun(id: number, patch: Partial<TrainingRunEntity>): Promise<void> {
-    await this.dataSource.getRepository(TrainingRunEntity).update({ id }, patch);
-  }
-
-  findRun(id: number): Promise<TrainingRunEntity | null> {
-    return this.dataSource.getRepository(TrainingRunEntity).findOneBy({ id });
-  }
-
-  listRuns(limit: number): Promise<TrainingRunEntity[]> {
-    return this.dataSource
-      .getRepository(TrainingRunEntity)
-      .find({ order: { id: 'DESC' }, take: limit });
-  }
-
-  findRunningRun(): Promise<TrainingRunEntity | null> {
-    return this.dataSource
-      .getRepository(TrainingRunEntity)
-      .findOne({ where: { status: 'running' }, order: { id: 'DESC' } });
-  }
-
-  /** Marks runs left 'running' by a crash as failed. Call only while holding the training lock. */
-  async failInterruptedRuns(): Promise<number> {
-    const result = await this.dataSource.getRepository(TrainingRunEntity).update(
-      { status: 'running' },
-      {
-        status: 'failed',
-        finishedAt: new Date(),
-        error: 'Interrupted: the service stopped during the run',
-      },
-    );
-    return result.affected ?? 0;
-  }
-
-  // ---- the training lock ----------------------------------------------------------------
-
-  /**
-   * One training at a time. On PostgreSQL a session advisory lock held on a dedicated
-   * connection, keyed by schema, so instances sharing the database (and schema) exclude each other; on SQLite (one
-   * instance) an in-process flag. Returns null when someone else holds it.
-   */
-  async tryLock(): Promise<HeldLock | null> {
-    if (!this.pg) {
-      if (this.localLockHeld) return null;
-      this.localLockHeld = true;
-      return { release: async () => void (this.localLockHeld = false) };
-    }
-    const runner: QueryRunner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    const [row] = (await runner.query(
-      'SELECT pg_try_advisory_lock($1, hashtext(current_schema())) AS locked',
-      [TRAINING_LOCK_KEY],
-    )) as { locked: boolean }[];
-    if (!row.locked) {
-      await runner.release();
-      return null;
-    }
-    return {
-      release: async () => {
-        try {
-          await runner.query('SELECT pg_advisory_unlock($1, hashtext(current_schema()))', [
-            TRAINING_LOCK_KEY,
-          ]);
-        } finally {
-          await runner.release();
-        }
-      },
-    };
   }
 }

@@ -6,9 +6,8 @@ import { ModelFamilyRegistry } from '../training/families/families.module';
 import { ArtifactStore } from './artifact.store';
 import { AliasAction, AliasLedgerEntity } from './entities/alias-ledger.entity';
 import { ModelVersionEntity } from './entities/model-version.entity';
-import { TrainingRunEntity } from './entities/training-run.entity';
-import { FamilySummary, ModelCatalog, ModelVersionInfo, TrainingRunInfo } from './model-catalog';
-import { HeldLock, RegistryRepository } from './registry.repository';
+import { FamilySummary, ModelCatalog, ModelVersionInfo } from './model-catalog';
+import { RegistryRepository } from './registry.repository';
 
 export type NewVersion = Omit<
   ModelVersionEntity,
@@ -31,21 +30,9 @@ export function toVersionInfo(v: ModelVersionEntity): ModelVersionInfo {
   };
 }
 
-export function toRunInfo(r: TrainingRunEntity): TrainingRunInfo {
-  return {
-    id: r.id,
-    trigger: r.trigger,
-    status: r.status,
-    startedAt: r.startedAt,
-    finishedAt: r.finishedAt,
-    outcomes: r.outcomes,
-    error: r.error,
-  };
-}
-
 /**
  * The model registry: versions and their artifacts, the champion alias of each family and the
- * ledger of its moves, training runs, and the training lock. Read side: ModelCatalog.
+ * ledger of its moves. Read side: ModelCatalog.
  */
 @Injectable()
 export class RegistryService extends ModelCatalog {
@@ -114,8 +101,8 @@ export class RegistryService extends ModelCatalog {
     return (await this.repository.findVersionById(versionId))?.holdoutSample ?? [];
   }
 
-  async recentRuns(limit: number): Promise<TrainingRunInfo[]> {
-    return (await this.repository.listRuns(limit)).map(toRunInfo);
+  trialsByFamilyAndState(): Promise<{ family: string; state: string; count: number }[]> {
+    return this.repository.trialsByFamilyAndState();
   }
 
   async loadModel(version: ModelVersionInfo): Promise<FittedModel> {
@@ -278,37 +265,5 @@ export class RegistryService extends ModelCatalog {
     );
     this.aliasMoved$.next();
     return entry;
-  }
-
-  // ---- training runs and the lock -------------------------------------------------------
-
-  tryLock(): Promise<HeldLock | null> {
-    return this.repository.tryLock();
-  }
-
-  createRun(run: Omit<TrainingRunEntity, 'id'>): Promise<TrainingRunEntity> {
-    return this.repository.createRun(run);
-  }
-
-  updateRun(id: number, patch: Partial<TrainingRunEntity>): Promise<void> {
-    return this.repository.updateRun(id, patch);
-  }
-
-  findRunningRun(): Promise<TrainingRunEntity | null> {
-    return this.repository.findRunningRun();
-  }
-
-  async getRun(id: number): Promise<TrainingRunEntity> {
-    const run = await this.repository.findRun(id);
-    if (!run) throw new DomainError(ErrorCode.NotFound, `No training run ${id}`);
-    return run;
-  }
-
-  listRuns(limit: number): Promise<TrainingRunEntity[]> {
-    return this.repository.listRuns(limit);
-  }
-
-  failInterruptedRuns(): Promise<number> {
-    return this.repository.failInterruptedRuns();
   }
 }

@@ -9,7 +9,6 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { AdminOnly } from '../common/admin-auth.guard';
-import { RegistryService } from '../registry/registry.service';
 import {
   ListRunsQueryDto,
   RunStartedDto,
@@ -24,10 +23,7 @@ import { TrainingService } from './training.service';
 @AdminOnly()
 @Controller('v1/admin/training-runs')
 export class TrainingRunsController {
-  constructor(
-    private readonly training: TrainingService,
-    private readonly registry: RegistryService,
-  ) {}
+  constructor(private readonly training: TrainingService) {}
 
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
@@ -52,7 +48,7 @@ export class TrainingRunsController {
   @ApiOperation({ summary: 'Training runs, newest first' })
   @ApiOkResponse({ type: [TrainingRunDto] })
   async list(@Query() query: ListRunsQueryDto): Promise<TrainingRunDto[]> {
-    return (await this.registry.listRuns(query.limit ?? 20)).map(toTrainingRunDto);
+    return (await this.training.listRuns(query.limit ?? 20)).map(toTrainingRunDto);
   }
 
   @Get(':id')
@@ -60,6 +56,6 @@ export class TrainingRunsController {
   @ApiOkResponse({ type: TrainingRunDto })
   @ApiNotFoundResponse({ description: 'No such run' })
   async get(@Param('id', ParseIdPipe) id: number): Promise<TrainingRunDto> {
-    return toTrainingRunDto(await this.registry.getRun(id));
+    return toTrainingRunDto(await this.training.getRun(id));
   }
 }

@@ -10,7 +10,7 @@ import {
   Max,
   Min,
 } from 'class-validator';
-import { TrainingRunEntity } from '../registry/entities/training-run.entity';
+import { TrainingRunEntity } from './training-run.entity';
 
 export class StartRunDto {
   @ApiPropertyOptional({

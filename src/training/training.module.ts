@@ -8,6 +8,8 @@ import { BatchDriftService } from './drift/batch-drift.service';
 import { DriftController } from './drift/drift.controller';
 import { ModelFamiliesModule } from './families/families.module';
 import { TrainingRunsController } from './training-runs.controller';
+import { TrainingRunEntity } from './training-run.entity';
+import { TrainingRunRepository } from './training-run.repository';
 import { TrainingScheduler } from './training.scheduler';
 import { TrainingService } from './training.service';
 
@@ -17,10 +19,16 @@ import { TrainingService } from './training.service';
     DiamondsModule,
     RegistryModule,
     ModelFamiliesModule,
-    TypeOrmModule.forFeature([BatchDriftEntity]),
+    TypeOrmModule.forFeature([BatchDriftEntity, TrainingRunEntity]),
   ],
   controllers: [TrainingRunsController, DriftController],
-  providers: [TrainingService, TrainingScheduler, BatchDriftRepository, BatchDriftService],
-  exports: [TrainingService, TrainingScheduler, BatchDriftService],
+  providers: [
+    TrainingService,
+    TrainingRunRepository,
+    TrainingScheduler,
+    BatchDriftRepository,
+    BatchDriftService,
+  ],
+  exports: [TrainingService, TrainingRunRepository, TrainingScheduler, BatchDriftService],
 })
 export class TrainingModule {}

@@ -6,11 +6,9 @@ import { DomainError, ErrorCode } from '../common/domain-error';
 import { DiamondsService, DatasetSnapshot } from '../diamonds/diamonds.service';
 import { DropFolderService } from '../diamonds/drop-folder.service';
 import { PricedDiamond } from '../diamonds/diamond-vocabulary';
-import { ChampionComparison } from '../registry/entities/model-version.entity';
-import { TrainingRunEntity } from '../registry/entities/training-run.entity';
-import { HeldLock } from '../registry/registry.repository';
+import { HeldLock } from '../database/advisory-lock';
+import { ChampionComparison } from '../registry/model-catalog';
 import { RegistryService } from '../registry/registry.service';
-import { TrainingRunInfo } from '../registry/model-catalog';
 import { regressionMetrics } from './evaluation';
 import { computeTrainingRanges } from './evaluation/training-ranges';
 import { assessHoldout } from './evaluation/holdout-assessment';
@@ -19,8 +17,10 @@ import { ModelFamilyRegistry } from './families/families.module';
 import { codeVersion } from './code-version';
 import { BatchDriftService } from './drift/batch-drift.service';
 import { SplitResult, stableHashSplit } from './split';
+import { RunOutcome, RunTrigger, TrainingRunEntity } from './training-run.entity';
+import { TrainingRunRepository } from './training-run.repository';
 
-export type RunTrigger = TrainingRunInfo['trigger'];
+export type { RunTrigger };
 
 /**
  * Fits the parameters a search chose (result.params) on every row: the served artifact. Its
@@ -48,12 +48,12 @@ export interface RunOptions {
 export interface TrainingProgress {
   runId: number;
   family: string;
-  phase: 'search' | 'fit' | 'evaluate' | 'register' | 'done';
+  phase: 'search' | 'evaluate' | 'fit' | 'done';
   trial?: TrialRecord;
   trials: number;
 }
 
-type FamilyOutcome = TrainingRunInfo['outcomes'][number];
+type FamilyOutcome = RunOutcome;
 
 const HOLDOUT_FRACTION = 0.2;
 /** Fewer rows than this cannot make a meaningful holdout. */
@@ -74,6 +74,7 @@ export class TrainingService implements OnApplicationShutdown {
   constructor(
     private readonly config: AppConfig,
     private readonly registry: RegistryService,
+    private readonly runs: TrainingRunRepository,
     private readonly families: ModelFamilyRegistry,
     private readonly diamonds: DiamondsService,
     private readonly dropFolder: DropFolderService,
@@ -82,10 +83,10 @@ export class TrainingService implements OnApplicationShutdown {
 
   /** Marks runs a crash left 'running' as failed, unless another instance is training now. */
   async recoverInterruptedRuns(): Promise<void> {
-    const lock = await this.registry.tryLock();
+    const lock = await this.runs.tryLock();
     if (!lock) return;
     try {
-      const n = await this.registry.failInterruptedRuns();
+      const n = await this.runs.failInterrupted();
       if (n > 0) this.logger.warn(`Marked ${n} interrupted training run(s) as failed`);
     } finally {
       await lock.release();
@@ -100,9 +101,9 @@ export class TrainingService implements OnApplicationShutdown {
     const families = options.families ?? this.families.list().map((f) => f.name);
     for (const name of families) this.registry.assertFamily(name);
     const trials = options.trials ?? this.config.SEARCH_TRIALS;
-    const lock = await this.registry.tryLock();
+    const lock = await this.runs.tryLock();
     if (!lock) {
-      const running = await this.registry.findRunningRun();
+      const running = await this.runs.findRunning();
       throw new DomainError(
         ErrorCode.Conflict,
         `A training run is already in progress${running ? ` (run ${running.id})` : ''}`,
@@ -111,7 +112,7 @@ export class TrainingService implements OnApplicationShutdown {
     }
     let run: TrainingRunEntity;
     try {
-      run = await this.registry.createRun({
+      run = await this.runs.create({
         trigger,
         status: 'running',
         startedAt: new Date(),
@@ -139,17 +140,23 @@ export class TrainingService implements OnApplicationShutdown {
   async waitForRun(runId: number): Promise<TrainingRunEntity> {
     const inProcess = this.running.get(runId);
     if (inProcess) return inProcess;
-    return this.registry.getRun(runId);
+    return this.getRun(runId);
+  }
+
+  async getRun(id: number): Promise<TrainingRunEntity> {
+    const run = await this.runs.find(id);
+    if (!run) throw new DomainError(ErrorCode.NotFound, `No training run ${id}`);
+    return run;
+  }
+
+  /** The latest runs, newest first. */
+  listRuns(limit: number): Promise<TrainingRunEntity[]> {
+    return this.runs.list(limit);
   }
 
   /** True when at least one family has a champion. */
   async anyChampion(): Promise<boolean> {
     return (await this.registry.defaultChampion()) !== null;
-  }
-
-  /** Runs currently executing in this process. */
-  get activeRunIds(): number[] {
-    return [...this.running.keys()];
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -170,11 +177,11 @@ export class TrainingService implements OnApplicationShutdown {
       await this.ingestDropFolder();
       const snapshot = await this.diamonds.snapshot();
       const lineage = { datasetHash: snapshot.contentHash, rowCount: snapshot.rowCount };
-      await this.registry.updateRun(run.id, lineage);
+      await this.runs.update(run.id, lineage);
       Object.assign(run, lineage);
       // Batches that drifted from the champion's training data are flagged by this run.
       run.drift = await this.drift.flagForRun(snapshot.batchIds, run.id);
-      await this.registry.updateRun(run.id, { drift: run.drift });
+      await this.runs.update(run.id, { drift: run.drift });
       if (
         options.onlyIfDataChanged &&
         !this.config.RETRAIN_ALWAYS &&
@@ -205,7 +212,7 @@ export class TrainingService implements OnApplicationShutdown {
             options.actor ?? `run ${run.id}`,
           ),
         );
-        await this.registry.updateRun(run.id, { outcomes });
+        await this.runs.update(run.id, { outcomes });
       }
       const failed = outcomes.filter((o) => o.error);
       // One family failing is not a success: the run says so, with each family's reason.
@@ -246,7 +253,7 @@ export class TrainingService implements OnApplicationShutdown {
       error: error ?? (note ? `skipped: ${note}` : null),
       finishedAt: new Date(),
     };
-    await this.registry.updateRun(run.id, patch);
+    await this.runs.update(run.id, patch);
     if (note) this.logger.log(`Training run ${run.id} skipped: ${note}`);
     return Object.assign(run, patch);
   }

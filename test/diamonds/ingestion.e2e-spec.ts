@@ -1,7 +1,8 @@
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { DiamondsService, FileRefusedError } from '../../src/diamonds/diamonds.service';
+import { FileRefusedError } from '../../src/diamonds/csv-reader';
+import { DiamondsService } from '../../src/diamonds/diamonds.service';
 import { DropFolderService } from '../../src/diamonds/drop-folder.service';
 import { createTestApp, ENGINE, TestApp } from '../support/test-app';
 

@@ -3,12 +3,11 @@ import request from 'supertest';
 import { DiamondsService } from '../../src/diamonds/diamonds.service';
 import { RegistryService } from '../../src/registry/registry.service';
 import { createTestApp, ENGINE, TestApp } from '../support/test-app';
-import { SAMPLE_DIAMOND, train } from '../support/training-helpers';
-import { POOL_CSV, POOL_SAMPLES, poolAvailable, unseenPoolRows } from '../support/unseen-pool';
+import { registerCopy, SAMPLE_DIAMOND, train } from '../support/training-helpers';
+import { POOL_SAMPLES, poolAvailable, unseenPoolRows } from '../support/unseen-pool';
 
 const FAMILIES = ['linear', 'xgboost', 'xgboost-log'] as const;
 const withPool = poolAvailable() ? it : it.skip;
-if (!poolAvailable()) console.warn(`Skipping the coverage test: ${POOL_CSV} is absent`);
 
 interface Range {
   low: number;
@@ -96,22 +95,8 @@ describe(`Price ranges (${ENGINE})`, () => {
   });
 
   it('says so, with range null and the reason, when a version has no calibration', async () => {
-    const source = await registry.getVersion('linear', 1);
-    const {
-      id: _id,
-      createdAt: _c,
-      version: _v,
-      status: _s,
-      artifactPath: _p,
-      artifactSize: _z,
-      artifactSha256: _h,
-      ...rest
-    } = source;
-    const model = await registry.loadEntity(source);
-    const uncalibrated = await registry
-      .register({ ...rest, calibration: null }, model)
-      .finally(() => model.dispose());
-    const model2 = { family: 'linear', version: uncalibrated.version };
+    const uncalibrated = await registerCopy(registry, 'linear', 1, () => ({ calibration: null }));
+    const model2 = { family: 'linear', version: uncalibrated };
     const one = await http()
       .post('/v1/prices')
       .send({ ...SAMPLE_DIAMOND, model: model2 })
@@ -126,9 +111,7 @@ describe(`Price ranges (${ENGINE})`, () => {
       range: null,
       rangeUnavailable: one.body.rangeUnavailable,
     });
-    const trust = await http()
-      .get(`/v1/models/linear/versions/${uncalibrated.version}/trust`)
-      .expect(200);
+    const trust = await http().get(`/v1/models/linear/versions/${uncalibrated}/trust`).expect(200);
     expect(trust.body.rangeCalibration).toBeNull();
     expect(trust.body.notes).toEqual([expect.stringMatching(/no range calibration/)]);
   });

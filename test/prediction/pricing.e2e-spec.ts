@@ -4,6 +4,7 @@ import { DiamondsService } from '../../src/diamonds/diamonds.service';
 import { RegistryService } from '../../src/registry/registry.service';
 import { TrainingService } from '../../src/training/training.service';
 import { createTestApp, ENGINE, TestApp } from '../support/test-app';
+import { registerCopy as registerCopyOf } from '../support/training-helpers';
 import { typedClient } from '../support/typed-client';
 
 const batch = (name: string) => join(__dirname, '..', '..', 'data', 'batches', name);
@@ -31,26 +32,8 @@ describe(`Pricing API (${ENGINE})`, () => {
   const price = (body: object) => http().post('/v1/prices').send(body);
 
   /** Registers a copy of `family` v`from` claiming holdout MAE `mae`: a candidate to promote. */
-  const registerCopy = async (family: string, from: number, mae: number): Promise<number> => {
-    const source = await registry.getVersion(family, from);
-    const {
-      id: _id,
-      createdAt: _c,
-      version: _v,
-      status: _s,
-      artifactPath: _p,
-      artifactSize: _z,
-      artifactSha256: _h,
-      ...rest
-    } = source;
-    const model = await registry.loadEntity(source);
-    try {
-      return (await registry.register({ ...rest, metrics: { ...rest.metrics, mae } }, model))
-        .version;
-    } finally {
-      model.dispose();
-    }
-  };
+  const registerCopy = (family: string, from: number, mae: number): Promise<number> =>
+    registerCopyOf(registry, family, from, (v) => ({ metrics: { ...v.metrics, mae } }));
   /** The family whose champion has the lowest MAE, computed here, independently of the service. */
   const expectedDefault = async () => {
     const champions = (await registry.listFamilies()).flatMap((f) =>

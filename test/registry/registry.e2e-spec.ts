@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
 import { RegistryService } from '../../src/registry/registry.service';
 import { createTestApp, ENGINE, TestApp } from '../support/test-app';
 import { ADMIN_TOKEN, ingestBatch, train } from '../support/training-helpers';
@@ -220,8 +219,12 @@ describe(`Model registry (${ENGINE})`, () => {
       code: 'NOT_FOUND',
       details: { allowed: ['linear', 'xgboost', 'xgboost-log', 'xgboost-blend'] },
     });
-    await http.get('/v1/models/linear/versions/7').expect(404);
-    await http.get('/v1/models/linear/versions/abc').expect(400);
-    expect(t.app.get(DataSource)).toBeDefined();
+    const missing = await http.get('/v1/models/linear/versions/7').expect(404);
+    expect(missing.body).toMatchObject({
+      code: 'NOT_FOUND',
+      message: 'Model linear has no version 7',
+    });
+    const malformed = await http.get('/v1/models/linear/versions/abc').expect(400);
+    expect(malformed.body.message).toMatch(/version/);
   });
 });

@@ -1,14 +1,16 @@
 import { parse } from 'csv-parse/sync';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { sharedFileAvailable } from './shared-data';
 import { isClarity, isColor, isCut, PricedDiamond } from '../../src/diamonds/diamond-vocabulary';
 
 /** The client's export the notebook was built on (outside the repository, never copied in). */
 export const NOTEBOOK_CSV =
   process.env.DIAMONDS_CSV ?? path.resolve(__dirname, '../../../shared/data/diamonds.csv');
 
+/** True when the notebook's CSV is here; says so when it is not, and throws in CI (CI=true). */
 export function notebookDataAvailable(file = NOTEBOOK_CSV): boolean {
-  return existsSync(file);
+  return sharedFileAvailable(file, 'the parity tests on the notebook data are skipped');
 }
 
 function measure(text: string): number {

@@ -1,6 +1,7 @@
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DiamondsService } from '../../src/diamonds/diamonds.service';
+import { NewVersion, RegistryService } from '../../src/registry/registry.service';
 import { TrainingService, RunOptions } from '../../src/training/training.service';
 import { TestApp } from './test-app';
 
@@ -37,3 +38,29 @@ export const SAMPLE_DIAMOND = {
   y: 5.72,
   z: 3.51,
 } as const;
+
+/** Registers a copy of `family` v`from`, changed by `patch`: a candidate whose figures a test chooses. */
+export async function registerCopy(
+  registry: RegistryService,
+  family: string,
+  from: number,
+  patch: (source: NewVersion) => Partial<NewVersion>,
+): Promise<number> {
+  const source = await registry.getVersion(family, from);
+  const {
+    id: _id,
+    createdAt: _c,
+    version: _v,
+    status: _s,
+    artifactPath: _p,
+    artifactSize: _z,
+    artifactSha256: _h,
+    ...rest
+  } = source;
+  const model = await registry.loadEntity(source);
+  try {
+    return (await registry.register({ ...rest, ...patch(rest) }, model)).version;
+  } finally {
+    model.dispose();
+  }
+}

@@ -123,7 +123,7 @@ describe(`Training pipeline and its triggers (${ENGINE})`, () => {
     const { workDir, config } = t;
     await t.close();
     t = await createTestApp({ ADMIN_TOKEN, DATABASE_SCHEMA: config.DATABASE_SCHEMA }, { workDir });
-    const run = await t.app.get(RegistryService).getRun(1);
+    const run = await t.app.get(TrainingService).getRun(1);
     expect(run).toMatchObject({ status: 'failed', error: expect.stringMatching(/Interrupted/) });
     expect(run.finishedAt).not.toBeNull();
     expect(await t.app.get(RegistryService).listVersions('linear')).toEqual([]);
@@ -135,7 +135,7 @@ describe(`Training pipeline and its triggers (${ENGINE})`, () => {
     expect(job.cronTime.source).toBe('30 3 * * *');
     const registry = t.app.get(RegistryService);
     const training = t.app.get(TrainingService);
-    const lastRun = async () => (await registry.listRuns(1))[0];
+    const lastRun = async () => (await training.listRuns(1))[0];
 
     dropBatch(t, 1);
     job.fireOnTick();
@@ -181,7 +181,7 @@ describe(`Training pipeline and its triggers (${ENGINE})`, () => {
     };
     t = await createTestApp(env, { workDir, keepState: true });
     const registry = t.app.get(RegistryService);
-    const [run] = await registry.listRuns(1);
+    const [run] = await t.app.get(TrainingService).listRuns(1);
     expect(run).toMatchObject({ trigger: 'first-start', trials: 1 });
     const done = await t.app.get(TrainingService).waitForRun(run.id);
     expect(done).toMatchObject({ status: 'succeeded', rowCount: 1000 });
@@ -196,12 +196,12 @@ describe(`Training pipeline and its triggers (${ENGINE})`, () => {
     const schema = t.config.DATABASE_SCHEMA;
     await t.close();
     t = await createTestApp({ ...env, DATABASE_SCHEMA: schema }, { workDir });
-    expect(await t.app.get(RegistryService).listRuns(10)).toHaveLength(1);
+    expect(await t.app.get(TrainingService).listRuns(10)).toHaveLength(1);
   }, 120000);
 
   it('first start with too little data does not start a run', async () => {
     t = await createTestApp({ ADMIN_TOKEN, TRAIN_ON_START: 'true' });
-    expect(await t.app.get(RegistryService).listRuns(10)).toEqual([]);
+    expect(await t.app.get(TrainingService).listRuns(10)).toEqual([]);
   });
 
   (ENGINE === 'postgres' ? it : it.skip)(
@@ -232,7 +232,7 @@ describe(`Training pipeline and its triggers (${ENGINE})`, () => {
         expect(second.body.details).toEqual({ runningRunId: first.body.runId });
         // Starting an instance while another trains must not mark the live run as interrupted.
         await other.app.get(TrainingService).recoverInterruptedRuns();
-        expect((await other.app.get(RegistryService).getRun(first.body.runId)).status).toBe(
+        expect((await other.app.get(TrainingService).getRun(first.body.runId)).status).toBe(
           'running',
         );
         expect((await t.app.get(TrainingService).waitForRun(first.body.runId)).status).toBe(

@@ -44,7 +44,7 @@
     text('generated-at', 'as of ' + when(data.generatedAt));
     text('dataset-rows', integer.format(data.datasetRows));
     if (!data.champion) {
-      text('champion-name', data.registry ? 'none yet' : 'no registry');
+      text('champion-name', 'none yet');
       return;
     }
     text('champion-name', data.champion.family + ' v' + data.champion.version);
@@ -221,15 +221,10 @@
 
   function drawAudit(data) {
     var canvas = $('audit-volume');
-    if (!data.auditVolume || data.auditVolume.length === 0) {
+    if (data.auditVolume.length === 0) {
       canvas.hidden = true;
       $('audit-empty').hidden = false;
-      text(
-        'audit-empty',
-        data.auditVolume
-          ? 'No audited request in the last 24 hours.'
-          : 'No audit module in this app.',
-      );
+      text('audit-empty', 'No audited request in the last 24 hours.');
       return;
     }
     var routes = Array.from(
@@ -314,12 +309,12 @@
 
   function drawDrift(data) {
     var body = $('drift').querySelector('tbody');
-    var rows = data.drift || [];
+    var rows = data.drift;
     if (rows.length === 0) {
       body.append(
         el('tr', {}, [
           el('td', { colspan: '7', class: 'muted' }, [
-            data.drift ? 'No batch ingested since a champion was trained.' : 'No training module.',
+            'No batch ingested since a champion was trained.',
           ]),
         ]),
       );

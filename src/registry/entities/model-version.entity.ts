@@ -4,7 +4,7 @@ import { DATE_COLUMN, JSON_COLUMN } from '../../database/column-types';
 import type { ModelDiagnostics } from '../../training/evaluation/model-diagnostics';
 import type { PriceRangeCalibration } from '../../training/evaluation/price-range';
 import type { TrialRecord } from '../../training/families/model-family';
-import type { ModelMetrics, VersionStatus } from '../model-catalog';
+import type { ChampionComparison, ModelMetrics, VersionStatus } from '../model-catalog';
 
 export interface DatasetLineage {
   batchIds: number[];
@@ -26,16 +26,6 @@ export interface SplitInfo {
   seed: number;
   trainRows: number;
   holdoutRows: number;
-}
-
-/** The promotion gate's verdict, kept with the candidate. */
-export interface ChampionComparison {
-  championVersion: number | null;
-  championMae: number | null;
-  candidateMae: number;
-  tolerance: number;
-  promoted: boolean;
-  reason: string;
 }
 
 /** One trained model: its numbers, its data, its artifact. Never deleted. */

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { Subscription } from 'rxjs';
 import { AppConfig } from '../../config/app-config';
 import { DiamondsService } from '../../diamonds/diamonds.service';
-import { RunDriftFlags } from '../../registry/entities/training-run.entity';
+import { RunDriftFlags } from '../training-run.entity';
 import { RegistryService } from '../../registry/registry.service';
 import { BatchDriftEntity } from './batch-drift.entity';
 import { BatchDriftRepository } from './batch-drift.repository';

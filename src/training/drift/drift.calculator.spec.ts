@@ -1,15 +1,9 @@
 import type { PricedDiamond } from '../../diamonds/diamond-vocabulary';
+import { mulberry32 } from '../../common/seeded-random';
 import { DriftCalculator, populationStabilityIndex } from './drift.calculator';
 
-/** Seeded uniform generator (mulberry32), so a failure repeats. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform generator, so a failure repeats. */
+const random = mulberry32;
 
 const CUTS = ['Fair', 'Good', 'Very Good', 'Premium', 'Ideal'] as const;
 

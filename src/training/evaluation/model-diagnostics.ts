@@ -1,5 +1,6 @@
 import type { DiamondFeatures, PricedDiamond } from '../../diamonds/diamond-vocabulary';
-import { encodeLinearRow, LINEAR_FEATURES } from '../families/diamond-encoding';
+import { mulberry32 } from '../../common/seeded-random';
+import { encodeLinearRow, LINEAR_FEATURES, XGBOOST_FEATURES } from '../families/diamond-encoding';
 
 /** Upper bounds (USD, exclusive) of the price bands; the last band is open. */
 export const PRICE_BANDS = [1000, 2500, 5000, 10000] as const;
@@ -74,26 +75,8 @@ export function errorByPriceBand(
   return bands;
 }
 
-const FEATURES: readonly (keyof DiamondFeatures)[] = [
-  'carat',
-  'cut',
-  'color',
-  'clarity',
-  'depth',
-  'table',
-  'x',
-  'y',
-  'z',
-];
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The nine features of a diamond, in the tree models' column order. */
+const FEATURES: readonly (keyof DiamondFeatures)[] = XGBOOST_FEATURES;
 
 function meanAbsoluteError(actual: readonly number[], predicted: readonly number[]): number {
   let sum = 0;

@@ -1,14 +1,9 @@
+import { mulberry32 } from '../../common/seeded-random';
 import { conformalQuantile, MIN_CALIBRATION_ROWS, PriceRangeCalculator } from './price-range';
 
 /** Seeded standard normal draws (mulberry32 + Box-Muller), so a failure repeats. */
 function normals(n: number, seed: number): number[] {
-  let s = seed;
-  const uniform = () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = mulberry32(seed);
   return Array.from({ length: n }, () => {
     const u = Math.max(uniform(), 1e-12);
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());

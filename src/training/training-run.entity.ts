@@ -1,6 +1,18 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import { DATE_COLUMN, JSON_COLUMN } from '../../database/column-types';
-import type { TrainingRunInfo } from '../model-catalog';
+import { DATE_COLUMN, JSON_COLUMN } from '../database/column-types';
+
+export type RunTrigger = 'schedule' | 'admin' | 'cli' | 'first-start';
+/** skipped: the data had not changed since the champions were trained. */
+export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'skipped';
+
+/** Per family: the version registered and whether it was promoted, or the error. */
+export interface RunOutcome {
+  family: string;
+  version?: number;
+  promoted?: boolean;
+  mae?: number;
+  error?: string;
+}
 
 /** What a training run flagged: batches that drifted beyond the threshold. */
 export interface RunDriftFlags {
@@ -8,18 +20,18 @@ export interface RunDriftFlags {
   flagged: { batchId: number; maxPsi: number; maxPsiFeature: string; outsideShare: number }[];
 }
 
-/** One execution of the training pipeline, whatever triggered it. */
+/** One execution of the training pipeline, whatever triggered it. Owned by the training module. */
 @Entity('training_run')
 export class TrainingRunEntity {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id: number;
 
   @Column({ type: 'varchar', length: 20 })
-  trigger: TrainingRunInfo['trigger'];
+  trigger: RunTrigger;
 
   @Index('ix_training_run_status')
   @Column({ type: 'varchar', length: 20 })
-  status: TrainingRunInfo['status'];
+  status: RunStatus;
 
   @Column({ name: 'started_at', type: DATE_COLUMN })
   startedAt: Date;
@@ -40,7 +52,7 @@ export class TrainingRunEntity {
   rowCount: number | null;
 
   @Column({ type: JSON_COLUMN })
-  outcomes: TrainingRunInfo['outcomes'];
+  outcomes: RunOutcome[];
 
   @Column({ type: 'text', nullable: true })
   error: string | null;
