@@ -24,7 +24,6 @@ import {
   Cut,
   CUTS,
   DiamondFeatures,
-  FIELD_BOUNDS,
 } from '../diamonds/diamond-vocabulary';
 import { MAX_INT32 } from '../common/parse-id.pipe';
 import { toQueryInteger } from '../common/query-number';
@@ -41,7 +40,6 @@ export const MAX_BATCH_ITEMS = 1000;
 /** Largest `n` of GET /v1/similar-diamonds. */
 export const MAX_SIMILAR = 100;
 export const DEFAULT_SIMILAR = 5;
-export const MAX_CARAT = FIELD_BOUNDS.carat.max;
 /** A model family's name (also the compiled check's pattern, hot-path-validation.ts). */
 export const FAMILY_NAME = /^[a-z0-9_-]{1,64}$/;
 const MEASUREMENT_NOTE =

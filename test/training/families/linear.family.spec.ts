@@ -2,11 +2,15 @@ import {
   loadNotebookDiamonds,
   NOTEBOOK_CSV,
   notebookDataAvailable,
-} from '../../../test/support/notebook-data';
-import { regressionMetrics } from '../evaluation/regression-metrics';
-import { sklearnTrainTestSplit } from '../split/sklearn-split';
-import { LinearFamily } from './linear.family';
-import { InvalidModelArtifactError, MissingFeatureError, ModelDisposedError } from './model-family';
+} from '../../support/notebook-data';
+import { regressionMetrics } from '../../../src/training/evaluation/regression-metrics';
+import { sklearnTrainTestSplit } from '../../../src/training/split/sklearn-split';
+import { LinearFamily } from '../../../src/training/families/linear.family';
+import {
+  InvalidModelArtifactError,
+  MissingFeatureError,
+  ModelDisposedError,
+} from '../../../src/training/families/model-family';
 
 const haveData = notebookDataAvailable();
 if (!haveData) console.warn(`Skipping the linear parity specs: ${NOTEBOOK_CSV} is absent`);

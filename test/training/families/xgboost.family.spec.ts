@@ -1,15 +1,19 @@
-import { DiamondFeatures, PricedDiamond } from '../../diamonds/diamond-vocabulary';
+import { DiamondFeatures, PricedDiamond } from '../../../src/diamonds/diamond-vocabulary';
 import {
   loadNotebookDiamonds,
   NOTEBOOK_CSV,
   notebookDataAvailable,
-} from '../../../test/support/notebook-data';
-import { regressionMetrics } from '../evaluation/regression-metrics';
-import { containsParams } from '../search/search-space';
-import { sklearnTrainTestSplit } from '../split/sklearn-split';
-import { InvalidModelArtifactError, MissingFeatureError, ModelDisposedError } from './model-family';
-import { XGBOOST_SEARCH_SPACE } from './xgboost-search-space';
-import { XgboostFamily } from './xgboost.family';
+} from '../../support/notebook-data';
+import { regressionMetrics } from '../../../src/training/evaluation/regression-metrics';
+import { containsParams } from '../../../src/training/search/search-space';
+import { sklearnTrainTestSplit } from '../../../src/training/split/sklearn-split';
+import {
+  InvalidModelArtifactError,
+  MissingFeatureError,
+  ModelDisposedError,
+} from '../../../src/training/families/model-family';
+import { XGBOOST_SEARCH_SPACE } from '../../../src/training/families/xgboost-search-space';
+import { XgboostFamily } from '../../../src/training/families/xgboost.family';
 
 const haveData = notebookDataAvailable();
 if (!haveData) console.warn(`Skipping the xgboost specs: ${NOTEBOOK_CSV} is absent`);
@@ -158,7 +162,7 @@ describe('XgboostFamily', () => {
     const { model } = await family.train(rows, { seed: 1, trials: 0 });
     const artifact = model.serialize();
     model.dispose();
-    const { XgboostLogFamily } = await import('./xgboost-log.family');
+    const { XgboostLogFamily } = await import('../../../src/training/families/xgboost-log.family');
     await expect(new XgboostLogFamily().load(artifact)).rejects.toThrow(InvalidModelArtifactError);
   });
 });

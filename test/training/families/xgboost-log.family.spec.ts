@@ -1,12 +1,12 @@
-import { PricedDiamond } from '../../diamonds/diamond-vocabulary';
+import { PricedDiamond } from '../../../src/diamonds/diamond-vocabulary';
 import {
   loadNotebookDiamonds,
   NOTEBOOK_CSV,
   notebookDataAvailable,
-} from '../../../test/support/notebook-data';
-import { regressionMetrics } from '../evaluation/regression-metrics';
-import { sklearnTrainTestSplit } from '../split/sklearn-split';
-import { XgboostLogFamily } from './xgboost-log.family';
+} from '../../support/notebook-data';
+import { regressionMetrics } from '../../../src/training/evaluation/regression-metrics';
+import { sklearnTrainTestSplit } from '../../../src/training/split/sklearn-split';
+import { XgboostLogFamily } from '../../../src/training/families/xgboost-log.family';
 
 const haveData = notebookDataAvailable();
 if (!haveData) console.warn(`Skipping the xgboost-log specs: ${NOTEBOOK_CSV} is absent`);
