@@ -342,8 +342,11 @@ describe(`Audit trail (${ENGINE})`, () => {
 
   it('lists newest first with filters and a cursor that walks every page once', async () => {
     const ids = Array.from({ length: 5 }, rid);
-    for (const id of ids)
+    for (const id of ids) {
       await http().get('/v1/audit-test/priced').set('X-Request-Id', id).expect(200);
+      // Times are kept to the millisecond: two requests in one millisecond have no order to check.
+      await new Promise((r) => setTimeout(r, 3));
+    }
     await drain();
     const from = new Date(Date.now() - 60_000).toISOString();
     const seen: AuditRecordDto[] = [];
