@@ -7,15 +7,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import { DomainError, ErrorCode } from '../common/domain-error';
 import { NotAudited } from '../common/not-audited.decorator';
-import { dashboardAsset } from './dashboard-assets';
-
-function serve(name: string): StreamableFile {
-  const asset = dashboardAsset(name);
-  if (!asset) throw new DomainError(ErrorCode.NotFound, `No counter asset named ${name}`);
-  return new StreamableFile(asset.body, { type: asset.type, length: asset.body.length });
-}
+import { publicFile } from './dashboard-assets';
 
 /**
  * The counter page for store staff: static files of ops/public (no CDN: the store may be
@@ -41,7 +34,7 @@ export class CounterController {
     description: 'An HTML page calling POST /v1/prices and GET /v1/similar-diamonds',
   })
   page(): StreamableFile {
-    return serve('counter.html');
+    return publicFile('counter.html');
   }
 
   @Get('counter/assets/:name')
@@ -49,6 +42,6 @@ export class CounterController {
   @Header('Cache-Control', 'no-cache')
   @ApiExcludeEndpoint()
   asset(@Param('name') name: string): StreamableFile {
-    return serve(name);
+    return publicFile(name);
   }
 }

@@ -1,5 +1,7 @@
+import { StreamableFile } from '@nestjs/common';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
+import { DomainError, ErrorCode } from '../common/domain-error';
 
 /**
  * The pages and their scripts, read once: they ship with the app (no CDN, the service may run
@@ -43,4 +45,11 @@ export function dashboardAsset(name: string): DashboardAsset | undefined {
   const asset = { body: readFileSync(path), type };
   cache.set(name, asset);
   return asset;
+}
+
+/** The file of that name as a response body (no adapter types), or 404 NOT_FOUND. */
+export function publicFile(name: string): StreamableFile {
+  const asset = dashboardAsset(name);
+  if (!asset) throw new DomainError(ErrorCode.NotFound, `No asset named ${name}`);
+  return new StreamableFile(asset.body, { type: asset.type, length: asset.body.length });
 }

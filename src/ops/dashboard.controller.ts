@@ -8,8 +8,7 @@ import {
 } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { NotAudited } from '../common/not-audited.decorator';
-import { DomainError, ErrorCode } from '../common/domain-error';
-import { dashboardAsset } from './dashboard-assets';
+import { publicFile } from './dashboard-assets';
 import { DashboardDataDto } from './dashboard.dto';
 import { DashboardService } from './dashboard.service';
 
@@ -34,7 +33,7 @@ export class DashboardController {
   })
   @Header('Cache-Control', 'no-cache')
   page(): StreamableFile {
-    return file(dashboardAsset('dashboard.html'), 'dashboard.html');
+    return publicFile('dashboard.html');
   }
 
   @Get('version')
@@ -48,7 +47,7 @@ export class DashboardController {
   })
   @Header('Cache-Control', 'no-cache')
   version(): StreamableFile {
-    return file(dashboardAsset('version.html'), 'version.html');
+    return publicFile('version.html');
   }
 
   @Get('data')
@@ -64,11 +63,6 @@ export class DashboardController {
   @SkipThrottle()
   @Header('Cache-Control', 'public, max-age=3600')
   asset(@Param('name') name: string): StreamableFile {
-    return file(dashboardAsset(name), name);
+    return publicFile(name);
   }
-}
-
-function file(asset: ReturnType<typeof dashboardAsset>, name: string): StreamableFile {
-  if (!asset) throw new DomainError(ErrorCode.NotFound, `No dashboard asset named ${name}`);
-  return new StreamableFile(asset.body, { type: asset.type, length: asset.body.length });
 }

@@ -425,9 +425,7 @@ export class TrainingService implements OnApplicationShutdown {
         reason: 'first model of the family',
       };
     }
-    const recorded = await this.registry.getVersion(family, champion.version);
-    if (recorded.lineage.fittedOn === 'all-rows') {
-      const championMae = recorded.metrics.mae;
+    const compare = (championMae: number, basis: string): ChampionComparison => {
       const promoted = candidateMae < championMae * (1 + tolerance);
       return {
         championVersion: champion.version,
@@ -435,27 +433,20 @@ export class TrainingService implements OnApplicationShutdown {
         candidateMae,
         tolerance,
         promoted,
-        reason: `holdout MAE ${candidateMae.toFixed(2)} ${promoted ? 'beats' : 'does not beat'} champion v${champion.version} (${championMae.toFixed(2)}, its own split model's holdout MAE: its served model was refit on every row)`,
+        reason: `holdout MAE ${candidateMae.toFixed(2)} ${promoted ? 'beats' : 'does not beat'} champion v${champion.version} (${championMae.toFixed(2)}${basis})`,
       };
-    }
+    };
+    const recorded = await this.registry.getVersion(family, champion.version);
+    if (recorded.lineage.fittedOn === 'all-rows')
+      return compare(
+        recorded.metrics.mae,
+        ", its own split model's holdout MAE: its served model was refit on every row",
+      );
     let championModel: FittedModel | undefined;
     try {
       championModel = await this.registry.loadModel(champion);
-      const championMae = regressionMetrics(actual, championModel.predict(holdout), {
-        sampleSize: 0,
-      }).mae;
-      const promoted = candidateMae < championMae * (1 + tolerance);
-      const reason = promoted
-        ? `holdout MAE ${candidateMae.toFixed(2)} beats champion v${champion.version} (${championMae.toFixed(2)} on the same rows)`
-        : `holdout MAE ${candidateMae.toFixed(2)} does not beat champion v${champion.version} (${championMae.toFixed(2)} on the same rows)`;
-      return {
-        championVersion: champion.version,
-        championMae,
-        candidateMae,
-        tolerance,
-        promoted,
-        reason,
-      };
+      const rescored = regressionMetrics(actual, championModel.predict(holdout), { sampleSize: 0 });
+      return compare(rescored.mae, ' on the same rows');
     } catch (err) {
       // A champion that cannot be loaded (corrupt or missing artifact) cannot defend its title.
       const message = (err as Error).message;

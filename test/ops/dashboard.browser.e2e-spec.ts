@@ -127,29 +127,18 @@ describe(`Dashboard (${ENGINE})`, () => {
         `${champion.family} v${champion.version}`,
       );
 
-      const charts = await page.evaluate(() => {
-        const Chart = (
-          globalThis as unknown as {
-            Chart: {
-              getChart(
-                id: string,
-              ): { data: { datasets: { data: unknown[]; pointStyle?: unknown }[] } } | undefined;
-            };
-          }
-        ).Chart;
-        const summary = (id: string) => {
-          const chart = Chart.getChart(id);
-          return chart
-            ? chart.data.datasets.map((d) => ({ data: d.data, pointStyle: d.pointStyle }))
-            : null;
-        };
-        return {
-          linear: summary('family-chart-linear'),
-          xgboost: summary('family-chart-xgboost'),
-          scatter: summary('champion-scatter'),
-          audit: summary('audit-volume'),
-        };
-      });
+      const onPage = await page.evaluate(chartData, [
+        'family-chart-linear',
+        'family-chart-xgboost',
+        'champion-scatter',
+        'audit-volume',
+      ]);
+      const charts = {
+        linear: onPage['family-chart-linear'],
+        xgboost: onPage['family-chart-xgboost'],
+        scatter: onPage['champion-scatter'],
+        audit: onPage['audit-volume'],
+      };
       for (const family of ['linear', 'xgboost'] as const) {
         const versions = [...(await catalog.listVersions(family))].reverse();
         const drawn = charts[family]!;
