@@ -18,6 +18,7 @@ import { assessHoldout } from '../src/training/evaluation/holdout-assessment';
 import { PriceRangeCalculator } from '../src/training/evaluation/price-range';
 import { LinearFamily } from '../src/training/families/linear.family';
 import { ModelFamily } from '../src/training/families/model-family';
+import { XgboostBlendFamily } from '../src/training/families/xgboost-blend.family';
 import { XgboostLogFamily } from '../src/training/families/xgboost-log.family';
 import { XgboostFamily } from '../src/training/families/xgboost.family';
 import { stableHashSplit } from '../src/training/split';
@@ -37,7 +38,12 @@ async function main(): Promise<void> {
     `Training rows ${training.length} (train ${split.train.length}, holdout ${split.test.length}); ` +
       `unseen pool rows ${unseen.length} (${refused} refused by validation); ${trials} trials, seed ${seed}`,
   );
-  const families: ModelFamily[] = [new LinearFamily(), new XgboostFamily(), new XgboostLogFamily()];
+  const families: ModelFamily[] = [
+    new LinearFamily(),
+    new XgboostFamily(),
+    new XgboostLogFamily(),
+    new XgboostBlendFamily(),
+  ];
   const actual = unseen.map((r) => r.price);
   let failed = false;
   for (const family of families.filter((f) => !only || only.includes(f.name))) {

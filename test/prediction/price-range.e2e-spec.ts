@@ -6,7 +6,7 @@ import { createTestApp, ENGINE, TestApp } from '../support/test-app';
 import { registerCopy, SAMPLE_DIAMOND, train } from '../support/training-helpers';
 import { POOL_SAMPLES, poolAvailable, unseenPoolRows } from '../support/unseen-pool';
 
-const FAMILIES = ['linear', 'xgboost', 'xgboost-log'] as const;
+const FAMILIES = ['linear', 'xgboost', 'xgboost-log', 'xgboost-blend'] as const;
 const withPool = poolAvailable() ? it : it.skip;
 
 interface Range {
