@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -38,6 +39,7 @@ import {
   XgboostTaskSetup,
 } from './xgboost-search.tasks';
 import { Booster, loadXgboostRuntime, XGBOOST_MISSING } from './xgboost-runtime';
+import { probeRows, XgboostTrees } from './xgboost-trees';
 
 /** Resolved by the worker: .ts under ts-node and jest, .js once built. */
 const TASKS_MODULE = path.join(__dirname, 'xgboost-search.tasks');
@@ -74,28 +76,69 @@ function isImputation(value: unknown): value is MeasurementImputation {
 
 /** Frees the booster of a model that was dropped without dispose(). */
 const boosters = new FinalizationRegistry<Booster>((booster) => booster.free());
+const PROBE_ROWS = 512;
+const logger = new Logger('XgboostTrees');
+
+/** What answers a model's predictions: its trees in JS, or the WebAssembly booster. */
+export type XgboostEvaluator = 'js-trees' | 'wasm-booster';
+
+/**
+ * The trees read from the model's bytes, if they answer bit for bit as XGBoost does on probe
+ * rows that cross every split; otherwise undefined (the booster keeps answering, and a warning
+ * says why).
+ */
+export function checkedTrees(
+  bytes: Uint8Array,
+  booster: Booster,
+  family: string,
+): XgboostTrees | undefined {
+  try {
+    const trees = XgboostTrees.fromModelBytes(bytes);
+    const probe = probeRows(trees, PROBE_ROWS, XGBOOST_MISSING);
+    const expected = booster.predict({ values: probe, rows: PROBE_ROWS, cols: booster.cols });
+    const actual = trees.predict(probe, PROBE_ROWS, booster.cols, XGBOOST_MISSING);
+    const differs = expected.findIndex((value, i) => !Object.is(value, actual[i]));
+    if (differs === -1) return trees;
+    logger.warn(
+      `${family}: the JS trees disagree with XGBoost on probe row ${differs} (${actual[differs]} vs ${expected[differs]}); predicting with the WebAssembly booster`,
+    );
+  } catch (error) {
+    logger.warn(`${family}: ${(error as Error).message}; predicting with the WebAssembly booster`);
+  }
+  return undefined;
+}
 
 class XgboostFittedModel implements FittedModel {
   readonly params: Record<string, unknown>;
+  private disposed = false;
 
+  /** With `trees`, the booster is already freed; without, it answers and is freed on dispose. */
   constructor(
     private readonly header: XgboostHeader,
-    private readonly booster: Booster,
+    private readonly evaluate: Pick<XgboostTrees, 'predict'> | Booster,
     private readonly modelBytes: Uint8Array,
   ) {
     this.params = header.params;
-    boosters.register(this, booster, this);
+    if (evaluate instanceof Booster) boosters.register(this, evaluate, this);
   }
 
   get family(): string {
     return this.header.family;
   }
 
+  get evaluator(): XgboostEvaluator {
+    return this.evaluate instanceof Booster ? 'wasm-booster' : 'js-trees';
+  }
+
   predict(rows: readonly DiamondFeatures[]): number[] {
-    if (this.booster.freed) throw new ModelDisposedError(this.family);
+    if (this.disposed) throw new ModelDisposedError(this.family);
     checkRows(rows, REQUIRED, this.family);
     const complete = rows.map((row) => imputeMeasurements(row, this.header.imputation));
-    const raw = this.booster.predict(encodeTreeFeatures(complete));
+    const matrix = encodeTreeFeatures(complete);
+    const raw =
+      this.evaluate instanceof Booster
+        ? this.evaluate.predict(matrix)
+        : this.evaluate.predict(matrix.values, matrix.rows, matrix.cols, XGBOOST_MISSING);
     return Array.from(raw, (value) => toUsd(value, this.header.target));
   }
 
@@ -104,8 +147,11 @@ class XgboostFittedModel implements FittedModel {
   }
 
   dispose(): void {
-    boosters.unregister(this);
-    this.booster.free();
+    this.disposed = true;
+    if (this.evaluate instanceof Booster) {
+      boosters.unregister(this);
+      this.evaluate.free();
+    }
   }
 }
 
@@ -217,7 +263,10 @@ export abstract class XgboostFamilyBase implements ModelFamily {
   private async materialize(header: XgboostHeader, bytes: Uint8Array): Promise<FittedModel> {
     const runtime = await loadXgboostRuntime();
     const booster = runtime.loadBooster(bytes, XGBOOST_FEATURES.length);
-    return new XgboostFittedModel(header, booster, bytes);
+    const trees = checkedTrees(bytes, booster, header.family);
+    if (!trees) return new XgboostFittedModel(header, booster, bytes);
+    booster.free();
+    return new XgboostFittedModel(header, trees, bytes);
   }
 
   private taskSetup(rows: readonly PricedDiamond[], seed: number): XgboostTaskSetup {
