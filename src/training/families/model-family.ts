@@ -25,6 +25,11 @@ export interface FittedModel {
   readonly params: Record<string, unknown>;
   /** USD prices, one per row. Throws MissingFeatureError if a required feature is null. */
   predict(rows: readonly DiamondFeatures[]): number[];
+  /**
+   * The same answers as `predict`, for families that can share a large batch with worker
+   * threads; callers use it when present.
+   */
+  predictAsync?(rows: readonly DiamondFeatures[]): Promise<number[]>;
   /** An artifact `ModelFamily.load` turns back into a model predicting bit for bit the same. */
   serialize(): Buffer;
   /** Frees WebAssembly memory; idempotent. Predicting afterwards throws. */

@@ -13,6 +13,7 @@ import {
   XgboostBlendFamily,
 } from './xgboost-blend.family';
 import { XgboostLogFamily } from './xgboost-log.family';
+import { PARALLEL_MIN_ROWS } from './xgboost-trees';
 import { XgboostFamily } from './xgboost.family';
 
 /** The first valid rows of the bundled file: enough for the trees, quick to fit. */
@@ -72,6 +73,9 @@ describe('XgboostBlendFamily', () => {
       const loaded = await family.load(result.model.serialize());
       expect(loaded.family).toBe('xgboost-blend');
       expect(loaded.predict(test)).toEqual(blended);
+      // A batch large enough to be shared with worker threads: the same answers, in order.
+      const many = [...test, ...test, ...test, ...test].slice(0, PARALLEL_MIN_ROWS + 9);
+      expect(await loaded.predictAsync?.(many)).toEqual(loaded.predict(many));
       // Missing measurements are estimated, as the XGBoost families do.
       expect(
         loaded.predict([

@@ -86,6 +86,21 @@ class BlendFittedModel implements FittedModel {
     return out;
   }
 
+  async predictAsync(rows: readonly DiamondFeatures[]): Promise<number[]> {
+    if (this.disposed) throw new ModelDisposedError(FAMILY);
+    // Started together: each part's worker share runs while this thread computes the next part.
+    const answers = await Promise.all(
+      this.parts.map(({ model }) =>
+        model.predictAsync ? model.predictAsync(rows) : model.predict(rows),
+      ),
+    );
+    const out = new Array<number>(rows.length).fill(0);
+    this.parts.forEach(({ weight }, p) =>
+      answers[p].forEach((value, i) => (out[i] += weight * value)),
+    );
+    return out;
+  }
+
   serialize(): Buffer {
     const bodies = this.parts.map((part) => part.model.serialize());
     return encodeArtifact(

@@ -38,7 +38,8 @@ import {
   XgboostTarget,
   XgboostTaskSetup,
 } from './xgboost-search.tasks';
-import { Booster, loadXgboostRuntime, XGBOOST_MISSING } from './xgboost-runtime';
+import { parallelSum } from './prediction-threads';
+import { Booster, DenseMatrix, loadXgboostRuntime, XGBOOST_MISSING } from './xgboost-runtime';
 import { probeRows, XgboostTrees } from './xgboost-trees';
 
 /** Resolved by the worker: .ts under ts-node and jest, .js once built. */
@@ -115,7 +116,7 @@ class XgboostFittedModel implements FittedModel {
   /** With `trees`, the booster is already freed; without, it answers and is freed on dispose. */
   constructor(
     private readonly header: XgboostHeader,
-    private readonly evaluate: Pick<XgboostTrees, 'predict'> | Booster,
+    private readonly evaluate: XgboostTrees | Booster,
     private readonly modelBytes: Uint8Array,
   ) {
     this.params = header.params;
@@ -131,15 +132,32 @@ class XgboostFittedModel implements FittedModel {
   }
 
   predict(rows: readonly DiamondFeatures[]): number[] {
-    if (this.disposed) throw new ModelDisposedError(this.family);
-    checkRows(rows, REQUIRED, this.family);
-    const complete = rows.map((row) => imputeMeasurements(row, this.header.imputation));
-    const matrix = encodeTreeFeatures(complete);
+    const matrix = this.encode(rows);
     const raw =
       this.evaluate instanceof Booster
         ? this.evaluate.predict(matrix)
         : this.evaluate.predict(matrix.values, matrix.rows, matrix.cols, XGBOOST_MISSING);
     return Array.from(raw, (value) => toUsd(value, this.header.target));
+  }
+
+  async predictAsync(rows: readonly DiamondFeatures[]): Promise<number[]> {
+    if (this.evaluate instanceof Booster) return this.predict(rows);
+    const matrix = this.encode(rows);
+    const raw = await this.evaluate.predictAsync(
+      matrix.values,
+      matrix.rows,
+      matrix.cols,
+      XGBOOST_MISSING,
+      parallelSum(),
+    );
+    return Array.from(raw, (value) => toUsd(value, this.header.target));
+  }
+
+  private encode(rows: readonly DiamondFeatures[]): DenseMatrix {
+    if (this.disposed) throw new ModelDisposedError(this.family);
+    checkRows(rows, REQUIRED, this.family);
+    const complete = rows.map((row) => imputeMeasurements(row, this.header.imputation));
+    return encodeTreeFeatures(complete);
   }
 
   serialize(): Buffer {

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
-import { DiamondFeatures } from '../../diamonds/diamond-vocabulary';
+import { DiamondFeatures, PricedDiamond } from '../../diamonds/diamond-vocabulary';
 import { encodeTreeFeatures } from './diamond-encoding';
 import { checkedTrees } from './xgboost-family.base';
+import { parallelSum, predictionThreadsReady, stopPredictionThreads } from './prediction-threads';
 import { XgboostLogFamily } from './xgboost-log.family';
 import { XGBOOST_FIRST_TRIAL } from './xgboost-search-space';
 import { Booster, DenseMatrix, loadXgboostRuntime, XGBOOST_MISSING } from './xgboost-runtime';
@@ -115,7 +116,9 @@ describe('XgboostTrees (XGBoost 0.7 models evaluated in JS)', () => {
 
   it('answers for every trained and every loaded XGBoost model', async () => {
     const family = new XgboostLogFamily();
-    const priced = rows.slice(0, 400).map((row, i) => ({ ...row, price: prices[i] }));
+    const priced = rows
+      .slice(0, 400)
+      .map((row, i) => ({ ...row, price: prices[i] }) as PricedDiamond);
     const { model } = await family.train(priced, {
       seed: 5,
       trials: 0,
@@ -129,6 +132,30 @@ describe('XgboostTrees (XGBoost 0.7 models evaluated in JS)', () => {
     } finally {
       model.dispose();
       loaded.dispose();
+    }
+  });
+
+  it('shares a large batch with worker threads and gives the same answers', async () => {
+    const booster = await fit({ max_depth: 6, eta: 0.1, subsample: 0.8 }, 80);
+    const trees = XgboostTrees.fromModelBytes(booster.save());
+    const matrix = { ...data, rows: 999, values: data.values.subarray(0, 999 * 9) };
+    const expected = Array.from(booster.predict(matrix));
+    const before = process.env.PREDICTION_THREADS;
+    process.env.PREDICTION_THREADS = '1';
+    try {
+      expect(await predictionThreadsReady()).toBe(true);
+      const parallel = parallelSum();
+      expect(parallel).toBeDefined();
+      const shared = await trees.predictAsync(matrix.values, 999, 9, XGBOOST_MISSING, parallel);
+      expect(Array.from(shared)).toEqual(expected);
+      // Rows with a missing value, and small batches, stay on this thread: the same answers.
+      const gaps = withGaps(matrix);
+      const withMissing = await trees.predictAsync(gaps.values, 999, 9, XGBOOST_MISSING, parallel);
+      expect(Array.from(withMissing)).toEqual(Array.from(booster.predict(gaps)));
+    } finally {
+      await stopPredictionThreads();
+      if (before === undefined) delete process.env.PREDICTION_THREADS;
+      else process.env.PREDICTION_THREADS = before;
     }
   });
 

@@ -197,6 +197,87 @@ function depthOf(tree: RawTree, node = 0): number {
 }
 
 /**
+ * The trees in their complete layout: what the evaluation loops read. The arrays live in shared
+ * memory, so a worker thread reads them without a copy (see prediction-threads.ts).
+ */
+export interface TreeArrays {
+  /** Every tree padded to this depth. */
+  depth: number;
+  treeCount: number;
+  /** Internal nodes, 2^depth - 1 per tree, level by level: feature << 16 | threshold rank. */
+  nodes: Int32Array;
+  /** Leaves, 2^depth per tree. */
+  leaves: Float32Array;
+}
+
+/** Rows from which a prediction is shared with worker threads (below, messages cost more). */
+export const PARALLEL_MIN_ROWS = 256;
+
+/**
+ * Adds every tree's leaf to `sums` for rows whose values are all present (`ranks`: per row and
+ * feature, the value's rank). Tree by tree, four rows at a time: a tree's nodes stay in cache
+ * across the rows, and the four independent walks overlap in the CPU. The leaves are added in
+ * tree order, as XGBoost adds them (float32 sums depend on the order).
+ */
+export function sumTrees(
+  trees: TreeArrays,
+  ranks: Int32Array,
+  rows: number,
+  cols: number,
+  sums: Float32Array,
+): void {
+  const { nodes, leaves, depth } = trees;
+  const perTree = (1 << depth) - 1;
+  const whole = rows - (rows % 4);
+  for (let t = 0; t < trees.treeCount; t++) {
+    const nodeBase = t * perTree;
+    const leafBase = t * (perTree + 1) - perTree;
+    for (let r = 0; r < whole; r += 4) {
+      const b0 = r * cols;
+      const b1 = b0 + cols;
+      const b2 = b1 + cols;
+      const b3 = b2 + cols;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let level = 0; level < depth; level++) {
+        const p0 = nodes[nodeBase + s0];
+        const p1 = nodes[nodeBase + s1];
+        const p2 = nodes[nodeBase + s2];
+        const p3 = nodes[nodeBase + s3];
+        // Right when the value's rank is above the threshold's: (threshold - value) < 0.
+        s0 = 2 * s0 + 1 + (((p0 & 0xffff) - ranks[b0 + (p0 >>> 16)]) >>> 31);
+        s1 = 2 * s1 + 1 + (((p1 & 0xffff) - ranks[b1 + (p1 >>> 16)]) >>> 31);
+        s2 = 2 * s2 + 1 + (((p2 & 0xffff) - ranks[b2 + (p2 >>> 16)]) >>> 31);
+        s3 = 2 * s3 + 1 + (((p3 & 0xffff) - ranks[b3 + (p3 >>> 16)]) >>> 31);
+      }
+      sums[r] += leaves[leafBase + s0];
+      sums[r + 1] += leaves[leafBase + s1];
+      sums[r + 2] += leaves[leafBase + s2];
+      sums[r + 3] += leaves[leafBase + s3];
+    }
+    for (let r = whole; r < rows; r++) {
+      const b = r * cols;
+      let s = 0;
+      for (let level = 0; level < depth; level++) {
+        const p = nodes[nodeBase + s];
+        s = 2 * s + 1 + (((p & 0xffff) - ranks[b + (p >>> 16)]) >>> 31);
+      }
+      sums[r] += leaves[leafBase + s];
+    }
+  }
+}
+
+/** Splits the rows of `sumTrees` between this thread and worker threads. */
+export type ParallelSum = (
+  trees: TreeArrays,
+  ranks: Int32Array,
+  rows: number,
+  cols: number,
+) => Promise<Float32Array>;
+
+/**
  * A trained XGBoost regression model, evaluated in JS. Immutable; safe to share.
  * `predict` gives, for each row, the model's raw output (XGBoost's `predict` with no transform,
  * which for `reg:linear` is the prediction itself) as float32, exactly as XGBoost computes it.
@@ -204,21 +285,15 @@ function depthOf(tree: RawTree, node = 0): number {
 export class XgboostTrees {
   /** Per feature, its distinct split thresholds in increasing order. */
   private readonly cuts: Float32Array[];
-  /** Every tree padded to this depth. */
-  readonly depth: number;
-  /** Internal nodes per tree (2^depth - 1), complete layout: feature << 16 | threshold rank. */
-  private readonly nodes: Int32Array;
+  readonly arrays: TreeArrays;
+  /** Per internal node: where a missing value goes (1 = left). */
   private readonly defaultLeft: Uint8Array;
-  /** Leaves per tree (2^depth). */
-  private readonly leaves: Float32Array;
   readonly baseScore: number;
   readonly numFeature: number;
-  readonly treeCount: number;
 
   private constructor(model: RawModel) {
     this.baseScore = model.baseScore;
     this.numFeature = model.numFeature;
-    this.treeCount = model.trees.length;
     const distinct = Array.from({ length: model.numFeature }, () => new Set<number>());
     for (const tree of model.trees) {
       for (let n = 0; n < tree.left.length; n++) {
@@ -235,11 +310,18 @@ export class XgboostTrees {
     const rankOf = this.cuts.map((cuts) => new Map(Array.from(cuts, (cut, i) => [cut, i])));
     const depth = model.trees.reduce((max, tree) => Math.max(max, depthOf(tree)), 0);
     if (depth > MAX_DEPTH) throw new UnsupportedXgboostModelError(`a tree is ${depth} levels deep`);
-    this.depth = depth;
+    const treeCount = model.trees.length;
     const perTree = (1 << depth) - 1;
-    this.nodes = new Int32Array(this.treeCount * perTree).fill(MAX_RANK);
-    this.defaultLeft = new Uint8Array(this.treeCount * perTree).fill(1);
-    this.leaves = new Float32Array(this.treeCount * (perTree + 1));
+    const shared = (count: number) => new SharedArrayBuffer(Math.max(1, count) * 4);
+    const nodes = new Int32Array(shared(treeCount * perTree), 0, treeCount * perTree);
+    const leaves = new Float32Array(
+      shared(treeCount * (perTree + 1)),
+      0,
+      treeCount * (perTree + 1),
+    );
+    nodes.fill(MAX_RANK);
+    this.defaultLeft = new Uint8Array(treeCount * perTree).fill(1);
+    this.arrays = { depth, treeCount, nodes, leaves };
 
     model.trees.forEach((tree, t) => {
       const nodeBase = t * perTree;
@@ -251,12 +333,11 @@ export class XgboostTrees {
           // leaf of its span; the whole span holds the value all the same.
           const span = 1 << (depth - level);
           const first = (slot - ((1 << level) - 1)) * span;
-          this.leaves.fill(tree.value[n], leafBase + first, leafBase + first + span);
+          leaves.fill(tree.value[n], leafBase + first, leafBase + first + span);
           return;
         }
         const feature = tree.feature[n];
-        this.nodes[nodeBase + slot] =
-          (feature << 16) | (rankOf[feature].get(tree.value[n]) as number);
+        nodes[nodeBase + slot] = (feature << 16) | (rankOf[feature].get(tree.value[n]) as number);
         this.defaultLeft[nodeBase + slot] = tree.defaultLeft[n];
         place(tree.left[n], 2 * slot + 1, level + 1);
         place(tree.right[n], 2 * slot + 2, level + 1);
@@ -265,14 +346,22 @@ export class XgboostTrees {
     });
   }
 
-  /** Feature `f`'s distinct split thresholds, increasing. */
-  thresholds(f: number): Float32Array {
-    return this.cuts[f];
-  }
-
   /** Reads XGBoost 0.7 model bytes (`Booster.save()`); throws UnsupportedXgboostModelError. */
   static fromModelBytes(bytes: Uint8Array): XgboostTrees {
     return new XgboostTrees(readModel(bytes));
+  }
+
+  get treeCount(): number {
+    return this.arrays.treeCount;
+  }
+
+  get depth(): number {
+    return this.arrays.depth;
+  }
+
+  /** Feature `f`'s distinct split thresholds, increasing. */
+  thresholds(f: number): Float32Array {
+    return this.cuts[f];
   }
 
   /**
@@ -280,82 +369,67 @@ export class XgboostTrees {
    * value, as XGBoost's DMatrix did). One raw prediction per row.
    */
   predict(values: Float32Array, rows: number, cols: number, missing: number): Float32Array {
+    const { ranks, complete } = this.rank(values, rows, cols, missing);
+    const sums = new Float32Array(rows);
+    if (!complete) for (let r = 0; r < rows; r++) sums[r] = this.sumRowWithMissing(ranks, r * cols);
+    else if (rows >= 4) sumTrees(this.arrays, ranks, rows, cols, sums);
+    else for (let r = 0; r < rows; r++) sums[r] = this.sumOneRow(ranks, r * cols);
+    return this.addBase(sums);
+  }
+
+  /**
+   * `predict`, with the rows shared between this thread and `parallel`'s worker threads when
+   * there are at least PARALLEL_MIN_ROWS of them, all values present. The same answers.
+   */
+  async predictAsync(
+    values: Float32Array,
+    rows: number,
+    cols: number,
+    missing: number,
+    parallel: ParallelSum | undefined,
+  ): Promise<Float32Array> {
+    if (!parallel || rows < PARALLEL_MIN_ROWS) return this.predict(values, rows, cols, missing);
+    const { ranks, complete } = this.rank(values, rows, cols, missing);
+    if (!complete) return this.predict(values, rows, cols, missing);
+    return this.addBase(await parallel(this.arrays, ranks, rows, cols));
+  }
+
+  private rank(
+    values: Float32Array,
+    rows: number,
+    cols: number,
+    missing: number,
+  ): { ranks: Int32Array; complete: boolean } {
     if (cols !== this.numFeature)
       throw new RangeError(`The model reads ${this.numFeature} features, got ${cols}`);
     if (values.length !== rows * cols)
       throw new RangeError(`Matrix of ${rows}x${cols} holds ${values.length} values`);
     const ranks = new Int32Array(rows * cols);
-    const sums = new Float32Array(rows);
-    let missingRows = 0;
-    for (let r = 0; r < rows; r++) {
-      for (let f = 0; f < cols; f++) {
-        const value = values[r * cols + f];
-        if (value === missing || Number.isNaN(value)) {
-          ranks[r * cols + f] = -1;
-          missingRows++;
-        } else {
-          ranks[r * cols + f] = rankValue(this.cuts[f], value);
-        }
+    let complete = true;
+    for (let i = 0; i < rows * cols; i++) {
+      const value = values[i];
+      if (value === missing || Number.isNaN(value)) {
+        ranks[i] = -1;
+        complete = false;
+      } else {
+        ranks[i] = rankValue(this.cuts[i % cols], value);
       }
     }
-    if (missingRows > 0) for (let r = 0; r < rows; r++) this.sumOneRow(ranks, r * cols, sums, r);
-    else if (rows >= 4) this.sumRows(ranks, rows, cols, sums);
-    else for (let r = 0; r < rows; r++) this.sumCompleteRow(ranks, r * cols, sums, r);
-    const out = new Float32Array(rows);
-    for (let r = 0; r < rows; r++) out[r] = sums[r] + this.baseScore;
+    return { ranks, complete };
+  }
+
+  private addBase(sums: Float32Array): Float32Array {
+    const out = new Float32Array(sums.length);
+    for (let r = 0; r < sums.length; r++) out[r] = sums[r] + this.baseScore;
     return out;
   }
 
-  /** Tree by tree, four rows at a time (independent chains the CPU overlaps). */
-  private sumRows(ranks: Int32Array, rows: number, cols: number, sums: Float32Array): void {
-    const { nodes, leaves, depth } = this;
+  /** One row with every value present, four trees at a time (independent walks overlap). */
+  private sumOneRow(ranks: Int32Array, b: number): number {
+    const { nodes, leaves, depth, treeCount } = this.arrays;
     const perTree = (1 << depth) - 1;
-    const whole = rows - (rows % 4);
-    for (let t = 0; t < this.treeCount; t++) {
-      const nodeBase = t * perTree;
-      const leafBase = t * (perTree + 1) - perTree;
-      for (let r = 0; r < whole; r += 4) {
-        const b0 = r * cols;
-        const b1 = b0 + cols;
-        const b2 = b1 + cols;
-        const b3 = b2 + cols;
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        for (let level = 0; level < depth; level++) {
-          const p0 = nodes[nodeBase + s0];
-          const p1 = nodes[nodeBase + s1];
-          const p2 = nodes[nodeBase + s2];
-          const p3 = nodes[nodeBase + s3];
-          s0 = 2 * s0 + 1 + (((p0 & 0xffff) - ranks[b0 + (p0 >>> 16)]) >>> 31);
-          s1 = 2 * s1 + 1 + (((p1 & 0xffff) - ranks[b1 + (p1 >>> 16)]) >>> 31);
-          s2 = 2 * s2 + 1 + (((p2 & 0xffff) - ranks[b2 + (p2 >>> 16)]) >>> 31);
-          s3 = 2 * s3 + 1 + (((p3 & 0xffff) - ranks[b3 + (p3 >>> 16)]) >>> 31);
-        }
-        sums[r] += leaves[leafBase + s0];
-        sums[r + 1] += leaves[leafBase + s1];
-        sums[r + 2] += leaves[leafBase + s2];
-        sums[r + 3] += leaves[leafBase + s3];
-      }
-      for (let r = whole; r < rows; r++) {
-        const b = r * cols;
-        let s = 0;
-        for (let level = 0; level < depth; level++) {
-          const p = nodes[nodeBase + s];
-          s = 2 * s + 1 + (((p & 0xffff) - ranks[b + (p >>> 16)]) >>> 31);
-        }
-        sums[r] += leaves[leafBase + s];
-      }
-    }
-  }
-
-  /** One row with every value present, four trees at a time. */
-  private sumCompleteRow(ranks: Int32Array, b: number, sums: Float32Array, r: number): void {
-    const { nodes, leaves, depth } = this;
-    const perTree = (1 << depth) - 1;
-    const count = this.treeCount;
-    const whole = count - (count % 4);
+    const whole = treeCount - (treeCount % 4);
+    const sum = new Float32Array(1);
     for (let t = 0; t < whole; t += 4) {
       const n0 = t * perTree;
       const n1 = n0 + perTree;
@@ -375,63 +449,43 @@ export class XgboostTrees {
         s2 = 2 * s2 + 1 + (((p2 & 0xffff) - ranks[b + (p2 >>> 16)]) >>> 31);
         s3 = 2 * s3 + 1 + (((p3 & 0xffff) - ranks[b + (p3 >>> 16)]) >>> 31);
       }
-      sums[r] += leaves[n0 + t - perTree + s0];
-      sums[r] += leaves[n1 + t + 1 - perTree + s1];
-      sums[r] += leaves[n2 + t + 2 - perTree + s2];
-      sums[r] += leaves[n3 + t + 3 - perTree + s3];
+      sum[0] += leaves[n0 + t - perTree + s0];
+      sum[0] += leaves[n1 + t + 1 - perTree + s1];
+      sum[0] += leaves[n2 + t + 2 - perTree + s2];
+      sum[0] += leaves[n3 + t + 3 - perTree + s3];
     }
-    for (let t = whole; t < count; t++) {
+    for (let t = whole; t < treeCount; t++) {
       const n = t * perTree;
       let s = 0;
       for (let level = 0; level < depth; level++) {
         const p = nodes[n + s];
         s = 2 * s + 1 + (((p & 0xffff) - ranks[b + (p >>> 16)]) >>> 31);
       }
-      sums[r] += leaves[n + t - perTree + s];
+      sum[0] += leaves[n + t - perTree + s];
     }
+    return sum[0];
   }
 
-  /**
-   * One row, four trees at a time; a missing value follows each node's default direction.
-   * The leaves are added in tree order, as XGBoost adds them (float32 sums depend on the order).
-   */
-  private sumOneRow(ranks: Int32Array, b: number, sums: Float32Array, r: number): void {
-    const { nodes, leaves, depth, defaultLeft } = this;
+  /** A row with a missing value: such a value follows each node's default direction. */
+  private sumRowWithMissing(ranks: Int32Array, b: number): number {
+    const { nodes, leaves, depth, treeCount } = this.arrays;
     const perTree = (1 << depth) - 1;
-    const count = this.treeCount;
-    const whole = count - (count % 4);
-    const go = (node: number): number => {
-      const p = nodes[node];
-      const rank = ranks[b + (p >>> 16)];
-      if (rank >= 0 || (p & 0xffff) === MAX_RANK) return ((p & 0xffff) - rank) >>> 31;
-      return 1 - defaultLeft[node];
-    };
-    for (let t = 0; t < whole; t += 4) {
-      const n0 = t * perTree;
-      const n1 = n0 + perTree;
-      const n2 = n1 + perTree;
-      const n3 = n2 + perTree;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let level = 0; level < depth; level++) {
-        s0 = 2 * s0 + 1 + go(n0 + s0);
-        s1 = 2 * s1 + 1 + go(n1 + s1);
-        s2 = 2 * s2 + 1 + go(n2 + s2);
-        s3 = 2 * s3 + 1 + go(n3 + s3);
-      }
-      sums[r] += leaves[n0 + t - perTree + s0];
-      sums[r] += leaves[n1 + t + 1 - perTree + s1];
-      sums[r] += leaves[n2 + t + 2 - perTree + s2];
-      sums[r] += leaves[n3 + t + 3 - perTree + s3];
-    }
-    for (let t = whole; t < count; t++) {
+    const sum = new Float32Array(1);
+    for (let t = 0; t < treeCount; t++) {
       const n = t * perTree;
       let s = 0;
-      for (let level = 0; level < depth; level++) s = 2 * s + 1 + go(n + s);
-      sums[r] += leaves[n + t - perTree + s];
+      for (let level = 0; level < depth; level++) {
+        const p = nodes[n + s];
+        const rank = ranks[b + (p >>> 16)];
+        const right =
+          rank >= 0 || (p & 0xffff) === MAX_RANK
+            ? ((p & 0xffff) - rank) >>> 31
+            : 1 - this.defaultLeft[n + s];
+        s = 2 * s + 1 + right;
+      }
+      sum[0] += leaves[n + t - perTree + s];
     }
+    return sum[0];
   }
 }
 

@@ -10,6 +10,11 @@ export interface WorkerPoolOptions {
   /** Handed to `createWorkerTasks` in every worker (structured-cloned). */
   setup: unknown;
   size: number;
+  /**
+   * Idle workers do not keep the process alive (a worker is referenced only while it runs a
+   * job): for a pool that lives as long as the process and is never closed.
+   */
+  unrefWhenIdle?: boolean;
 }
 
 type Job =
@@ -134,6 +139,7 @@ export class WorkerPool implements TrialExecutor {
       const job = this.queue.shift() as Job;
       slot.job = job;
       slot.started = Date.now();
+      if (this.options.unrefWhenIdle) slot.worker.ref();
       const message: ToWorker =
         job.kind === 'trial'
           ? { type: 'trial', id: job.id, number: job.request.number, params: job.request.params }
@@ -160,6 +166,7 @@ export class WorkerPool implements TrialExecutor {
       env: entry.env,
     });
     const slot: Slot = { worker, job: null, started: 0 };
+    if (this.options.unrefWhenIdle) worker.unref();
     return new Promise<void>((resolveReady, rejectReady) => {
       let ready = false;
       worker.on('message', (message: FromWorker) => {
@@ -232,6 +239,7 @@ export class WorkerPool implements TrialExecutor {
 
   private release(slot: Slot, fatal: boolean): void {
     slot.job = null;
+    if (this.options.unrefWhenIdle) slot.worker.unref();
     if (fatal) {
       // The worker exits by itself; its 'exit' handler replaces it.
       const index = this.slots.indexOf(slot);
