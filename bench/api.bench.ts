@@ -250,10 +250,12 @@ const similarPath = ({
  */
 function cycling(variants: Record<string, unknown>[]): Record<string, unknown> {
   let next = 0;
-  const setupRequest = (request: Record<string, unknown>) => ({
-    ...request,
-    ...variants[next++ % variants.length],
-  });
+  // Fresh headers every time: autocannon writes the content-length into the object it is given.
+  const setupRequest = (request: Record<string, unknown>) => {
+    const variant = variants[next++ % variants.length];
+    const headers = { ...(request.headers as object), ...(variant.headers as object) };
+    return { ...request, ...variant, headers };
+  };
   return { requests: [{ setupRequest }] };
 }
 
@@ -356,6 +358,7 @@ async function priceAt(base: string, diamond: Diamond): Promise<number> {
     method: 'POST',
     headers: JSON_HEADERS,
     body: JSON.stringify(diamond),
+    signal: AbortSignal.timeout(10_000),
   });
   const body = (await res.json()) as { price?: number };
   if (res.status !== 200 || typeof body.price !== 'number')
