@@ -6,7 +6,8 @@ Usage: /usr/bin/python3 bench/reference/typical_service.py (configured by the en
   REF_DATASET     the bundled data/diamonds.csv
   DATABASE_URL    PostgreSQL; REF_AUDIT_SCHEMA: the schema of its audit table (the bench drops it)
 
-Written the usual way: one uvicorn worker with default settings, pydantic request models with
+Written the usual way: one uvicorn worker with default settings (uvloop and httptools when they
+are installed, as `uvicorn[standard]` brings them; else asyncio and h11), pydantic request models with
 our API's fields and bounds (FIELD_BOUNDS), plain `def` endpoints (FastAPI runs them on its
 thread pool), the model and the dataset in memory (native XGBoost, pandas), and every request
 with its response INSERTed into PostgreSQL by psycopg2 and committed before the answer leaves
@@ -18,8 +19,10 @@ with its response INSERTed into PostgreSQL by psycopg2 and committed before the 
   GET /v1/similar-diamonds   the n rows of the dataset with that cut, color and clarity and the
                              closest carat (ties: the smaller carat, then the lower id)
 Needs Debian's python3-fastapi, python3-uvicorn, python3-psycopg2, python3-xgboost and
-python3-pandas; not used by the service, its tests or CI.
+python3-pandas (python3-uvloop and python3-httptools for uvicorn[standard]'s speed); not used by
+the service, its tests or CI.
 """
+import importlib.util
 import json
 import math
 import os
@@ -29,9 +32,11 @@ import uuid
 from contextlib import contextmanager
 from typing import Literal, Optional
 
+import fastapi
 import numpy as np
 import pandas as pd
 import psycopg2
+import pydantic
 import uvicorn
 import xgboost as xgb
 from fastapi import FastAPI, Query
@@ -101,6 +106,7 @@ def price_of(d):
     return round(total, 2)
 
 
+xgb.set_config(verbosity=0)  # quiet: loading 0.7 models warns of their age (errors still raise)
 SPEC, PARTS = load_model(os.environ["REF_MODEL_DIR"])
 DATASET = pd.read_csv(os.environ["REF_DATASET"])
 DATASET.insert(0, "id", range(1, len(DATASET) + 1))
@@ -185,4 +191,13 @@ def similar_diamonds(
 
 
 if __name__ == "__main__":
+    # uvicorn's defaults take uvloop and httptools when installed (uvicorn[standard]), else asyncio, h11.
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    print(
+        f"typical service: FastAPI {fastapi.__version__}, pydantic {pydantic.VERSION}, uvicorn "
+        f"{uvicorn.__version__} ({loop}, {http}), XGBoost {xgb.__version__} ({len(PARTS)} boosters), "
+        f"pandas {pd.__version__}, psycopg2 {psycopg2.__version__.split()[0]}",
+        flush=True,
+    )
     uvicorn.run(app, host="127.0.0.1", port=int(os.environ["REF_PORT"]), log_level="warning")
