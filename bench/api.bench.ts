@@ -533,7 +533,7 @@ async function main(): Promise<void> {
     const top = ceiling.result.requests.average;
     console.log(
       `\n${CONNECTIONS} connections, ${SECONDS} s each, loopback, every service request audited to PostgreSQL, ` +
-        `requests cycling through the ${items.length} diamonds of batch-001`,
+        `requests cycling through the ${items.length.toLocaleString('en-US')} diamonds of batch-001`,
     );
     console.log(line(`${ceiling.title} (${priceAnswer.length} B)`, ceiling.result));
     results.forEach(({ title, result }, i) => {
