@@ -14,8 +14,8 @@
  *      one worker, native XGBoost serving our champion's boosters, a synchronous psycopg2 audit
  *      INSERT per request into its own schema, dropped at the end), once it prices the warm-up
  *      diamond (and the same without measurements) within 0.5 % of our service: the same two
- *      loads, and our ratio to it. Skipped, with
- *      one line saying why, when /usr/bin/python3 lacks its packages (BENCH_REFERENCE=0 skips it).
+ *      loads, and our ratio to it. Skipped, with one line saying why, when /usr/bin/python3
+ *      lacks its packages (BENCH_REFERENCE=0 skips it).
  * The load varies: every connection cycles through the 1,000 diamonds of batch-001 (POST
  * /v1/prices) and queries built from them (their cut, color, clarity and carat, n = 5), on every
  * server alike (the bare one gets the price requests), so no request repeats the one before.
