@@ -125,6 +125,17 @@ export class AppConfig {
   @IsInt()
   SEARCH_SEED = 42;
 
+  /**
+   * Worker threads that share the trees of a large batch of prices with the request's thread
+   * (unset = one per core beyond the first, at most 3; 0 = none).
+   */
+  @Transform(toNumber)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(8)
+  PREDICTION_THREADS?: number;
+
   /** Train on first start when the registry has no champion. */
   @Transform(toBool)
   @IsBoolean()

@@ -3,6 +3,7 @@ import { DiamondsModule } from '../diamonds/diamonds.module';
 import { RegistryModule } from '../registry/registry.module';
 import { ChampionCache } from './champion-cache.service';
 import { PredictionService } from './prediction.service';
+import { PredictionThreadsLifecycle } from './prediction-threads.lifecycle';
 import { PricesController } from './prices.controller';
 import { SimilarDiamondsController } from './similar-diamonds.controller';
 
@@ -10,7 +11,7 @@ import { SimilarDiamondsController } from './similar-diamonds.controller';
 @Module({
   imports: [DiamondsModule, RegistryModule],
   controllers: [PricesController, SimilarDiamondsController],
-  providers: [ChampionCache, PredictionService],
+  providers: [ChampionCache, PredictionService, PredictionThreadsLifecycle],
   exports: [ChampionCache],
 })
 export class PredictionModule {}

@@ -9,18 +9,22 @@ import { SumTreesPayload } from './xgboost-trees.tasks';
  * Worker threads that share large tree evaluations (a batch of diamonds) with the thread that
  * asked: one per core beyond the first, at most three. They start on the first large request
  * (which is answered on its own thread meanwhile), idle without keeping the process alive, and
- * read the trees from shared memory. PREDICTION_THREADS=0 turns them off (read at start).
+ * read the trees from shared memory. The service sets their number from PREDICTION_THREADS
+ * (configurePredictionThreads); 0 turns them off.
  */
 const TASKS_MODULE = path.join(__dirname, 'xgboost-trees.tasks');
 const logger = new Logger('PredictionThreads');
 
+/** Threads asked for; undefined: one per core beyond the first, at most three. */
+let asked: number | undefined;
+
 function configuredSize(): number {
-  const asked = process.env.PREDICTION_THREADS;
-  if (asked !== undefined && asked.trim() !== '') {
-    const n = Number(asked);
-    return Number.isInteger(n) && n >= 0 ? Math.min(n, 8) : 0;
-  }
-  return Math.max(0, Math.min(3, availableParallelism() - 1));
+  return asked ?? Math.max(0, Math.min(3, availableParallelism() - 1));
+}
+
+/** Sets how many worker threads share large predictions (undefined: by the cores); 0: none. */
+export function configurePredictionThreads(threads: number | undefined): void {
+  asked = threads;
 }
 
 let pool: WorkerPool | undefined;

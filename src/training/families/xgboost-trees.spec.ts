@@ -4,7 +4,12 @@ import { Logger } from '@nestjs/common';
 import { DiamondFeatures, PricedDiamond } from '../../diamonds/diamond-vocabulary';
 import { encodeTreeFeatures } from './diamond-encoding';
 import { checkedTrees } from './xgboost-family.base';
-import { parallelSum, predictionThreadsReady, stopPredictionThreads } from './prediction-threads';
+import {
+  configurePredictionThreads,
+  parallelSum,
+  predictionThreadsReady,
+  stopPredictionThreads,
+} from './prediction-threads';
 import { XgboostLogFamily } from './xgboost-log.family';
 import { XGBOOST_FIRST_TRIAL } from './xgboost-search-space';
 import { Booster, DenseMatrix, loadXgboostRuntime, XGBOOST_MISSING } from './xgboost-runtime';
@@ -140,8 +145,7 @@ describe('XgboostTrees (XGBoost 0.7 models evaluated in JS)', () => {
     const trees = XgboostTrees.fromModelBytes(booster.save());
     const matrix = { ...data, rows: 999, values: data.values.subarray(0, 999 * 9) };
     const expected = Array.from(booster.predict(matrix));
-    const before = process.env.PREDICTION_THREADS;
-    process.env.PREDICTION_THREADS = '1';
+    configurePredictionThreads(1);
     try {
       expect(await predictionThreadsReady()).toBe(true);
       const parallel = parallelSum();
@@ -154,8 +158,7 @@ describe('XgboostTrees (XGBoost 0.7 models evaluated in JS)', () => {
       expect(Array.from(withMissing)).toEqual(Array.from(booster.predict(gaps)));
     } finally {
       await stopPredictionThreads();
-      if (before === undefined) delete process.env.PREDICTION_THREADS;
-      else process.env.PREDICTION_THREADS = before;
+      configurePredictionThreads(undefined);
     }
   });
 

@@ -1,0 +1,23 @@
+import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import {
+  configurePredictionThreads,
+  stopPredictionThreads,
+} from '../training/families/prediction-threads';
+
+/**
+ * Sizes the worker threads that share a large batch's trees (PREDICTION_THREADS) and stops them
+ * with the application. They start on the first large batch, not here.
+ */
+@Injectable()
+export class PredictionThreadsLifecycle implements OnModuleInit, OnApplicationShutdown {
+  constructor(private readonly config: AppConfig) {}
+
+  onModuleInit(): void {
+    configurePredictionThreads(this.config.PREDICTION_THREADS);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await stopPredictionThreads();
+  }
+}
