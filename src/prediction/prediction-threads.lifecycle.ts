@@ -2,12 +2,13 @@ import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common'
 import { AppConfig } from '../config/app-config';
 import {
   configurePredictionThreads,
+  startPredictionThreads,
   stopPredictionThreads,
 } from '../training/families/prediction-threads';
 
 /**
  * Sizes the worker threads that share a large batch's trees (PREDICTION_THREADS) and stops them
- * with the application. They start on the first large batch, not here.
+ * with the application. Idle, they do not keep the process alive.
  */
 @Injectable()
 export class PredictionThreadsLifecycle implements OnModuleInit, OnApplicationShutdown {
@@ -15,6 +16,7 @@ export class PredictionThreadsLifecycle implements OnModuleInit, OnApplicationSh
 
   onModuleInit(): void {
     configurePredictionThreads(this.config.PREDICTION_THREADS);
+    startPredictionThreads();
   }
 
   async onApplicationShutdown(): Promise<void> {

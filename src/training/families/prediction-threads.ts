@@ -1,108 +1,177 @@
 import { availableParallelism } from 'node:os';
-import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { Logger } from '@nestjs/common';
-import { WorkerPool } from '../search/worker-pool';
+import { workerEntry } from '../search/worker-pool';
 import { ParallelSum, sumTrees, TreeArrays } from './xgboost-trees';
-import { SumTreesPayload } from './xgboost-trees.tasks';
 
 /**
  * Worker threads that share large tree evaluations (a batch of diamonds) with the thread that
- * asked: one per core beyond the first, at most three. They start on the first large request
- * (which is answered on its own thread meanwhile), idle without keeping the process alive, and
- * read the trees from shared memory. The service sets their number from PREDICTION_THREADS
- * (configurePredictionThreads); 0 turns them off.
+ * asked: by default one per core beyond the first, at most three. They start on the first large
+ * request (answered on its own thread meanwhile), keep the process alive only while they work,
+ * and read the trees from shared memory. Requests are posted at once, not one at a time, so a
+ * blend's four models keep a thread busy while this one computes its own shares. A thread that
+ * fails or dies leaves its share to the asking thread: the answer is the same either way.
  */
-const TASKS_MODULE = path.join(__dirname, 'xgboost-trees.tasks');
+export interface SumRequest {
+  id: number;
+  trees: TreeArrays;
+  ranks: Int32Array;
+  rows: number;
+  cols: number;
+}
+
+export type SumResponse = { id: number; sums: Float32Array } | { id: number; error: string };
+
+interface Pending {
+  resolve: (sums: Float32Array) => void;
+  reject: (error: Error) => void;
+}
+
 const logger = new Logger('PredictionThreads');
+
+class PredictionThread {
+  private readonly pending = new Map<number, Pending>();
+  private readonly worker: Worker;
+  alive = true;
+
+  constructor(onExit: (thread: PredictionThread) => void) {
+    const entry = workerEntry(__dirname, 'prediction-threads.worker');
+    this.worker = new Worker(entry.file, { execArgv: entry.execArgv, env: entry.env });
+    this.worker.unref();
+    this.worker.on('message', (response: SumResponse) => {
+      const waiting = this.pending.get(response.id);
+      this.pending.delete(response.id);
+      if (this.pending.size === 0) this.worker.unref();
+      if (!waiting) return;
+      if ('sums' in response) waiting.resolve(response.sums);
+      else waiting.reject(new Error(response.error));
+    });
+    const fail = (reason: string) => {
+      this.alive = false;
+      for (const waiting of this.pending.values()) waiting.reject(new Error(reason));
+      this.pending.clear();
+      onExit(this);
+    };
+    this.worker.on('error', (error) => fail(`Prediction thread failed: ${error.message}`));
+    this.worker.on('exit', (code) => fail(`Prediction thread exited (${code})`));
+  }
+
+  get load(): number {
+    return this.pending.size;
+  }
+
+  sum(request: SumRequest): Promise<Float32Array> {
+    return new Promise((resolve, reject) => {
+      if (!this.alive) return reject(new Error('Prediction thread is stopped'));
+      this.pending.set(request.id, { resolve, reject });
+      this.worker.ref();
+      this.worker.postMessage(request);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.alive = false;
+    await this.worker.terminate();
+  }
+}
 
 /** Threads asked for; undefined: one per core beyond the first, at most three. */
 let asked: number | undefined;
+let threads: PredictionThread[] = [];
+let nextId = 1;
+const stats = { rowsShared: 0, sharesRedone: 0 };
 
 function configuredSize(): number {
   return asked ?? Math.max(0, Math.min(3, availableParallelism() - 1));
 }
 
 /** Sets how many worker threads share large predictions (undefined: by the cores); 0: none. */
-export function configurePredictionThreads(threads: number | undefined): void {
-  asked = threads;
+export function configurePredictionThreads(count: number | undefined): void {
+  asked = count;
 }
 
-let pool: WorkerPool | undefined;
-let starting: Promise<void> | undefined;
-let unavailable = false;
-
-function startPool(size: number): void {
-  starting ??= WorkerPool.start({
-    tasksModule: TASKS_MODULE,
-    setup: null,
-    size,
-    unrefWhenIdle: true,
-  })
-    .then((started) => {
-      pool = started;
-    })
-    .catch((error: Error) => {
-      unavailable = true;
-      logger.warn(`Prediction threads did not start (${error.message}); predicting on one thread`);
-    });
+/** Starts the threads now rather than on the first large request (the service, at start). */
+export function startPredictionThreads(): void {
+  startThreads();
 }
 
-/**
- * The rows split in equal shares between this thread and the workers; undefined while the
- * workers are not running yet (the caller then predicts on its own thread), or when turned off.
- */
-export function parallelSum(): ParallelSum | undefined {
-  if (pool) return sumInParallel(pool);
+function startThreads(): void {
   const size = configuredSize();
-  if (size > 0 && !unavailable) startPool(size);
-  return undefined;
-}
-
-/** Waits for the workers to be running (tests, benchmarks warming up); false if they cannot. */
-export async function predictionThreadsReady(): Promise<boolean> {
-  parallelSum();
-  await starting;
-  return pool !== undefined;
-}
-
-/** Stops the workers (a test's teardown); they start again on the next large request. */
-export async function stopPredictionThreads(): Promise<void> {
-  const running = pool;
-  pool = undefined;
-  starting = undefined;
-  unavailable = false;
-  await running?.close();
-}
-
-function sumInParallel(workers: WorkerPool): ParallelSum {
-  return async (trees: TreeArrays, ranks: Int32Array, rows: number, cols: number) => {
-    const shares = workers.concurrency + 1;
-    const per = Math.ceil(rows / shares);
-    const jobs: Promise<Float32Array>[] = [];
-    for (let start = per; start < rows; start += per) {
-      const count = Math.min(per, rows - start);
-      const payload: SumTreesPayload = {
-        trees,
-        ranks: ranks.slice(start * cols, (start + count) * cols),
-        rows: count,
-        cols,
-      };
-      // A worker that fails (or dies) leaves its share to this thread: the answer is the same.
-      jobs.push(
-        workers.runTask<Float32Array>('sumTrees', payload).catch(() => {
-          const sums = new Float32Array(count);
-          sumTrees(trees, payload.ranks, count, cols, sums);
-          return sums;
+  try {
+    while (threads.length < size) {
+      threads.push(
+        new PredictionThread((gone) => {
+          // Replaced on the next large request.
+          threads = threads.filter((thread) => thread !== gone);
         }),
       );
     }
-    // This thread takes the first share while the workers take theirs.
-    const sums = new Float32Array(rows);
-    const own = new Float32Array(Math.min(per, rows));
-    sumTrees(trees, ranks.subarray(0, own.length * cols), own.length, cols, own);
-    sums.set(own, 0);
-    const theirs = await Promise.all(jobs);
-    theirs.forEach((part, i) => sums.set(part, per * (i + 1)));
-    return sums;
-  };
+  } catch (error) {
+    logger.warn(`Prediction threads did not start (${(error as Error).message})`);
+  }
+}
+
+/**
+ * The rows split in equal shares between this thread and the workers; undefined when turned off.
+ * The first call starts the threads (a new thread takes its first message once it has loaded).
+ */
+export function parallelSum(): ParallelSum | undefined {
+  if (threads.length < configuredSize()) startThreads();
+  return threads.length > 0 ? sumInParallel : undefined;
+}
+
+/** Stops the workers (application shutdown, a test's teardown); they start again when asked. */
+export async function stopPredictionThreads(): Promise<void> {
+  const running = threads;
+  threads = [];
+  await Promise.all(running.map((thread) => thread.stop()));
+}
+
+/** Threads running, rows their answers covered, and shares redone here after a thread failed. */
+export function predictionThreadStats(): {
+  threads: number;
+  rowsShared: number;
+  sharesRedone: number;
+} {
+  return { threads: threads.length, ...stats };
+}
+
+function sumLocally(trees: TreeArrays, ranks: Int32Array, rows: number, cols: number) {
+  const sums = new Float32Array(rows);
+  sumTrees(trees, ranks, rows, cols, sums);
+  return sums;
+}
+
+async function sumInParallel(
+  trees: TreeArrays,
+  ranks: Int32Array,
+  rows: number,
+  cols: number,
+): Promise<Float32Array> {
+  const helpers = threads.filter((thread) => thread.alive);
+  const per = Math.ceil(rows / (helpers.length + 1));
+  const theirs: Promise<Float32Array>[] = [];
+  for (let start = per, h = 0; start < rows; start += per, h++) {
+    const count = Math.min(per, rows - start);
+    const share = ranks.slice(start * cols, (start + count) * cols);
+    theirs.push(
+      helpers[h].sum({ id: nextId++, trees, ranks: share, rows: count, cols }).then(
+        (sums) => {
+          stats.rowsShared += count;
+          return sums;
+        },
+        () => {
+          stats.sharesRedone++;
+          return sumLocally(trees, share, count, cols);
+        },
+      ),
+    );
+  }
+  // This thread takes the first share while the workers take theirs.
+  const sums = new Float32Array(rows);
+  sums.set(
+    sumLocally(trees, ranks.subarray(0, Math.min(per, rows) * cols), Math.min(per, rows), cols),
+  );
+  (await Promise.all(theirs)).forEach((part, i) => sums.set(part, per * (i + 1)));
+  return sums;
 }

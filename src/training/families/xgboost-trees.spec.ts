@@ -7,7 +7,7 @@ import { checkedTrees } from './xgboost-family.base';
 import {
   configurePredictionThreads,
   parallelSum,
-  predictionThreadsReady,
+  predictionThreadStats,
   stopPredictionThreads,
 } from './prediction-threads';
 import { XgboostLogFamily } from './xgboost-log.family';
@@ -147,11 +147,16 @@ describe('XgboostTrees (XGBoost 0.7 models evaluated in JS)', () => {
     const expected = Array.from(booster.predict(matrix));
     configurePredictionThreads(1);
     try {
-      expect(await predictionThreadsReady()).toBe(true);
       const parallel = parallelSum();
       expect(parallel).toBeDefined();
+      const before = predictionThreadStats();
+      expect(before.threads).toBe(1);
       const shared = await trees.predictAsync(matrix.values, 999, 9, XGBOOST_MISSING, parallel);
       expect(Array.from(shared)).toEqual(expected);
+      // The worker answered its half itself (nothing was redone here).
+      const after = predictionThreadStats();
+      expect(after.rowsShared - before.rowsShared).toBe(499);
+      expect(after.sharesRedone).toBe(before.sharesRedone);
       // Rows with a missing value, and small batches, stay on this thread: the same answers.
       const gaps = withGaps(matrix);
       const withMissing = await trees.predictAsync(gaps.values, 999, 9, XGBOOST_MISSING, parallel);

@@ -10,11 +10,6 @@ export interface WorkerPoolOptions {
   /** Handed to `createWorkerTasks` in every worker (structured-cloned). */
   setup: unknown;
   size: number;
-  /**
-   * Idle workers do not keep the process alive (a worker is referenced only while it runs a
-   * job): for a pool that lives as long as the process and is never closed.
-   */
-  unrefWhenIdle?: boolean;
 }
 
 type Job =
@@ -40,10 +35,16 @@ interface Slot {
   started: number;
 }
 
-/** How to start the worker entry: as TypeScript through ts-node in tests and ts-node, as JS when built. */
-function workerEntry(): { file: string; execArgv: string[]; env: NodeJS.ProcessEnv } {
+/**
+ * How to start a worker thread's entry file (`dir/name` without extension): as TypeScript through
+ * ts-node in tests and ts-node, as JS when built.
+ */
+export function workerEntry(
+  dir: string,
+  name: string,
+): { file: string; execArgv: string[]; env: NodeJS.ProcessEnv } {
   const typescript = __filename.endsWith('.ts');
-  const file = path.join(__dirname, typescript ? 'search.worker.ts' : 'search.worker.js');
+  const file = path.join(dir, typescript ? `${name}.ts` : `${name}.js`);
   if (!typescript) return { file, execArgv: [], env: process.env };
   const env = { ...process.env };
   if (!env.TS_NODE_PROJECT) {
@@ -139,7 +140,6 @@ export class WorkerPool implements TrialExecutor {
       const job = this.queue.shift() as Job;
       slot.job = job;
       slot.started = Date.now();
-      if (this.options.unrefWhenIdle) slot.worker.ref();
       const message: ToWorker =
         job.kind === 'trial'
           ? { type: 'trial', id: job.id, number: job.request.number, params: job.request.params }
@@ -158,7 +158,7 @@ export class WorkerPool implements TrialExecutor {
   }
 
   private spawn(): Promise<void> {
-    const entry = workerEntry();
+    const entry = workerEntry(__dirname, 'search.worker');
     const init: WorkerInit = { tasksModule: this.options.tasksModule, setup: this.options.setup };
     const worker = new Worker(entry.file, {
       workerData: init,
@@ -166,7 +166,6 @@ export class WorkerPool implements TrialExecutor {
       env: entry.env,
     });
     const slot: Slot = { worker, job: null, started: 0 };
-    if (this.options.unrefWhenIdle) worker.unref();
     return new Promise<void>((resolveReady, rejectReady) => {
       let ready = false;
       worker.on('message', (message: FromWorker) => {
@@ -239,7 +238,6 @@ export class WorkerPool implements TrialExecutor {
 
   private release(slot: Slot, fatal: boolean): void {
     slot.job = null;
-    if (this.options.unrefWhenIdle) slot.worker.unref();
     if (fatal) {
       // The worker exits by itself; its 'exit' handler replaces it.
       const index = this.slots.indexOf(slot);
