@@ -266,10 +266,12 @@ export class AuditRecorder {
 const TEXTUAL = /json|text|xml|javascript|csv|x-www-form-urlencoded/i;
 
 /** A string without lone surrogates: its UTF-8 bytes decode back to the same string. */
-const isWellFormed: (text: string) => boolean =
-  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
-    ? (text) => (text as unknown as { isWellFormed(): boolean }).isWellFormed()
-    : (text) => Buffer.from(text, 'utf8').toString('utf8') === text;
+const isWellFormed = (text: string): boolean =>
+  (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+/** Lone surrogates replaced by U+FFFD, as encoding the text to UTF-8 (the database driver) does. */
+const toWellFormed = (text: string): string =>
+  (text as unknown as { toWellFormed(): string }).toWellFormed();
 
 /** The record's text fields (the query was cleaned by redactDeep). */
 const TEXT_FIELDS = [
@@ -287,12 +289,19 @@ const TEXT_FIELDS = [
   'errorMessage',
 ] as const;
 
-/** Every text field without NUL characters (see stripNul). */
+/**
+ * Every text field without NUL characters (see stripNul), and without lone surrogates: the
+ * text the database would have stored, already in the record, so its spool line (the JSON the
+ * writer sends PostgreSQL) never carries an escape PostgreSQL refuses.
+ */
 function withoutNul(record: AuditRecordData): AuditRecordData {
+  const out = record as unknown as Record<string, unknown>;
   for (const key of TEXT_FIELDS) {
-    const value = record[key];
-    if (typeof value === 'string' && value.includes('\u0000'))
-      (record as unknown as Record<string, unknown>)[key] = stripNul(value);
+    let value = record[key];
+    if (typeof value !== 'string') continue;
+    if (value.includes('\u0000')) value = stripNul(value);
+    if (!isWellFormed(value)) value = toWellFormed(value);
+    out[key] = value;
   }
   return record;
 }

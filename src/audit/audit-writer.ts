@@ -4,8 +4,11 @@ import { AuditSpool } from './audit-spool';
 
 /** Where batches go: the repository in the app, a fake in unit specs. */
 export interface AuditSink {
-  /** Inserts the records, skipping any id already present (a replay). */
-  insertIgnore(records: AuditRecordData[]): Promise<void>;
+  /**
+   * Inserts the records, skipping any id already present (a replay). `lines`, when given, are
+   * the records' spool lines (their JSON, in the same order), which a sink may send as they are.
+   */
+  insertIgnore(records: AuditRecordData[], lines?: string[]): Promise<void>;
   /** False once the database connection is closed for good (shutdown). */
   ready(): boolean;
   /** The database answered and refused the data itself (retrying the same rows cannot help). */
@@ -43,6 +46,8 @@ export interface AuditWriterStats {
 
 interface Entry {
   record: AuditRecordData;
+  /** The record's spool line (its JSON). */
+  line: string;
   segment: number;
   bytes: number;
 }
@@ -150,7 +155,7 @@ export class AuditWriter {
     for (let i = 0; i < batch.length; i++) {
       if (fits[i]) {
         const bytes = lines[i].length;
-        this.queue.push({ record: batch[i].record, segment, bytes });
+        this.queue.push({ record: batch[i].record, line: lines[i], segment, bytes });
         this.queueBytes += bytes;
       } else if (segment < 0) {
         this.dropped++;
@@ -275,7 +280,10 @@ export class AuditWriter {
 
   private async writeFromMemory(): Promise<void> {
     const batch = this.queue.slice(this.queueHead, this.queueHead + this.options.batchSize);
-    await this.insert(batch.map((e) => e.record));
+    await this.insert(
+      batch.map((e) => e.record),
+      batch.map((e) => e.line),
+    );
     this.queueHead += batch.length;
     if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.queueHead);
@@ -306,9 +314,11 @@ export class AuditWriter {
     const cursor = this.replayCursor;
     const chunk = this.spool.read(cursor.segment, cursor.offset, this.options.batchSize);
     const records: AuditRecordData[] = [];
+    const lines: string[] = [];
     for (const line of chunk.lines) {
       try {
         records.push(JSON.parse(line) as AuditRecordData);
+        lines.push(line);
       } catch {
         this.unreadable++;
       }
@@ -319,7 +329,7 @@ export class AuditWriter {
         `Audit spool segment ${cursor.segment} ends with ${chunk.tornBytes} bytes that are not a whole record; skipped`,
       );
     }
-    if (records.length > 0) await this.insert(records);
+    if (records.length > 0) await this.insert(records, lines);
     this.written += records.length;
     cursor.offset = chunk.nextOffset;
     if (chunk.eof) {
@@ -334,9 +344,9 @@ export class AuditWriter {
    * forever and hold up every record behind it: its records are tried one by one, and the ones
    * refused alone are set aside in the spool folder's quarantine file, logged and counted.
    */
-  private async insert(records: AuditRecordData[]): Promise<void> {
+  private async insert(records: AuditRecordData[], lines?: string[]): Promise<void> {
     try {
-      await this.sink.insertIgnore(records);
+      await this.sink.insertIgnore(records, lines);
     } catch (err) {
       if (!this.sink.isPermanentError?.(err)) throw err;
       for (const record of records) {
