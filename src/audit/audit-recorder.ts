@@ -136,7 +136,7 @@ export class AuditRecorder {
       return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
     } as ServerResponse['end'];
     // A client that leaves before any response still made a request.
-    res.once('close', () => finish(!res.writableEnded));
+    res.on('close', () => finish(!res.writableEnded));
     next();
   };
 
