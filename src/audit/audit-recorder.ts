@@ -7,7 +7,14 @@ import { CLIENT_CLOSED_STATUS, routePatternOf } from '../common/http-route';
 import { RequestContext, requestContextOf } from '../common/request-context';
 import { REQUEST_ID_HEADER } from '../common/request-id.middleware';
 import { AuditRecordData } from './audit-record';
-import { redactDeep, redactJsonText, redactUrl, stripNul, truncateText } from './audit-redaction';
+import {
+  isPlainQuery,
+  redactDeep,
+  redactJsonText,
+  redactUrl,
+  stripNul,
+  truncateText,
+} from './audit-redaction';
 import { AuditWriter } from './audit-writer';
 
 /**
@@ -41,15 +48,35 @@ export class AuditRecorder {
     if (!this.config.AUDIT_ENABLED) return next();
     const startedAt = new Date();
     const started = process.hrtime.bigint();
-    const chunks: Buffer[] = [];
+    // What the response sent, up to maxBody + 1 bytes: strings as they are (the usual JSON
+    // answer is one string), other chunks as bytes.
+    const chunks: (Buffer | string)[] = [];
     let captured = 0;
     let total = 0;
     let done = false;
+    const maxBody = this.maxBody;
     const capture = (chunk: unknown, encoding?: unknown): void => {
       if (chunk === undefined || chunk === null || typeof chunk === 'function') return;
+      if (
+        typeof chunk === 'string' &&
+        (typeof encoding !== 'string' || encoding === 'utf8' || encoding === 'utf-8')
+      ) {
+        const bytes = Buffer.byteLength(chunk);
+        total += bytes;
+        if (captured > maxBody) return;
+        if (captured + bytes <= maxBody + 1) {
+          chunks.push(chunk);
+          captured += bytes;
+          return;
+        }
+        const part = Buffer.from(chunk).subarray(0, maxBody + 1 - captured);
+        chunks.push(part);
+        captured += part.length;
+        return;
+      }
       const buf =
         typeof chunk === 'string'
-          ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
+          ? Buffer.from(chunk, encoding as BufferEncoding)
           : Buffer.isBuffer(chunk)
             ? chunk
             : chunk instanceof Uint8Array
@@ -57,30 +84,37 @@ export class AuditRecorder {
               : null;
       if (!buf) return;
       total += buf.length;
-      if (captured <= this.maxBody) {
-        const part = buf.subarray(0, this.maxBody + 1 - captured);
+      if (captured <= maxBody) {
+        const part = buf.subarray(0, maxBody + 1 - captured);
         chunks.push(part);
         captured += part.length;
       }
     };
-    const finish = (aborted: boolean): void => {
+    /** Builds the record; `send` (the response's real end) runs once it is spooled, or now when there is none. */
+    const finish = (aborted: boolean, send?: () => void): void => {
       if (done) return;
       done = true;
+      let record: AuditRecordData | undefined;
       try {
-        if (requestContextOf(req)?.notAudited) return;
-        this.writer.record(
-          this.build(
+        if (!requestContextOf(req)?.notAudited)
+          record = this.build(
             req,
             res,
             startedAt,
             started,
-            aborted ? null : Buffer.concat(chunks),
+            aborted ? null : chunks,
             total,
             aborted,
-          ),
-        );
+          );
       } catch (err) {
         // Auditing never breaks a response.
+        this.logger.error(`Could not record ${req.method} ${req.url}: ${(err as Error).message}`);
+      }
+      if (!record) return send?.();
+      if (send) return this.writer.recordThen(record, send);
+      try {
+        this.writer.record(record);
+      } catch (err) {
         this.logger.error(`Could not record ${req.method} ${req.url}: ${(err as Error).message}`);
       }
     };
@@ -94,12 +128,15 @@ export class AuditRecorder {
     res.end = function (this: ServerResponse, ...args: unknown[]) {
       if (!done) {
         capture(args[0], args[1]);
-        finish(false);
+        // The response leaves once its record is in the spool, written together with the
+        // other records of this event-loop turn (AuditWriter.recordThen).
+        finish(false, () => (end as (...a: unknown[]) => ServerResponse).apply(this, args));
+        return this;
       }
       return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
     } as ServerResponse['end'];
     // A client that leaves before any response still made a request.
-    res.once('close', () => finish(!res.writableEnded));
+    res.on('close', () => finish(!res.writableEnded));
     next();
   };
 
@@ -108,7 +145,7 @@ export class AuditRecorder {
     res: ServerResponse,
     startedAt: Date,
     started: bigint,
-    body: Buffer | null,
+    chunks: (Buffer | string)[] | null,
     totalBytes: number,
     aborted: boolean,
   ): AuditRecordData {
@@ -128,9 +165,9 @@ export class AuditRecorder {
       query: this.query(url),
       requestBody: this.requestBody(ctx?.body ?? (req as { body?: unknown }).body),
       status,
-      responseBody: body
+      responseBody: chunks
         ? this.responseBody(
-            body,
+            chunks,
             totalBytes,
             String(res.getHeader('content-type') ?? ''),
             res.getHeader('content-encoding'),
@@ -169,8 +206,11 @@ export class AuditRecorder {
   private query(url: string): Record<string, unknown> | null {
     const at = url.indexOf('?');
     if (at < 0) return null;
-    const query = parseQuery(url.slice(at + 1));
+    const raw = url.slice(at + 1);
+    const query = parseQuery(raw);
     if (Object.keys(query).length === 0) return null;
+    // No escape and no secret word: nothing to redact, no NUL to clean.
+    if (isPlainQuery(raw)) return { ...query };
     return redactDeep({ ...query }) as Record<string, unknown>;
   }
 
@@ -191,17 +231,30 @@ export class AuditRecorder {
   }
 
   private responseBody(
-    body: Buffer,
+    chunks: (Buffer | string)[],
     totalBytes: number,
     contentType: string,
     encoding: unknown,
   ): string | null {
     if (totalBytes === 0) return null;
+    // The usual answer: one well-formed string (what its UTF-8 bytes would decode to), not truncated.
+    if (
+      chunks.length === 1 &&
+      typeof chunks[0] === 'string' &&
+      totalBytes <= this.maxBody &&
+      (!encoding || encoding === 'identity') &&
+      isWellFormed(chunks[0])
+    ) {
+      if (/json/i.test(contentType)) return redactJsonText(chunks[0]);
+      if (!contentType || TEXTUAL.test(contentType)) return chunks[0];
+    }
+    const body = Buffer.concat(
+      chunks.map((c) => (typeof c === 'string' ? Buffer.from(c, 'utf8') : c)),
+    );
     // A compression middleware installed after this one hands us encoded bytes.
     if (encoding && encoding !== 'identity')
       return `[${contentType || 'body'}, ${String(encoding)}-encoded, ${totalBytes} bytes]`;
-    if (contentType && !/json|text|xml|javascript|csv|x-www-form-urlencoded/i.test(contentType))
-      return `[${contentType}, ${totalBytes} bytes]`;
+    if (contentType && !TEXTUAL.test(contentType)) return `[${contentType}, ${totalBytes} bytes]`;
     if (totalBytes > this.maxBody)
       return `${body.subarray(0, this.maxBody).toString('utf8')}…[truncated: ${totalBytes} bytes]`;
     const text = body.toString('utf8');
@@ -209,10 +262,46 @@ export class AuditRecorder {
   }
 }
 
-/** Every text field without NUL characters (see stripNul); the query was cleaned by redactDeep. */
+/** Content types whose bodies are recorded as text. */
+const TEXTUAL = /json|text|xml|javascript|csv|x-www-form-urlencoded/i;
+
+/** A string without lone surrogates: its UTF-8 bytes decode back to the same string. */
+const isWellFormed = (text: string): boolean =>
+  (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+/** Lone surrogates replaced by U+FFFD, as encoding the text to UTF-8 (the database driver) does. */
+const toWellFormed = (text: string): string =>
+  (text as unknown as { toWellFormed(): string }).toWellFormed();
+
+/** The record's text fields (the query was cleaned by redactDeep). */
+const TEXT_FIELDS = [
+  'id',
+  'requestId',
+  'occurredAt',
+  'method',
+  'route',
+  'url',
+  'requestBody',
+  'responseBody',
+  'clientIp',
+  'userAgent',
+  'modelFamily',
+  'errorMessage',
+] as const;
+
+/**
+ * Every text field without NUL characters (see stripNul), and without lone surrogates: the
+ * text the database would have stored, already in the record, so its spool line (the JSON the
+ * writer sends PostgreSQL) never carries an escape PostgreSQL refuses.
+ */
 function withoutNul(record: AuditRecordData): AuditRecordData {
-  const out = { ...record } as Record<string, unknown>;
-  for (const [key, value] of Object.entries(out))
-    if (typeof value === 'string') out[key] = stripNul(value);
-  return out as unknown as AuditRecordData;
+  const out = record as unknown as Record<string, unknown>;
+  for (const key of TEXT_FIELDS) {
+    let value = record[key];
+    if (typeof value !== 'string') continue;
+    if (value.includes('\u0000')) value = stripNul(value);
+    if (!isWellFormed(value)) value = toWellFormed(value);
+    out[key] = value;
+  }
+  return record;
 }

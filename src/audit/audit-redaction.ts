@@ -7,8 +7,32 @@ const SECRET_WORDS =
 const SECRET_KEY = new RegExp(`${SECRET_WORDS}|(^|[-_.])sig$`, 'i');
 export const REDACTED = '[REDACTED]';
 
+/**
+ * Necessary for any secret key in a text (a secret word, or `sig` ending a key): text where it
+ * does not match holds none, and the costlier per-key work can be skipped.
+ */
+const MAYBE_SECRET = new RegExp(`${SECRET_WORDS}|sig`, 'i');
+
+/** The verdicts of the keys seen so far: traffic uses a handful of keys, a regex per key is not free. */
+const secretKeyCache = new Map<string, boolean>();
+const SECRET_KEY_CACHE_MAX = 1024;
+
 export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key);
+  let secret = secretKeyCache.get(key);
+  if (secret === undefined) {
+    secret = SECRET_KEY.test(key);
+    if (key.length <= 64 && secretKeyCache.size < SECRET_KEY_CACHE_MAX)
+      secretKeyCache.set(key, secret);
+  }
+  return secret;
+}
+
+/**
+ * True when a raw query string certainly has no secret-looking parameter and no NUL: no escape
+ * (so every key reads as sent) and no secret word anywhere in it.
+ */
+export function isPlainQuery(rawQuery: string): boolean {
+  return !rawQuery.includes('%') && !MAYBE_SECRET.test(rawQuery);
 }
 
 /** A deep copy with every secret-looking key's value replaced; depth-limited so a hostile body cannot recurse us to death. */
@@ -29,7 +53,7 @@ export function redactDeep(value: unknown, depth = 0): unknown {
 export function redactUrl(originalUrl: string, maxLength = 1900): string {
   const q = originalUrl.indexOf('?');
   let url = originalUrl;
-  if (q >= 0) {
+  if (q >= 0 && !isPlainQuery(originalUrl.slice(q + 1))) {
     const params = originalUrl
       .slice(q + 1)
       .split('&')
@@ -60,8 +84,10 @@ export function truncateText(text: string, maxBytes: number): string {
 
 /** Response text with secret-looking JSON keys redacted; the parse only happens when such a key appears. */
 const SECRET_JSON_KEY = new RegExp(`"([^"]*(${SECRET_WORDS})[^"]*|([^"]*[-_.])?sig)"\\s*:`, 'i');
+/** Necessary for SECRET_JSON_KEY to match, and four times cheaper to look for. */
+const MAYBE_SECRET_JSON_KEY = new RegExp(`${SECRET_WORDS}|sig"`, 'i');
 export function redactJsonText(text: string): string {
-  if (!SECRET_JSON_KEY.test(text)) return text;
+  if (!MAYBE_SECRET_JSON_KEY.test(text) || !SECRET_JSON_KEY.test(text)) return text;
   try {
     return JSON.stringify(redactDeep(JSON.parse(text)));
   } catch {

@@ -1,6 +1,8 @@
 import {
   appendFileSync,
+  close,
   closeSync,
+  fdatasync,
   fdatasyncSync,
   fstatSync,
   mkdirSync,
@@ -46,7 +48,7 @@ const MAX_READ = 8 * 1024 * 1024;
  * Durability policy: every record is written with write(2) (writeSync) before its response
  * leaves. Once write returns, the bytes are in the kernel's page cache, which survives a crash
  * or SIGKILL of the process; only a power loss or kernel crash could lose them. Segments are
- * fdatasync'ed when sealed and at shutdown; AUDIT_SPOOL_FSYNC=true fdatasyncs every record too
+ * fdatasync'ed when sealed (on the thread pool) and at shutdown; AUDIT_SPOOL_FSYNC=true fdatasyncs every record too
  * (power-loss safe, at the price of a disk flush per request).
  *
  * A segment is deleted once the database holds all of its records: either each record was
@@ -62,6 +64,8 @@ export class AuditSpool {
   private spilling = false;
   /** write(2) failures: the record then lives in memory only. */
   appendErrors = 0;
+  /** fdatasync failures of sealed segments (their bytes stay in the page cache). */
+  syncErrors = 0;
 
   constructor(
     readonly dir: string,
@@ -102,8 +106,16 @@ export class AuditSpool {
 
   /** Appends one record (synchronously: it is durable when this returns) and says which segment holds it. */
   append(line: string, diskOnly = false): number {
+    return this.appendLines([line], diskOnly ? 1 : 0);
+  }
+
+  /**
+   * Appends several records with one write(2) (group commit: durable when this returns, like
+   * append) and says which segment holds them; `diskOnly` of them are not in the writer's memory.
+   */
+  appendLines(lines: readonly string[], diskOnly = 0): number {
     const segment = this.active ?? this.openActive();
-    const buf = Buffer.from(`${line}\n`, 'utf8');
+    const buf = Buffer.from(lines.length === 1 ? `${lines[0]}\n` : `${lines.join('\n')}\n`, 'utf8');
     let written = 0;
     try {
       while (written < buf.length)
@@ -115,8 +127,8 @@ export class AuditSpool {
       throw err;
     }
     segment.bytes += buf.length;
-    segment.appended++;
-    if (diskOnly) segment.diskOnly++;
+    segment.appended += lines.length;
+    segment.diskOnly += diskOnly;
     if (segment.bytes >= this.options.segmentBytes) this.seal();
     return segment.id;
   }
@@ -248,7 +260,7 @@ export class AuditSpool {
 
   /** Flushes the active segment to disk and closes it; what it holds is replayed on the next start. */
   close(): void {
-    if (this.active) this.seal();
+    if (this.active) this.seal(true);
   }
 
   private openActive(): Segment {
@@ -269,13 +281,26 @@ export class AuditSpool {
     return segment;
   }
 
-  private seal(): void {
-    if (this.fd !== null) {
-      try {
-        fdatasyncSync(this.fd);
-      } finally {
-        closeSync(this.fd);
-        this.fd = null;
+  /**
+   * Closes the active segment. Its fdatasync runs on libuv's thread pool, off the event loop (the
+   * bytes are already in the page cache, which a process crash does not lose), except at
+   * shutdown (`sync`), where the process must not leave before its files are on disk.
+   */
+  private seal(sync = false): void {
+    const fd = this.fd;
+    this.fd = null;
+    if (fd !== null) {
+      if (sync) {
+        try {
+          fdatasyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+      } else {
+        fdatasync(fd, (err) => {
+          if (err) this.syncErrors++;
+          close(fd, () => undefined);
+        });
       }
     }
     const sealed = this.active;

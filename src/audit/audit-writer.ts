@@ -4,8 +4,11 @@ import { AuditSpool } from './audit-spool';
 
 /** Where batches go: the repository in the app, a fake in unit specs. */
 export interface AuditSink {
-  /** Inserts the records, skipping any id already present (a replay). */
-  insertIgnore(records: AuditRecordData[]): Promise<void>;
+  /**
+   * Inserts the records, skipping any id already present (a replay). `lines`, when given, are
+   * the records' spool lines (their JSON, in the same order), which a sink may send as they are.
+   */
+  insertIgnore(records: AuditRecordData[], lines?: string[]): Promise<void>;
   /** False once the database connection is closed for good (shutdown). */
   ready(): boolean;
   /** The database answered and refused the data itself (retrying the same rows cannot help). */
@@ -43,13 +46,15 @@ export interface AuditWriterStats {
 
 interface Entry {
   record: AuditRecordData;
+  /** The record's spool line (its JSON). */
+  line: string;
   segment: number;
   bytes: number;
 }
 
 const MAX_BACKOFF_MS = 5000;
 /** Past this size the active spool segment is sealed after a successful write (see AuditSpool.rotateIfLarger). */
-const ROTATE_AFTER_WRITE_BYTES = 256 * 1024;
+const ROTATE_AFTER_WRITE_BYTES = 4 * 1024 * 1024;
 
 /**
  * Write-behind queue of audit records. `record()` runs on the request path: it appends the
@@ -62,6 +67,8 @@ const ROTATE_AFTER_WRITE_BYTES = 256 * 1024;
 export class AuditWriter {
   private readonly logger = new Logger(AuditWriter.name);
   private queue: Entry[] = [];
+  /** Records of this event-loop turn waiting for their spool write (see recordThen). */
+  private pending: { record: AuditRecordData; then: (() => void) | null }[] = [];
   private queueHead = 0;
   private queueBytes = 0;
   private spilling = false;
@@ -100,31 +107,71 @@ export class AuditWriter {
 
   /** On the request path: durable when it returns (unless the disk failed, which is logged and counted). */
   record(record: AuditRecordData): void {
-    const line = JSON.stringify(record);
-    const bytes = line.length;
-    const fits = !this.spilling && this.queueBytes + bytes <= this.options.maxQueueBytes;
-    if (!fits && !this.spilling) {
-      this.spilling = true;
-      this.spool.startSpill();
-      this.logger.warn(
-        `Audit queue full (${this.queueBytes} bytes in memory): further records wait in the spool only`,
-      );
+    this.pending.push({ record, then: null });
+    this.flushPending();
+  }
+
+  /**
+   * On the request path, group commit: the record is appended to the spool together with every
+   * other record handed over in the same turn of the event loop (one write(2) for all of them),
+   * and `then` runs once it is there (or once the disk failed, which is logged and counted).
+   * The recorder sends the response in `then`, so it still leaves only after its record is spooled.
+   */
+  recordThen(record: AuditRecordData, then: () => void): void {
+    this.pending.push({ record, then });
+    if (this.pending.length === 1) setImmediate(this.flushPending);
+  }
+
+  /** Spools and queues the records waiting for their write, then lets their responses go. */
+  private readonly flushPending = (): void => {
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    const lines: string[] = new Array(batch.length);
+    const fits: boolean[] = new Array(batch.length);
+    let diskOnly = 0;
+    let queueBytes = this.queueBytes;
+    for (let i = 0; i < batch.length; i++) {
+      const line = JSON.stringify(batch[i].record);
+      lines[i] = line;
+      const ok = !this.spilling && queueBytes + line.length <= this.options.maxQueueBytes;
+      if (!ok && !this.spilling) {
+        this.spilling = true;
+        this.spool.startSpill();
+        this.logger.warn(
+          `Audit queue full (${queueBytes} bytes in memory): further records wait in the spool only`,
+        );
+      }
+      fits[i] = ok;
+      if (ok) queueBytes += line.length;
+      else diskOnly++;
     }
     let segment = -1;
     try {
-      segment = this.spool.append(line, !fits);
+      segment = this.spool.appendLines(lines, diskOnly);
     } catch (err) {
       this.logger.error(`Could not append to the audit spool: ${(err as Error).message}`);
     }
-    if (fits) {
-      this.queue.push({ record, segment, bytes });
-      this.queueBytes += bytes;
-      if (this.queue.length - this.queueHead >= this.options.batchSize && !this.inFlight)
-        setImmediate(() => void this.tick());
-    } else if (segment < 0) {
-      this.dropped++;
+    for (let i = 0; i < batch.length; i++) {
+      if (fits[i]) {
+        const bytes = lines[i].length;
+        this.queue.push({ record: batch[i].record, line: lines[i], segment, bytes });
+        this.queueBytes += bytes;
+      } else if (segment < 0) {
+        this.dropped++;
+      }
     }
-  }
+    if (this.queue.length - this.queueHead >= this.options.batchSize && !this.inFlight)
+      setImmediate(() => void this.tick());
+    for (const { then } of batch) {
+      if (!then) continue;
+      try {
+        then();
+      } catch (err) {
+        this.logger.error(`A response after its audit record failed: ${(err as Error).message}`);
+      }
+    }
+  };
 
   stats(): AuditWriterStats {
     const inMemory = this.queue.length - this.queueHead;
@@ -158,6 +205,7 @@ export class AuditWriter {
   /** True when nothing waits: memory empty and no segment to read back. */
   idle(): boolean {
     return (
+      this.pending.length === 0 &&
       this.queue.length === this.queueHead &&
       !this.spilling &&
       this.spool.nextReplaySegment() === null &&
@@ -173,6 +221,7 @@ export class AuditWriter {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.inFlight) await this.inFlight;
+      this.flushPending();
       if (this.idle()) return true;
       if (!this.sink.ready() || Date.now() >= deadline) return false;
       const progressed = await this.runBatch();
@@ -183,6 +232,7 @@ export class AuditWriter {
 
   /** Stops the timer and closes the spool; whatever is still queued is in the spool for the next start. */
   stop(): void {
+    this.flushPending();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     if (this.started) this.spool.close();
@@ -230,7 +280,10 @@ export class AuditWriter {
 
   private async writeFromMemory(): Promise<void> {
     const batch = this.queue.slice(this.queueHead, this.queueHead + this.options.batchSize);
-    await this.insert(batch.map((e) => e.record));
+    await this.insert(
+      batch.map((e) => e.record),
+      batch.map((e) => e.line),
+    );
     this.queueHead += batch.length;
     if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.queueHead);
@@ -261,9 +314,11 @@ export class AuditWriter {
     const cursor = this.replayCursor;
     const chunk = this.spool.read(cursor.segment, cursor.offset, this.options.batchSize);
     const records: AuditRecordData[] = [];
+    const lines: string[] = [];
     for (const line of chunk.lines) {
       try {
         records.push(JSON.parse(line) as AuditRecordData);
+        lines.push(line);
       } catch {
         this.unreadable++;
       }
@@ -274,7 +329,7 @@ export class AuditWriter {
         `Audit spool segment ${cursor.segment} ends with ${chunk.tornBytes} bytes that are not a whole record; skipped`,
       );
     }
-    if (records.length > 0) await this.insert(records);
+    if (records.length > 0) await this.insert(records, lines);
     this.written += records.length;
     cursor.offset = chunk.nextOffset;
     if (chunk.eof) {
@@ -289,9 +344,9 @@ export class AuditWriter {
    * forever and hold up every record behind it: its records are tried one by one, and the ones
    * refused alone are set aside in the spool folder's quarantine file, logged and counted.
    */
-  private async insert(records: AuditRecordData[]): Promise<void> {
+  private async insert(records: AuditRecordData[], lines?: string[]): Promise<void> {
     try {
-      await this.sink.insertIgnore(records);
+      await this.sink.insertIgnore(records, lines);
     } catch (err) {
       if (!this.sink.isPermanentError?.(err)) throw err;
       for (const record of records) {

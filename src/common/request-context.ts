@@ -39,7 +39,13 @@ export class RequestContext {
   ) {}
 }
 
-const contexts = new WeakMap<object, RequestContext>();
+/**
+ * Where a node request keeps its context: a symbol property, not a WeakMap entry (the context
+ * lives and dies with its request either way; a property costs the garbage collector nothing
+ * extra, an ephemeron per request does).
+ */
+const CONTEXT = Symbol('requestContext');
+type WithContext = IncomingMessage & { [CONTEXT]?: RequestContext };
 
 /** Log correlation: code running for a request (a service's log line) finds its context here. */
 export const requestScope = new AsyncLocalStorage<RequestContext>();
@@ -51,13 +57,13 @@ export function rawRequest(req: object): IncomingMessage {
 }
 
 export function openRequestContext(req: IncomingMessage, context: RequestContext): RequestContext {
-  contexts.set(req, context);
+  (req as WithContext)[CONTEXT] = context;
   return context;
 }
 
 /** The context of a request (Express or Fastify request object, or the node request). */
 export function requestContextOf(req: object): RequestContext | undefined {
-  return contexts.get(rawRequest(req));
+  return (rawRequest(req) as WithContext)[CONTEXT];
 }
 
 /** A controller parameter: the current request's context, for the facts only the handler knows. */
