@@ -72,24 +72,20 @@ export const XGBOOST_FEATURES = [
 export function encodeTreeFeatures(rows: readonly DiamondFeatures[]): DenseMatrix {
   const cols = XGBOOST_FEATURES.length;
   const values = new Float32Array(rows.length * cols);
-  rows.forEach((row, i) => {
-    const measured = (value: number | null | undefined) =>
-      isPresent(value) ? value : XGBOOST_MISSING;
-    values.set(
-      [
-        measured(row.carat),
-        cutCode(row.cut),
-        colorCode(row.color),
-        clarityCode(row.clarity),
-        measured(row.depth),
-        measured(row.table),
-        measured(row.x),
-        measured(row.y),
-        measured(row.z),
-      ],
-      i * cols,
-    );
-  });
+  const measured = (value: number | null | undefined) =>
+    isPresent(value) ? value : XGBOOST_MISSING;
+  for (let i = 0, at = 0; i < rows.length; i++, at += cols) {
+    const row = rows[i];
+    values[at] = measured(row.carat);
+    values[at + 1] = cutCode(row.cut);
+    values[at + 2] = colorCode(row.color);
+    values[at + 3] = clarityCode(row.clarity);
+    values[at + 4] = measured(row.depth);
+    values[at + 5] = measured(row.table);
+    values[at + 6] = measured(row.x);
+    values[at + 7] = measured(row.y);
+    values[at + 8] = measured(row.z);
+  }
   return { values, rows: rows.length, cols };
 }
 

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { Logger } from '@nestjs/common';
 import { workerEntry } from '../search/worker-pool';
-import { ParallelSum, sumTrees, TreeArrays } from './xgboost-trees';
+import { ParallelSum, sumShare, TreeArrays } from './xgboost-trees';
 
 /**
  * Worker threads that share large tree evaluations (a batch of diamonds) with the thread that
@@ -15,7 +15,8 @@ import { ParallelSum, sumTrees, TreeArrays } from './xgboost-trees';
 export interface SumRequest {
   id: number;
   trees: TreeArrays;
-  ranks: Int32Array;
+  /** The share's rows, every value present. */
+  values: Float32Array;
   rows: number;
   cols: number;
 }
@@ -136,15 +137,9 @@ export function predictionThreadStats(): {
   return { threads: threads.length, ...stats };
 }
 
-function sumLocally(trees: TreeArrays, ranks: Int32Array, rows: number, cols: number) {
-  const sums = new Float32Array(rows);
-  sumTrees(trees, ranks, rows, cols, sums);
-  return sums;
-}
-
 async function sumInParallel(
   trees: TreeArrays,
-  ranks: Int32Array,
+  values: Float32Array,
   rows: number,
   cols: number,
 ): Promise<Float32Array> {
@@ -153,25 +148,24 @@ async function sumInParallel(
   const theirs: Promise<Float32Array>[] = [];
   for (let start = per, h = 0; start < rows; start += per, h++) {
     const count = Math.min(per, rows - start);
-    const share = ranks.slice(start * cols, (start + count) * cols);
+    const share = values.slice(start * cols, (start + count) * cols);
     theirs.push(
-      helpers[h].sum({ id: nextId++, trees, ranks: share, rows: count, cols }).then(
+      helpers[h].sum({ id: nextId++, trees, values: share, rows: count, cols }).then(
         (sums) => {
           stats.rowsShared += count;
           return sums;
         },
         () => {
           stats.sharesRedone++;
-          return sumLocally(trees, share, count, cols);
+          return sumShare(trees, share, count, cols);
         },
       ),
     );
   }
   // This thread takes the first share while the workers take theirs.
+  const own = Math.min(per, rows);
   const sums = new Float32Array(rows);
-  sums.set(
-    sumLocally(trees, ranks.subarray(0, Math.min(per, rows) * cols), Math.min(per, rows), cols),
-  );
+  sums.set(sumShare(trees, values.subarray(0, own * cols), own, cols));
   (await Promise.all(theirs)).forEach((part, i) => sums.set(part, per * (i + 1)));
   return sums;
 }

@@ -1,17 +1,17 @@
 /**
- * Entry point of a prediction thread (prediction-threads.ts): sums the trees over the rows each
- * message carries and answers with the sums. The trees arrive as views of shared memory.
+ * Entry point of a prediction thread (prediction-threads.ts): ranks the values of the rows each
+ * message carries, sums the trees over them and answers with the sums. The trees arrive as views
+ * of shared memory.
  */
 import { parentPort } from 'node:worker_threads';
-import { SumRequest, SumResponse } from './prediction-threads';
-import { sumTrees } from './xgboost-trees';
+import type { SumRequest, SumResponse } from './prediction-threads';
+import { sumShare } from './xgboost-trees';
 
 const port = parentPort;
 port?.on('message', (request: SumRequest) => {
   let response: SumResponse;
   try {
-    const sums = new Float32Array(request.rows);
-    sumTrees(request.trees, request.ranks, request.rows, request.cols, sums);
+    const sums = sumShare(request.trees, request.values, request.rows, request.cols);
     response = { id: request.id, sums };
   } catch (error) {
     response = { id: request.id, error: (error as Error).message ?? String(error) };

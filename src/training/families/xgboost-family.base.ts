@@ -109,9 +109,14 @@ export function checkedTrees(
   return undefined;
 }
 
+/** Rows encoded for the tree models, by the rows' array and the imputation used (see encode). */
+const encodedRows = new WeakMap<readonly DiamondFeatures[], Map<string, DenseMatrix>>();
+const SHARED_ENCODING_MIN_ROWS = 32;
+
 class XgboostFittedModel implements FittedModel {
   readonly params: Record<string, unknown>;
   private disposed = false;
+  private readonly imputationKey: string;
 
   /** With `trees`, the booster is already freed; without, it answers and is freed on dispose. */
   constructor(
@@ -120,6 +125,7 @@ class XgboostFittedModel implements FittedModel {
     private readonly modelBytes: Uint8Array,
   ) {
     this.params = header.params;
+    this.imputationKey = JSON.stringify(header.imputation);
     if (evaluate instanceof Booster) boosters.register(this, evaluate, this);
   }
 
@@ -155,9 +161,24 @@ class XgboostFittedModel implements FittedModel {
 
   private encode(rows: readonly DiamondFeatures[]): DenseMatrix {
     if (this.disposed) throw new ModelDisposedError(this.family);
+    // A blend's parts read the same rows with the same imputation, one after the other in one
+    // synchronous stretch: the rows are encoded once for all of them.
+    const shared = rows.length >= SHARED_ENCODING_MIN_ROWS;
+    const known = shared ? encodedRows.get(rows)?.get(this.imputationKey) : undefined;
+    if (known) return known;
     checkRows(rows, REQUIRED, this.family);
     const complete = rows.map((row) => imputeMeasurements(row, this.header.imputation));
-    return encodeTreeFeatures(complete);
+    const matrix = encodeTreeFeatures(complete);
+    if (shared) {
+      const byImputation = encodedRows.get(rows);
+      if (byImputation) byImputation.set(this.imputationKey, matrix);
+      else {
+        encodedRows.set(rows, new Map([[this.imputationKey, matrix]]));
+        // Kept only while the parts are called one after the other, never across calls.
+        queueMicrotask(() => encodedRows.delete(rows));
+      }
+    }
+    return matrix;
   }
 
   serialize(): Buffer {

@@ -208,6 +208,9 @@ export interface TreeArrays {
   nodes: Int32Array;
   /** Leaves, 2^depth per tree. */
   leaves: Float32Array;
+  /** Every feature's distinct thresholds, increasing: feature f's are [cutStart[f], cutStart[f+1]). */
+  cuts: Float32Array;
+  cutStart: Int32Array;
 }
 
 /** Rows from which a prediction is shared with worker threads (below, messages cost more). */
@@ -269,10 +272,47 @@ export function sumTrees(
   }
 }
 
-/** Splits the rows of `sumTrees` between this thread and worker threads. */
+/**
+ * Ranks each value among its feature's thresholds (how many are at or below it): rows of `cols`
+ * values, every one present.
+ */
+export function rankRows(trees: TreeArrays, values: Float32Array, cols: number): Int32Array {
+  const { cuts, cutStart } = trees;
+  const ranks = new Int32Array(values.length);
+  for (let i = 0, f = 0; i < values.length; i++, f = f + 1 === cols ? 0 : f + 1) {
+    const value = values[i];
+    const first = cutStart[f];
+    let low = first;
+    let high = cutStart[f + 1];
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (cuts[mid] <= value) low = mid + 1;
+      else high = mid;
+    }
+    ranks[i] = low - first;
+  }
+  return ranks;
+}
+
+/** Ranks and sums rows (every value present): what each thread does with its share. */
+export function sumShare(
+  trees: TreeArrays,
+  values: Float32Array,
+  rows: number,
+  cols: number,
+): Float32Array {
+  const sums = new Float32Array(rows);
+  sumTrees(trees, rankRows(trees, values, cols), rows, cols, sums);
+  return sums;
+}
+
+/**
+ * Ranks and sums rows whose values are all present, shared between this thread and worker
+ * threads; the sums come back in row order.
+ */
 export type ParallelSum = (
   trees: TreeArrays,
-  ranks: Int32Array,
+  values: Float32Array,
   rows: number,
   cols: number,
 ) => Promise<Float32Array>;
@@ -321,7 +361,14 @@ export class XgboostTrees {
     );
     nodes.fill(MAX_RANK);
     this.defaultLeft = new Uint8Array(treeCount * perTree).fill(1);
-    this.arrays = { depth, treeCount, nodes, leaves };
+    const cutCount = this.cuts.reduce((sum, cuts) => sum + cuts.length, 0);
+    const cuts = new Float32Array(shared(cutCount), 0, cutCount);
+    const cutStart = new Int32Array(model.numFeature + 1);
+    this.cuts.forEach((featureCuts, f) => {
+      cuts.set(featureCuts, cutStart[f]);
+      cutStart[f + 1] = cutStart[f] + featureCuts.length;
+    });
+    this.arrays = { depth, treeCount, nodes, leaves, cuts, cutStart };
 
     model.trees.forEach((tree, t) => {
       const nodeBase = t * perTree;
@@ -388,10 +435,14 @@ export class XgboostTrees {
     missing: number,
     parallel: ParallelSum | undefined,
   ): Promise<Float32Array> {
-    if (!parallel || rows < PARALLEL_MIN_ROWS) return this.predict(values, rows, cols, missing);
-    const { ranks, complete } = this.rank(values, rows, cols, missing);
-    if (!complete) return this.predict(values, rows, cols, missing);
-    return this.addBase(await parallel(this.arrays, ranks, rows, cols));
+    if (!parallel || rows < PARALLEL_MIN_ROWS || cols !== this.numFeature)
+      return this.predict(values, rows, cols, missing);
+    for (let i = 0; i < values.length; i++) {
+      if (values[i] === missing || Number.isNaN(values[i]))
+        return this.predict(values, rows, cols, missing);
+    }
+    if (values.length !== rows * cols) return this.predict(values, rows, cols, missing);
+    return this.addBase(await parallel(this.arrays, values, rows, cols));
   }
 
   private rank(
