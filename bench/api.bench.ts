@@ -9,7 +9,8 @@
  *   2. POST /v1/prices and GET /v1/similar-diamonds, BENCH_CONNECTIONS (32) connections for
  *      BENCH_SECONDS (15) each, with req/s, p50/p99 and the ratio to the ceiling;
  *   3. a batch of the 1,000 rows of data/batches/batch-001.csv, end to end, BENCH_BATCHES (20)
- *      times one after the other: median and p90;
+ *      times one after the other (median and p90) with the default model, then as many with
+ *      xgboost-log alone (one model instead of a blend of four);
  *   4. the typical service of issue 12 (bench/reference/typical_service.py: FastAPI + uvicorn,
  *      one worker, native XGBoost serving our champion's boosters, a synchronous psycopg2 audit
  *      INSERT per request into its own schema, dropped at the end), once it prices the warm-up
@@ -64,6 +65,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 20);
 const CPU_PROFILE = process.env.BENCH_CPU_PROFILE ? resolve(process.env.BENCH_CPU_PROFILE) : '';
+/** A one-model family the batch is also priced with, beside the default blend. */
+const SINGLE_MODEL = 'xgboost-log';
 const TARGET = { ratio: 0.22, typical: 5, p99: 25, batchMs: 20 };
 const PYTHON = '/usr/bin/python3';
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -277,8 +280,8 @@ async function waitForAuditBacklog(timeoutMs: number): Promise<void> {
 }
 
 /** One batch of 1,000 after the other: end-to-end milliseconds, sorted. */
-async function timeBatches(): Promise<number[]> {
-  const body = JSON.stringify({ items: batchItems() });
+async function timeBatches(family?: string): Promise<number[]> {
+  const body = JSON.stringify({ items: batchItems(), ...(family ? { model: { family } } : {}) });
   const once = async () => {
     const started = performance.now();
     const res = await fetch(`${BASE}/v1/prices/batch`, {
@@ -495,6 +498,8 @@ async function main(): Promise<void> {
     ];
     await waitForAuditBacklog(120_000);
     const batches = await timeBatches();
+    // The same batch priced by one model instead of the default blend of four (for comparison).
+    const singleModelBatches = await timeBatches(SINGLE_MODEL);
     if (CPU_PROFILE) child.send('cpu-profile');
 
     // The typical service, on the same loads, once it prices like our service.
@@ -555,6 +560,10 @@ async function main(): Promise<void> {
         `min ${batches[0].toFixed(1)} ms  (${batches.length} batches, one after the other)`,
     );
     if (median >= TARGET.batchMs) failed = true;
+    console.log(
+      `  the same with ${SINGLE_MODEL} (one model)  median ${quantile(singleModelBatches, 0.5).toFixed(1)} ms  ` +
+        `p90 ${quantile(singleModelBatches, 0.9).toFixed(1)} ms  min ${singleModelBatches[0].toFixed(1)} ms`,
+    );
     console.log(
       `targets: >= ${TARGET.ratio * 100} % of bare and >= ${TARGET.typical} x typical service with p99 <= ${TARGET.p99} ms; ` +
         `batch median < ${TARGET.batchMs} ms: ${failed ? 'MISSED' : 'OK'}`,
