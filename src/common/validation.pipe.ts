@@ -27,10 +27,10 @@ function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
 export type FastPath = (value: unknown) => unknown;
 
 /**
- * Refuses input too deep or holding NUL bytes before class-transformer sees it. Here rather than
- * in the HTTP adapter, so it holds for bodies, queries and path parameters on any adapter.
- * Then a DTO with a fast path tries it; input it does not accept takes the class-validator path,
- * so every refusal keeps that path's 400 body.
+ * A DTO with a fast path tries it first; input it does not accept takes the class-validator
+ * path, so every refusal keeps that path's 400 body. Before class-transformer sees anything, input
+ * too deep or holding NUL bytes is refused. Here rather than in the HTTP adapter, so it holds for
+ * bodies, queries and path parameters on any adapter.
  */
 class GuardedValidationPipe extends ValidationPipe {
   constructor(
@@ -41,6 +41,13 @@ class GuardedValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // A fast path's schema is closed (no unknown keys, enum or patterned strings, a fixed depth):
+    // what it accepts holds no NUL and is not deep, so only the rest goes through the guard.
+    const fast = metadata.metatype && this.fastPaths.get(metadata.metatype);
+    if (fast) {
+      const dto = fast(value);
+      if (dto !== undefined) return dto;
+    }
     if (metadata.type !== 'custom') {
       const problem = findInputProblem(
         value,
@@ -52,11 +59,6 @@ class GuardedValidationPipe extends ValidationPipe {
           code: 'VALIDATION_FAILED',
           details: [{ field: problem.field, rules: { [problem.rule]: problem.message } }],
         });
-    }
-    const fast = metadata.metatype && this.fastPaths.get(metadata.metatype);
-    if (fast) {
-      const dto = fast(value);
-      if (dto !== undefined) return dto;
     }
     return super.transform(value, metadata);
   }
