@@ -163,7 +163,10 @@ export class AuditRecorder {
       route: typeof route === 'string' ? route.slice(0, 300) : null,
       url: redactUrl(url),
       query: this.query(url),
-      requestBody: this.requestBody(ctx?.body ?? (req as { body?: unknown }).body),
+      requestBody: this.requestBody(
+        ctx?.body ?? (req as { body?: unknown }).body,
+        ctx?.bodyIsClean === true,
+      ),
       status,
       responseBody: chunks
         ? this.responseBody(
@@ -214,8 +217,11 @@ export class AuditRecorder {
     return redactDeep({ ...query }) as Record<string, unknown>;
   }
 
-  /** The parsed body (JSON), secrets redacted; a raw upload is streamed, never held, so never recorded. */
-  private requestBody(body: unknown): string | null {
+  /**
+   * The parsed body (JSON), secrets redacted; a raw upload is streamed, never held, so never
+   * recorded. A body the validation pipe found clean (`bodyIsClean`) has nothing to redact.
+   */
+  private requestBody(body: unknown, clean: boolean): string | null {
     if (
       body === undefined ||
       body === null ||
@@ -226,7 +232,7 @@ export class AuditRecorder {
     if (typeof body === 'string') text = body;
     else if (Buffer.isBuffer(body)) text = `[${body.length} bytes]`;
     else if (typeof (body as { pipe?: unknown }).pipe === 'function') return null;
-    else text = JSON.stringify(redactDeep(body));
+    else text = JSON.stringify(clean ? body : redactDeep(body));
     return truncateText(text, this.maxBody);
   }
 

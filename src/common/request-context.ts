@@ -27,6 +27,11 @@ export class RequestContext {
   handlerError?: string;
   /** The request's parsed body, when the adapter keeps it off the raw request. */
   body?: unknown;
+  /**
+   * The body passed a closed fast-path schema (validation pipe): known keys only, none of them
+   * secret, no NUL, a few levels deep. The audit recorder stores it without a redacted copy.
+   */
+  bodyIsClean = false;
   /** Infrastructure routes (docs, probes, metrics, dashboard) are not API traffic: not audited. */
   notAudited = false;
 

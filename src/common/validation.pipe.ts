@@ -6,6 +6,7 @@ import {
   ValidationPipe,
 } from '@nestjs/common';
 import { findInputProblem } from './input-guard';
+import { requestScope } from './request-context';
 
 export interface FieldError {
   field: string;
@@ -46,7 +47,11 @@ class GuardedValidationPipe extends ValidationPipe {
     const fast = metadata.metatype && this.fastPaths.get(metadata.metatype);
     if (fast) {
       const dto = fast(value);
-      if (dto !== undefined) return dto;
+      if (dto !== undefined) {
+        const ctx = metadata.type === 'body' ? requestScope.getStore() : undefined;
+        if (ctx) ctx.bodyIsClean = true;
+        return dto;
+      }
     }
     if (metadata.type !== 'custom') {
       const problem = findInputProblem(

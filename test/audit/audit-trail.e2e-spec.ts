@@ -141,6 +141,32 @@ describe(`Audit trail (${ENGINE})`, () => {
     expect(JSON.stringify(r)).not.toContain('hunter2');
   });
 
+  it('records a body the fast-path schema accepted as sent, and redacts one it did not', async () => {
+    const diamond = {
+      carat: 0.7,
+      cut: 'Ideal',
+      color: 'G',
+      clarity: 'VS1',
+      x: 5.7,
+      y: 5.72,
+      z: 3.5,
+    };
+    const clean = rid();
+    // Priced or not (this app may have no model yet), the body passed validation's fast path.
+    await http().post('/v1/prices').set('X-Request-Id', clean).send(diamond);
+    expect((await recordOf(clean)).requestBody).toBe(JSON.stringify(diamond));
+    const withSecret = rid();
+    await http()
+      .post('/v1/prices')
+      .set('X-Request-Id', withSecret)
+      .send({ ...diamond, apiKey: 'k-0123456789' })
+      .expect(400);
+    expect(JSON.parse((await recordOf(withSecret)).requestBody as string)).toEqual({
+      ...diamond,
+      apiKey: '[REDACTED]',
+    });
+  });
+
   it('records a 401 on an admin route without ever storing the bearer token', async () => {
     const id = rid();
     await http()
