@@ -79,11 +79,7 @@ class BlendFittedModel implements FittedModel {
 
   predict(rows: readonly DiamondFeatures[]): number[] {
     if (this.disposed) throw new ModelDisposedError(FAMILY);
-    const out = new Array<number>(rows.length).fill(0);
-    for (const { weight, model } of this.parts) {
-      model.predict(rows).forEach((value, i) => (out[i] += weight * value));
-    }
-    return out;
+    return this.weigh(this.parts.map(({ model }) => model.predict(rows)));
   }
 
   async predictAsync(rows: readonly DiamondFeatures[]): Promise<number[]> {
@@ -94,7 +90,12 @@ class BlendFittedModel implements FittedModel {
         model.predictAsync ? model.predictAsync(rows) : model.predict(rows),
       ),
     );
-    const out = new Array<number>(rows.length).fill(0);
+    return this.weigh(answers);
+  }
+
+  /** The weighted sum of the parts' answers, added part by part in order. */
+  private weigh(answers: readonly number[][]): number[] {
+    const out = new Array<number>(answers[0]?.length ?? 0).fill(0);
     this.parts.forEach(({ weight }, p) =>
       answers[p].forEach((value, i) => (out[i] += weight * value)),
     );

@@ -273,14 +273,23 @@ export function sumTrees(
 }
 
 /**
- * Ranks each value among its feature's thresholds (how many are at or below it): rows of `cols`
- * values, every one present.
+ * Ranks each value among its feature's thresholds (how many are at or below it), rows of `cols`
+ * values; a missing value (`missing`, or NaN) ranks -1.
  */
-export function rankRows(trees: TreeArrays, values: Float32Array, cols: number): Int32Array {
+export function rankRows(
+  trees: TreeArrays,
+  values: Float32Array,
+  cols: number,
+  missing = NaN,
+): Int32Array {
   const { cuts, cutStart } = trees;
   const ranks = new Int32Array(values.length);
   for (let i = 0, f = 0; i < values.length; i++, f = f + 1 === cols ? 0 : f + 1) {
     const value = values[i];
+    if (value === missing || Number.isNaN(value)) {
+      ranks[i] = -1;
+      continue;
+    }
     const first = cutStart[f];
     let low = first;
     let high = cutStart[f + 1];
@@ -323,8 +332,6 @@ export type ParallelSum = (
  * which for `reg:linear` is the prediction itself) as float32, exactly as XGBoost computes it.
  */
 export class XgboostTrees {
-  /** Per feature, its distinct split thresholds in increasing order. */
-  private readonly cuts: Float32Array[];
   readonly arrays: TreeArrays;
   /** Per internal node: where a missing value goes (1 = left). */
   private readonly defaultLeft: Uint8Array;
@@ -340,14 +347,16 @@ export class XgboostTrees {
         if (tree.left[n] !== -1) distinct[tree.feature[n]].add(tree.value[n]);
       }
     }
-    this.cuts = distinct.map((values) => Float32Array.from([...values].sort((a, b) => a - b)));
-    this.cuts.forEach((cuts, f) => {
+    const featureCuts = distinct.map((values) =>
+      Float32Array.from([...values].sort((a, b) => a - b)),
+    );
+    featureCuts.forEach((cuts, f) => {
       if (cuts.length >= MAX_RANK)
         throw new UnsupportedXgboostModelError(`feature ${f} has ${cuts.length} thresholds`);
     });
     if (model.numFeature > 0x7fff)
       throw new UnsupportedXgboostModelError(`${model.numFeature} features`);
-    const rankOf = this.cuts.map((cuts) => new Map(Array.from(cuts, (cut, i) => [cut, i])));
+    const rankOf = featureCuts.map((cuts) => new Map(Array.from(cuts, (cut, i) => [cut, i])));
     const depth = model.trees.reduce((max, tree) => Math.max(max, depthOf(tree)), 0);
     if (depth > MAX_DEPTH) throw new UnsupportedXgboostModelError(`a tree is ${depth} levels deep`);
     const treeCount = model.trees.length;
@@ -361,12 +370,12 @@ export class XgboostTrees {
     );
     nodes.fill(MAX_RANK);
     this.defaultLeft = new Uint8Array(treeCount * perTree).fill(1);
-    const cutCount = this.cuts.reduce((sum, cuts) => sum + cuts.length, 0);
+    const cutCount = featureCuts.reduce((sum, cuts) => sum + cuts.length, 0);
     const cuts = new Float32Array(shared(cutCount), 0, cutCount);
     const cutStart = new Int32Array(model.numFeature + 1);
-    this.cuts.forEach((featureCuts, f) => {
-      cuts.set(featureCuts, cutStart[f]);
-      cutStart[f + 1] = cutStart[f] + featureCuts.length;
+    featureCuts.forEach((ofFeature, f) => {
+      cuts.set(ofFeature, cutStart[f]);
+      cutStart[f + 1] = cutStart[f] + ofFeature.length;
     });
     this.arrays = { depth, treeCount, nodes, leaves, cuts, cutStart };
 
@@ -408,7 +417,8 @@ export class XgboostTrees {
 
   /** Feature `f`'s distinct split thresholds, increasing. */
   thresholds(f: number): Float32Array {
-    return this.cuts[f];
+    const { cuts, cutStart } = this.arrays;
+    return cuts.subarray(cutStart[f], cutStart[f + 1]);
   }
 
   /**
@@ -416,7 +426,9 @@ export class XgboostTrees {
    * value, as XGBoost's DMatrix did). One raw prediction per row.
    */
   predict(values: Float32Array, rows: number, cols: number, missing: number): Float32Array {
-    const { ranks, complete } = this.rank(values, rows, cols, missing);
+    this.checkShape(values, rows, cols);
+    const ranks = rankRows(this.arrays, values, cols, missing);
+    const complete = !ranks.includes(-1);
     const sums = new Float32Array(rows);
     if (!complete) for (let r = 0; r < rows; r++) sums[r] = this.sumRowWithMissing(ranks, r * cols);
     else if (rows >= 4) sumTrees(this.arrays, ranks, rows, cols, sums);
@@ -435,38 +447,20 @@ export class XgboostTrees {
     missing: number,
     parallel: ParallelSum | undefined,
   ): Promise<Float32Array> {
-    if (!parallel || rows < PARALLEL_MIN_ROWS || cols !== this.numFeature)
-      return this.predict(values, rows, cols, missing);
-    for (let i = 0; i < values.length; i++) {
-      if (values[i] === missing || Number.isNaN(values[i]))
-        return this.predict(values, rows, cols, missing);
-    }
-    if (values.length !== rows * cols) return this.predict(values, rows, cols, missing);
+    this.checkShape(values, rows, cols);
+    const shared =
+      parallel !== undefined &&
+      rows >= PARALLEL_MIN_ROWS &&
+      !values.some((value) => value === missing || Number.isNaN(value));
+    if (!shared) return this.predict(values, rows, cols, missing);
     return this.addBase(await parallel(this.arrays, values, rows, cols));
   }
 
-  private rank(
-    values: Float32Array,
-    rows: number,
-    cols: number,
-    missing: number,
-  ): { ranks: Int32Array; complete: boolean } {
+  private checkShape(values: Float32Array, rows: number, cols: number): void {
     if (cols !== this.numFeature)
       throw new RangeError(`The model reads ${this.numFeature} features, got ${cols}`);
     if (values.length !== rows * cols)
       throw new RangeError(`Matrix of ${rows}x${cols} holds ${values.length} values`);
-    const ranks = new Int32Array(rows * cols);
-    let complete = true;
-    for (let i = 0; i < rows * cols; i++) {
-      const value = values[i];
-      if (value === missing || Number.isNaN(value)) {
-        ranks[i] = -1;
-        complete = false;
-      } else {
-        ranks[i] = rankValue(this.cuts[i % cols], value);
-      }
-    }
-    return { ranks, complete };
   }
 
   private addBase(sums: Float32Array): Float32Array {
@@ -538,18 +532,6 @@ export class XgboostTrees {
     }
     return sum[0];
   }
-}
-
-/** How many of the sorted thresholds are at or below `value`. */
-function rankValue(cuts: Float32Array, value: number): number {
-  let low = 0;
-  let high = cuts.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (cuts[mid] <= value) low = mid + 1;
-    else high = mid;
-  }
-  return low;
 }
 
 /**
