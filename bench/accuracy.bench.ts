@@ -17,7 +17,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { regressionMetrics } from '../src/training/evaluation';
+import { regressionMetrics } from '../src/model-runtime/evaluation';
 import { POOL_CSV, unseenPoolRows } from '../test/support/unseen-pool';
 
 const root = path.resolve(__dirname, '..');

@@ -43,7 +43,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { readArtifact } from '../src/training/families/model-artifact';
+import { readArtifact } from '../src/model-runtime/model-artifact';
 import { summarize } from './cpu-profile-summary';
 // autocannon ships no types; the few fields used are typed below.
 const autocannon = require('autocannon') as (

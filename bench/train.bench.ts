@@ -11,12 +11,12 @@ import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadNotebookDiamonds } from '../test/support/notebook-data';
-import { regressionMetrics } from '../src/training/evaluation';
-import { LinearFamily } from '../src/training/families/linear.family';
-import { ModelFamily, TrialRecord } from '../src/training/families/model-family';
-import { XgboostLogFamily } from '../src/training/families/xgboost-log.family';
-import { XgboostFamily } from '../src/training/families/xgboost.family';
-import { sklearnTrainTestSplit } from '../src/training/split';
+import { regressionMetrics } from '../src/model-runtime/evaluation';
+import { LinearFamily } from '../src/model-runtime/families/linear.family';
+import { ModelFamily, TrialRecord } from '../src/model-runtime/model-family';
+import { XgboostLogFamily } from '../src/model-runtime/families/xgboost-log.family';
+import { XgboostFamily } from '../src/model-runtime/families/xgboost.family';
+import { sklearnTrainTestSplit } from '../src/model-runtime/split';
 
 const csv = process.env.DIAMONDS_CSV ?? path.resolve(__dirname, '../../shared/data/diamonds.csv');
 const trials = Number(process.env.BENCH_TRIALS ?? 100);

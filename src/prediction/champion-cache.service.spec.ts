@@ -4,7 +4,7 @@ import { DomainError, ErrorCode } from '../common/domain-error';
 import { AppConfig } from '../config/app-config';
 import { DiamondFeatures } from '../diamonds/diamond-vocabulary';
 import { FamilySummary, ModelCatalog, ModelVersionInfo } from '../registry/model-catalog';
-import { FittedModel, ModelDisposedError } from '../training/families/model-family';
+import { FittedModel, ModelDisposedError } from '../model-runtime/model-family';
 import { ChampionCache, MAX_EXTRA_MODELS } from './champion-cache.service';
 
 /** A model that prices every diamond at `1000 * id` dollars, so the answer names the version. */

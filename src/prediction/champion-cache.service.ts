@@ -8,7 +8,7 @@ import { Subscription } from 'rxjs';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { AppConfig } from '../config/app-config';
 import { ModelCatalog, ModelVersionInfo } from '../registry/model-catalog';
-import type { FittedModel } from '../training/families/model-family';
+import type { FittedModel } from '../model-runtime/model-family';
 
 /** How many non-champion versions (asked for by number) stay loaded besides the champions. */
 export const MAX_EXTRA_MODELS = 4;

@@ -10,7 +10,7 @@ import {
   CUTS,
   FIELD_BOUNDS,
 } from '../diamonds/diamond-vocabulary';
-import { MAX_RANGE_LEVEL, MIN_RANGE_LEVEL } from '../training/evaluation/price-range';
+import { MAX_RANGE_LEVEL, MIN_RANGE_LEVEL } from '../model-runtime/evaluation/price-range';
 import {
   BatchPriceRequestDto,
   DEFAULT_SIMILAR,

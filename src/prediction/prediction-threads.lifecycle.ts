@@ -4,7 +4,7 @@ import {
   configurePredictionThreads,
   startPredictionThreads,
   stopPredictionThreads,
-} from '../training/families/prediction-threads';
+} from '../model-runtime/xgboost/prediction-threads';
 
 /**
  * Sizes the worker threads that share a large batch's trees (PREDICTION_THREADS) and stops them

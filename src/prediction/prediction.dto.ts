@@ -33,7 +33,7 @@ import {
   DEFAULT_RANGE_LEVEL,
   MAX_RANGE_LEVEL,
   MIN_RANGE_LEVEL,
-} from '../training/evaluation/price-range';
+} from '../model-runtime/evaluation/price-range';
 
 /** Largest batch accepted by POST /v1/prices/batch. */
 export const MAX_BATCH_ITEMS = 1000;

@@ -5,10 +5,10 @@ import {
   FittedModel,
   MissingFeatureError,
   ModelDisposedError,
-} from '../training/families/model-family';
+} from '../model-runtime/model-family';
 import { ChampionCache } from './champion-cache.service';
 import { NO_CALIBRATION, PredictionService } from './prediction.service';
-import { PriceRangeCalculator } from '../training/evaluation/price-range';
+import { PriceRangeCalculator } from '../model-runtime/evaluation/price-range';
 
 const row = (x: number | null): DiamondFeatures => ({
   carat: 0.5,

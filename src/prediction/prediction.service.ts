@@ -5,20 +5,20 @@ import {
   DEFAULT_RANGE_LEVEL,
   PriceRange,
   PriceRangeCalculator,
-} from '../training/evaluation/price-range';
+} from '../model-runtime/evaluation/price-range';
 import {
   InvalidFeatureError,
   MissingFeatureError,
   ModelDisposedError,
-} from '../training/families/model-family';
+} from '../model-runtime/model-family';
 import {
   clampToBand,
   OutsideTrainingRange,
   outsideTrainingRanges,
   priceBand,
   TrainingRanges,
-} from '../training/evaluation/training-ranges';
-import { PARALLEL_MIN_ROWS } from '../training/families/xgboost-trees';
+} from '../model-runtime/evaluation/training-ranges';
+import { PARALLEL_MIN_ROWS } from '../model-runtime/xgboost/xgboost-trees';
 import { ChampionCache } from './champion-cache.service';
 
 export interface ModelRef {

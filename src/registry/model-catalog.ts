@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
-import type { TrainingRanges } from '../training/evaluation/training-ranges';
-import type { PriceRangeCalibration } from '../training/evaluation/price-range';
-import type { FittedModel } from '../training/families/model-family';
+import type { TrainingRanges } from '../model-runtime/evaluation/training-ranges';
+import type { PriceRangeCalibration } from '../model-runtime/evaluation/price-range';
+import type { FittedModel } from '../model-runtime/model-family';
 
 /** Holdout metrics of a model version. */
 export interface ModelMetrics {

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ModelFamiliesModule } from '../training/families/families.module';
+import { ModelRuntimeModule } from '../model-runtime/model-runtime.module';
 import { ArtifactStore } from './artifact.store';
 import { AliasLedgerEntity } from './entities/alias-ledger.entity';
 import { ModelAliasEntity } from './entities/model-alias.entity';
@@ -14,7 +14,7 @@ import { RegistryService } from './registry.service';
 @Module({
   imports: [
     TypeOrmModule.forFeature([ModelVersionEntity, ModelAliasEntity, AliasLedgerEntity]),
-    ModelFamiliesModule,
+    ModelRuntimeModule,
   ],
   controllers: [RegistryController, RegistryAdminController],
   providers: [

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Subject } from 'rxjs';
 import { DomainError, ErrorCode } from '../common/domain-error';
-import type { FittedModel } from '../training/families/model-family';
-import { ModelFamilyRegistry } from '../training/families/families.module';
+import type { FittedModel } from '../model-runtime/model-family';
+import { ModelFamilyRegistry } from '../model-runtime/model-runtime.module';
 import { ArtifactStore } from './artifact.store';
 import { AliasAction, AliasLedgerEntity } from './entities/alias-ledger.entity';
 import { ModelVersionEntity } from './entities/model-version.entity';

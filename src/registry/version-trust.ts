@@ -1,4 +1,4 @@
-import type { TrialRecord } from '../training/families/model-family';
+import type { TrialRecord } from '../model-runtime/model-family';
 
 export interface SearchHistoryPoint {
   number: number;

@@ -6,7 +6,7 @@ import { BatchDriftEntity } from './drift/batch-drift.entity';
 import { BatchDriftRepository } from './drift/batch-drift.repository';
 import { BatchDriftService } from './drift/batch-drift.service';
 import { DriftController } from './drift/drift.controller';
-import { ModelFamiliesModule } from './families/families.module';
+import { ModelRuntimeModule } from '../model-runtime/model-runtime.module';
 import { TrainingRunsController } from './training-runs.controller';
 import { TrainingRunEntity } from './training-run.entity';
 import { TrainingRunRepository } from './training-run.repository';
@@ -18,7 +18,7 @@ import { TrainingService } from './training.service';
   imports: [
     DiamondsModule,
     RegistryModule,
-    ModelFamiliesModule,
+    ModelRuntimeModule,
     TypeOrmModule.forFeature([BatchDriftEntity, TrainingRunEntity]),
   ],
   controllers: [TrainingRunsController, DriftController],

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { DiamondsService } from '../../src/diamonds/diamonds.service';
 import { DropFolderService } from '../../src/diamonds/drop-folder.service';
 import { SimilarDiamondsService } from '../../src/diamonds/similar-diamonds.service';
-import { XgboostFamily } from '../../src/training/families/xgboost.family';
+import { XgboostFamily } from '../../src/model-runtime/families/xgboost.family';
 import { ADMIN_TOKEN, ingestBatch, SAMPLE_DIAMOND, train } from '../support/training-helpers';
 import { createTestApp, ENGINE, TestApp } from '../support/test-app';
 

@@ -1,8 +1,8 @@
 import { DiamondsService } from '../../src/diamonds/diamonds.service';
 import { RegistryService } from '../../src/registry/registry.service';
-import { regressionMetrics } from '../../src/training/evaluation';
-import { LinearFamily } from '../../src/training/families/linear.family';
-import { stableHashSplit } from '../../src/training/split';
+import { regressionMetrics } from '../../src/model-runtime/evaluation';
+import { LinearFamily } from '../../src/model-runtime/families/linear.family';
+import { stableHashSplit } from '../../src/model-runtime/split';
 import { createTestApp, ENGINE, TestApp } from '../support/test-app';
 import { ingestBatch, train } from '../support/training-helpers';
 

@@ -1,9 +1,9 @@
-import type { TrainingRanges } from '../../training/evaluation/training-ranges';
+import type { TrainingRanges } from '../../model-runtime/evaluation/training-ranges';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { DATE_COLUMN, JSON_COLUMN } from '../../database/column-types';
-import type { ModelDiagnostics } from '../../training/evaluation/model-diagnostics';
-import type { PriceRangeCalibration } from '../../training/evaluation/price-range';
-import type { TrialRecord } from '../../training/families/model-family';
+import type { ModelDiagnostics } from '../../model-runtime/evaluation/model-diagnostics';
+import type { PriceRangeCalibration } from '../../model-runtime/evaluation/price-range';
+import type { TrialRecord } from '../../model-runtime/model-family';
 import type { ChampionComparison, ModelMetrics, VersionStatus } from '../model-catalog';
 
 export interface DatasetLineage {

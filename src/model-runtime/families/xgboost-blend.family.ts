@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DiamondFeatures, PricedDiamond } from '../../diamonds/diamond-vocabulary';
-import { decodeArtifact, encodeArtifact } from './model-artifact';
+import { decodeArtifact, encodeArtifact } from '../model-artifact';
 import {
   FittedModel,
   InvalidModelArtifactError,
@@ -8,8 +8,8 @@ import {
   ModelFamily,
   TrainOptions,
   TrainResult,
-} from './model-family';
-import { XGBOOST_FEATURES } from './diamond-encoding';
+} from '../model-family';
+import { XGBOOST_FEATURES } from '../encoding/diamond-encoding';
 import { TrialParams } from '../search/trial';
 import { XGBOOST_FIRST_TRIAL } from './xgboost-search-space';
 import { XgboostFamilyBase } from './xgboost-family.base';

@@ -1,10 +1,10 @@
 import { Module, Type } from '@nestjs/common';
-import { LinearFamily } from './linear.family';
+import { LinearFamily } from './families/linear.family';
 import { ModelFamily } from './model-family';
 import { MODEL_FAMILIES, ModelFamilyRegistry } from './model-family.registry';
-import { XgboostBlendFamily } from './xgboost-blend.family';
-import { XgboostLogFamily } from './xgboost-log.family';
-import { XgboostFamily } from './xgboost.family';
+import { XgboostBlendFamily } from './families/xgboost-blend.family';
+import { XgboostLogFamily } from './families/xgboost-log.family';
+import { XgboostFamily } from './families/xgboost.family';
 
 export { MODEL_FAMILIES, ModelFamilyRegistry };
 
@@ -18,7 +18,7 @@ export const MODEL_FAMILY_PROVIDERS: readonly Type<ModelFamily>[] = [
 
 /**
  * Provides `ModelFamilyRegistry` to the training and prediction modules:
- * `imports: [ModelFamiliesModule]`, then inject `ModelFamilyRegistry`.
+ * `imports: [ModelRuntimeModule]`, then inject `ModelFamilyRegistry`.
  */
 @Module({
   providers: [
@@ -32,4 +32,4 @@ export const MODEL_FAMILY_PROVIDERS: readonly Type<ModelFamily>[] = [
   ],
   exports: [ModelFamilyRegistry],
 })
-export class ModelFamiliesModule {}
+export class ModelRuntimeModule {}

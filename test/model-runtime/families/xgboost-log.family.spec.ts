@@ -4,9 +4,9 @@ import {
   NOTEBOOK_CSV,
   notebookDataAvailable,
 } from '../../support/notebook-data';
-import { regressionMetrics } from '../../../src/training/evaluation/regression-metrics';
-import { sklearnTrainTestSplit } from '../../../src/training/split/sklearn-split';
-import { XgboostLogFamily } from '../../../src/training/families/xgboost-log.family';
+import { regressionMetrics } from '../../../src/model-runtime/evaluation/regression-metrics';
+import { sklearnTrainTestSplit } from '../../../src/model-runtime/split/sklearn-split';
+import { XgboostLogFamily } from '../../../src/model-runtime/families/xgboost-log.family';
 
 const haveData = notebookDataAvailable();
 if (!haveData) console.warn(`Skipping the xgboost-log specs: ${NOTEBOOK_CSV} is absent`);

@@ -1,6 +1,6 @@
 import type { DiamondFeatures, PricedDiamond } from '../../diamonds/diamond-vocabulary';
 import { mulberry32 } from '../../common/seeded-random';
-import { encodeLinearRow, LINEAR_FEATURES, XGBOOST_FEATURES } from '../families/diamond-encoding';
+import { encodeLinearRow, LINEAR_FEATURES, XGBOOST_FEATURES } from '../encoding/diamond-encoding';
 
 /** Upper bounds (USD, exclusive) of the price bands; the last band is open. */
 export const PRICE_BANDS = [1000, 2500, 5000, 10000] as const;

@@ -9,13 +9,13 @@ import { runSearch } from '../search/search-runner';
 import { TrialParams, TrialRecord } from '../search/trial';
 import { WorkerPool } from '../search/worker-pool';
 import { sklearnSplitIndices } from '../split/sklearn-split';
-import { checkRows, encodeTreeFeatures, XGBOOST_FEATURES } from './diamond-encoding';
+import { checkRows, encodeTreeFeatures, XGBOOST_FEATURES } from '../encoding/diamond-encoding';
 import {
   fitMeasurementImputation,
   imputeMeasurements,
   MeasurementImputation,
-} from './measurement-imputer';
-import { ArtifactHeader, decodeArtifact, encodeArtifact } from './model-artifact';
+} from '../encoding/measurement-imputer';
+import { ArtifactHeader, decodeArtifact, encodeArtifact } from '../model-artifact';
 import {
   FittedModel,
   InsufficientTrainingDataError,
@@ -24,7 +24,7 @@ import {
   ModelFamily,
   TrainOptions,
   TrainResult,
-} from './model-family';
+} from '../model-family';
 import {
   XGBOOST_DEFAULT_PARAMS,
   XGBOOST_FIRST_TRIAL,
@@ -38,9 +38,14 @@ import {
   XgboostTarget,
   XgboostTaskSetup,
 } from './xgboost-search.tasks';
-import { parallelSum } from './prediction-threads';
-import { Booster, DenseMatrix, loadXgboostRuntime, XGBOOST_MISSING } from './xgboost-runtime';
-import { probeRows, XgboostTrees } from './xgboost-trees';
+import { parallelSum } from '../xgboost/prediction-threads';
+import {
+  Booster,
+  DenseMatrix,
+  loadXgboostRuntime,
+  XGBOOST_MISSING,
+} from '../xgboost/xgboost-runtime';
+import { probeRows, XgboostTrees } from '../xgboost/xgboost-trees';
 
 /** Resolved by the worker: .ts under ts-node and jest, .js once built. */
 const TASKS_MODULE = path.join(__dirname, 'xgboost-search.tasks');

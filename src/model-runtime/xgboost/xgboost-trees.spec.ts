@@ -2,16 +2,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { DiamondFeatures, PricedDiamond } from '../../diamonds/diamond-vocabulary';
-import { encodeTreeFeatures } from './diamond-encoding';
-import { checkedTrees } from './xgboost-family.base';
+import { encodeTreeFeatures } from '../encoding/diamond-encoding';
+import { checkedTrees } from '../families/xgboost-family.base';
 import {
   configurePredictionThreads,
   parallelSum,
   predictionThreadStats,
   stopPredictionThreads,
 } from './prediction-threads';
-import { XgboostLogFamily } from './xgboost-log.family';
-import { XGBOOST_FIRST_TRIAL } from './xgboost-search-space';
+import { XgboostLogFamily } from '../families/xgboost-log.family';
+import { XGBOOST_FIRST_TRIAL } from '../families/xgboost-search-space';
 import { Booster, DenseMatrix, loadXgboostRuntime, XGBOOST_MISSING } from './xgboost-runtime';
 import { probeRows, UnsupportedXgboostModelError, XgboostTrees } from './xgboost-trees';
 

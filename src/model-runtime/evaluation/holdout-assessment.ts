@@ -1,5 +1,5 @@
 import type { PricedDiamond } from '../../diamonds/diamond-vocabulary';
-import type { FittedModel } from '../families/model-family';
+import type { FittedModel } from '../model-family';
 import {
   errorByPriceBand,
   ModelDiagnostics,

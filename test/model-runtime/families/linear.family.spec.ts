@@ -3,14 +3,14 @@ import {
   NOTEBOOK_CSV,
   notebookDataAvailable,
 } from '../../support/notebook-data';
-import { regressionMetrics } from '../../../src/training/evaluation/regression-metrics';
-import { sklearnTrainTestSplit } from '../../../src/training/split/sklearn-split';
-import { LinearFamily } from '../../../src/training/families/linear.family';
+import { regressionMetrics } from '../../../src/model-runtime/evaluation/regression-metrics';
+import { sklearnTrainTestSplit } from '../../../src/model-runtime/split/sklearn-split';
+import { LinearFamily } from '../../../src/model-runtime/families/linear.family';
 import {
   InvalidModelArtifactError,
   MissingFeatureError,
   ModelDisposedError,
-} from '../../../src/training/families/model-family';
+} from '../../../src/model-runtime/model-family';
 
 const haveData = notebookDataAvailable();
 if (!haveData) console.warn(`Skipping the linear parity specs: ${NOTEBOOK_CSV} is absent`);

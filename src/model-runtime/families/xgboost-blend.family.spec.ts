@@ -4,8 +4,8 @@ import { PricedDiamond } from '../../diamonds/diamond-vocabulary';
 import { validateRow } from '../../diamonds/diamond-row.validator';
 import { regressionMetrics } from '../evaluation/regression-metrics';
 import { stableHashSplit } from '../split';
-import { encodeArtifact } from './model-artifact';
-import { FittedModel, InvalidModelArtifactError } from './model-family';
+import { encodeArtifact } from '../model-artifact';
+import { FittedModel, InvalidModelArtifactError } from '../model-family';
 import {
   BLEND_PART_PARAMS,
   BLEND_PRICE_WEIGHT,
@@ -13,7 +13,7 @@ import {
   XgboostBlendFamily,
 } from './xgboost-blend.family';
 import { XgboostLogFamily } from './xgboost-log.family';
-import { PARALLEL_MIN_ROWS } from './xgboost-trees';
+import { PARALLEL_MIN_ROWS } from '../xgboost/xgboost-trees';
 import { XgboostFamily } from './xgboost.family';
 
 /** The first valid rows of the bundled file: enough for the trees, quick to fit. */

@@ -10,8 +10,8 @@ import {
   isColor,
   isCut,
 } from '../../diamonds/diamond-vocabulary';
-import { InvalidFeatureError, MissingFeatureError } from './model-family';
-import { DenseMatrix, XGBOOST_MISSING } from './xgboost-runtime';
+import { InvalidFeatureError, MissingFeatureError } from '../model-family';
+import { DenseMatrix, XGBOOST_MISSING } from '../xgboost/xgboost-runtime';
 
 const NUMERIC_FEATURES = ['carat', 'depth', 'table', 'x', 'y', 'z'] as const;
 type NumericFeature = (typeof NUMERIC_FEATURES)[number];

@@ -4,16 +4,16 @@ import {
   NOTEBOOK_CSV,
   notebookDataAvailable,
 } from '../../support/notebook-data';
-import { regressionMetrics } from '../../../src/training/evaluation/regression-metrics';
-import { containsParams } from '../../../src/training/search/search-space';
-import { sklearnTrainTestSplit } from '../../../src/training/split/sklearn-split';
+import { regressionMetrics } from '../../../src/model-runtime/evaluation/regression-metrics';
+import { containsParams } from '../../../src/model-runtime/search/search-space';
+import { sklearnTrainTestSplit } from '../../../src/model-runtime/split/sklearn-split';
 import {
   InvalidModelArtifactError,
   MissingFeatureError,
   ModelDisposedError,
-} from '../../../src/training/families/model-family';
-import { XGBOOST_SEARCH_SPACE } from '../../../src/training/families/xgboost-search-space';
-import { XgboostFamily } from '../../../src/training/families/xgboost.family';
+} from '../../../src/model-runtime/model-family';
+import { XGBOOST_SEARCH_SPACE } from '../../../src/model-runtime/families/xgboost-search-space';
+import { XgboostFamily } from '../../../src/model-runtime/families/xgboost.family';
 
 const haveData = notebookDataAvailable();
 if (!haveData) console.warn(`Skipping the xgboost specs: ${NOTEBOOK_CSV} is absent`);
@@ -162,7 +162,8 @@ describe('XgboostFamily', () => {
     const { model } = await family.train(rows, { seed: 1, trials: 0 });
     const artifact = model.serialize();
     model.dispose();
-    const { XgboostLogFamily } = await import('../../../src/training/families/xgboost-log.family');
+    const { XgboostLogFamily } =
+      await import('../../../src/model-runtime/families/xgboost-log.family');
     await expect(new XgboostLogFamily().load(artifact)).rejects.toThrow(InvalidModelArtifactError);
   });
 });

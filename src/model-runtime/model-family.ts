@@ -1,6 +1,6 @@
-import { DomainError, ErrorCode } from '../../common/domain-error';
-import { DiamondFeatures, PricedDiamond } from '../../diamonds/diamond-vocabulary';
-import { TrialRecord } from '../search/trial';
+import { DomainError, ErrorCode } from '../common/domain-error';
+import { DiamondFeatures, PricedDiamond } from '../diamonds/diamond-vocabulary';
+import { TrialRecord } from './search/trial';
 
 export { TrialRecord };
 

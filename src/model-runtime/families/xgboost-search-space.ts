@@ -1,6 +1,6 @@
 import { SearchSpace } from '../search/search-space';
 import { TrialParams } from '../search/trial';
-import { BoosterParams } from './xgboost-runtime';
+import { BoosterParams } from '../xgboost/xgboost-runtime';
 
 /** The notebook's Optuna space, with XGBoost's scikit-learn parameter names. */
 export const XGBOOST_SEARCH_SPACE: SearchSpace = {

@@ -1,15 +1,15 @@
 import { Test } from '@nestjs/testing';
-import { LinearFamily } from './linear.family';
+import { LinearFamily } from './families/linear.family';
 import {
   MODEL_FAMILY_PROVIDERS,
-  ModelFamiliesModule,
+  ModelRuntimeModule,
   ModelFamilyRegistry,
-} from './families.module';
+} from './model-runtime.module';
 import { UnknownModelFamilyError } from './model-family';
 
-describe('ModelFamiliesModule', () => {
+describe('ModelRuntimeModule', () => {
   it('registers every family provider in the registry', async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [ModelFamiliesModule] }).compile();
+    const moduleRef = await Test.createTestingModule({ imports: [ModelRuntimeModule] }).compile();
     const registry = moduleRef.get(ModelFamilyRegistry);
     expect(registry.list().map((family) => family.name)).toEqual([
       'linear',

@@ -6,7 +6,12 @@
 import { TrialParams, TrialPruned } from '../search/trial';
 import { WorkerTasks } from '../search/worker-protocol';
 import { XGBOOST_REPORT_STEPS, toBoosterParams } from './xgboost-search-space';
-import { Booster, DenseMatrix, loadXgboostRuntime, XgboostRuntime } from './xgboost-runtime';
+import {
+  Booster,
+  DenseMatrix,
+  loadXgboostRuntime,
+  XgboostRuntime,
+} from '../xgboost/xgboost-runtime';
 
 export type XgboostTarget = 'price' | 'log-price';
 

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import MultivariateLinearRegression from 'ml-regression-multivariate-linear';
 import { performance } from 'node:perf_hooks';
 import { DiamondFeatures, PricedDiamond } from '../../diamonds/diamond-vocabulary';
-import { checkRows, encodeLinearRow, LINEAR_FEATURES } from './diamond-encoding';
-import { ArtifactHeader, decodeArtifact, encodeArtifact } from './model-artifact';
+import { checkRows, encodeLinearRow, LINEAR_FEATURES } from '../encoding/diamond-encoding';
+import { ArtifactHeader, decodeArtifact, encodeArtifact } from '../model-artifact';
 import {
   FittedModel,
   InsufficientTrainingDataError,
@@ -12,7 +12,7 @@ import {
   ModelFamily,
   TrainOptions,
   TrainResult,
-} from './model-family';
+} from '../model-family';
 
 const FAMILY = 'linear';
 const REQUIRED: readonly (keyof DiamondFeatures)[] = ['carat', 'x'];
