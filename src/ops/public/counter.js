@@ -1,3 +1,4 @@
+/* global pageKit */
 // The counter page's only script. It calls the public API and nothing else: the field rules
 // (grades, ranges) come from the API's own OpenAPI document, the price from POST /v1/prices,
 // the neighbours from GET /v1/similar-diamonds, and every refusal is the API's message.
@@ -6,11 +7,7 @@
   const FEATURES = ['carat', 'cut', 'color', 'clarity', 'depth', 'table', 'x', 'y', 'z'];
   const UNITS = { carat: 'ct', depth: '%', table: '%', x: 'mm', y: 'mm', z: 'mm' };
   const SIMILAR_COUNT = 10;
-  const usd = new Intl.NumberFormat('en-US', {
-    style: 'currency',
-    currency: 'USD',
-    maximumFractionDigits: 2,
-  });
+  const usd = pageKit.usd;
   const dollars = new Intl.NumberFormat('en-US', {
     style: 'currency',
     currency: 'USD',
@@ -19,16 +16,10 @@
   /** field -> { type, enum?, min?, minExclusive?, max?, maxExclusive?, required } */
   let rules = {};
 
-  const $ = (id) => document.getElementById(id);
+  const $ = pageKit.$;
+  const el = pageKit.el;
   const form = $('diamond-form');
   const setState = (state) => (document.body.dataset.state = state);
-
-  function el(tag, attrs, children) {
-    const node = document.createElement(tag);
-    Object.entries(attrs || {}).forEach(([k, v]) => node.setAttribute(k, v));
-    (children || []).forEach((c) => node.append(c));
-    return node;
-  }
 
   // ---- rules from the OpenAPI document -------------------------------------------------------
 

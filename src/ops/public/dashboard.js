@@ -1,4 +1,4 @@
-/* global Chart */
+/* global Chart, pageKit */
 // The dashboard's only script: fetches /dashboard/data and draws it with Chart.js (served by the app).
 (function () {
   'use strict';
@@ -13,32 +13,13 @@
     '#ca8a04',
   ];
   var STATUS_COLOURS = { 2: '#16a34a', 3: '#0891b2', 4: '#ea580c', 5: '#dc2626' };
-  var usd = new Intl.NumberFormat('en-US', {
-    style: 'currency',
-    currency: 'USD',
-    maximumFractionDigits: 2,
-  });
   var integer = new Intl.NumberFormat('en-US');
 
-  function $(id) {
-    return document.getElementById(id);
-  }
-  function text(id, value) {
-    $(id).textContent = value;
-  }
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      node.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) {
-      node.append(c);
-    });
-    return node;
-  }
-  function when(iso) {
-    return iso ? new Date(iso).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : '–';
-  }
+  var $ = pageKit.$;
+  var text = pageKit.text;
+  var el = pageKit.el;
+  var usd = pageKit.usd;
+  var when = pageKit.when;
 
   function drawTiles(data) {
     text('generated-at', 'as of ' + when(data.generatedAt));

@@ -1,19 +1,12 @@
-/* global Chart */
+/* global Chart, pageKit */
 // The version page: /dashboard/version?family=…&version=… draws the registry's trust JSON
 // (/v1/models/:family/versions/:version/trust) with Chart.js served by the app.
 (function () {
   'use strict';
-  var usd = new Intl.NumberFormat('en-US', {
-    style: 'currency',
-    currency: 'USD',
-    maximumFractionDigits: 2,
-  });
-  function $(id) {
-    return document.getElementById(id);
-  }
-  function text(id, value) {
-    $(id).textContent = value;
-  }
+  var $ = pageKit.$;
+  var text = pageKit.text;
+  var usd = pageKit.usd;
+  var when = pageKit.when;
   function percent(x) {
     return (x * 100).toFixed(1) + ' %';
   }
@@ -214,7 +207,7 @@
       text('title', detail.family + ' v' + detail.version);
       text(
         'subtitle',
-        detail.status + ' · trained ' + detail.createdAt.slice(0, 16).replace('T', ' ') + ' UTC',
+        detail.status + ' · trained ' + when(detail.createdAt),
       );
       text('mae', usd.format(detail.metrics.mae));
       text('r2', detail.metrics.r2.toFixed(4));
