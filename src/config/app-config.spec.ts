@@ -29,7 +29,7 @@ describe('loadConfig', () => {
     });
   });
 
-  it('refuses bad values with one message naming every bad key, without echoing secrets', () => {
+  it('refuses bad values with one line naming every bad key, without echoing secrets', () => {
     let error: Error | undefined;
     try {
       loadConfig({
@@ -44,12 +44,38 @@ describe('loadConfig', () => {
     }
     expect(error).toBeInstanceOf(ConfigValidationError);
     const message = error!.message;
-    expect(message).toMatch(/^Invalid configuration \(5 bad key\(s\)\)/);
+    expect(message).toMatch(/^Invalid configuration \(5 problems\): /);
+    expect(message).not.toContain('\n');
     for (const key of ['PORT', 'RETRAIN_CRON', 'ADMIN_TOKEN', 'DATABASE_URL', 'LOG_LEVEL'])
-      expect(message).toContain(`  ${key}=`);
+      expect(message).toContain(`${key}=`);
     expect(message).not.toContain('short-secret');
     expect(message).not.toContain('hunter2');
     expect(message).toContain('ADMIN_TOKEN=[redacted]: ADMIN_TOKEN must be at least 16 characters');
+  });
+
+  it('names each bad key with the value given, and the price range rule beside another bad key', () => {
+    expect(() => loadConfig({ PORT: 'abc', PRICE_MIN: '10', PRICE_MAX: '5' })).toThrow(
+      'Invalid configuration (2 problems): PORT="abc": PORT must be an integer number; ' +
+        'PRICE_MIN="10", PRICE_MAX="5": PRICE_MIN must be below PRICE_MAX',
+    );
+  });
+
+  it('gives the kind a value broke, not the ranges a value of the wrong kind cannot meet', () => {
+    expect(() => loadConfig({ AUDIT_BATCH_SIZE: 'many' })).toThrow(
+      /AUDIT_BATCH_SIZE="many": AUDIT_BATCH_SIZE must be an integer number$/,
+    );
+    expect(() => loadConfig({ AUDIT_BATCH_SIZE: '5000' })).toThrow(
+      /AUDIT_BATCH_SIZE="5000": AUDIT_BATCH_SIZE must not be greater than 2000$/,
+    );
+  });
+
+  it('leaves the price range rule out when one of its bounds is itself bad, and says which bound is a default', () => {
+    expect(() => loadConfig({ PRICE_MAX: '0.5' })).toThrow(
+      /^Invalid configuration \(1 problem\): PRICE_MAX="0.5": PRICE_MAX must not be less than 1$/,
+    );
+    expect(() => loadConfig({ PRICE_MIN: '2000000' })).toThrow(
+      /PRICE_MIN="2000000", PRICE_MAX \(default\): PRICE_MIN must be below PRICE_MAX$/,
+    );
   });
 
   it('trims ADMIN_TOKEN, as the sent token is trimmed (a pasted newline could never match)', () => {
@@ -64,7 +90,7 @@ describe('loadConfig', () => {
       PRICE_MAX: 50000,
     });
     expect(() => loadConfig({ PRICE_MIN: '5000', PRICE_MAX: '100' })).toThrow(
-      /PRICE_MIN=5000: must be below PRICE_MAX \(100\)/,
+      /PRICE_MIN="5000", PRICE_MAX="100": PRICE_MIN must be below PRICE_MAX/,
     );
   });
 });

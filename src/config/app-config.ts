@@ -11,6 +11,7 @@ import {
   Max,
   Min,
   validateSync,
+  ValidationError,
 } from 'class-validator';
 import { DEFAULT_PRICE_RANGE } from '../diamonds/diamond-vocabulary';
 
@@ -264,7 +265,25 @@ export class ConfigValidationError extends Error {}
 /** Settings whose values never appear in a message (they hold a secret or a password). */
 const SECRET_KEYS = new Set(['ADMIN_TOKEN', 'DATABASE_URL']);
 
-/** Reads and validates the environment; throws one error naming every bad key. */
+/** The rule a value of the wrong kind broke; the range rules would only repeat it ("abc" is below nothing). */
+const KIND_RULES = ['isInt', 'isNumber', 'isBoolean', 'isString', 'isIn'];
+
+/** A key as the environment gave it: `PORT="abc"`, a secret's value never shown. */
+function given(key: string, raw: Record<string, unknown>): string {
+  if (!(key in raw)) return `${key} (default)`;
+  return `${key}=${SECRET_KEYS.has(key) ? '[redacted]' : JSON.stringify(raw[key])}`;
+}
+
+function brokenRules(error: ValidationError): string {
+  const constraints = error.constraints ?? {};
+  const kind = KIND_RULES.find((rule) => rule in constraints);
+  return kind ? constraints[kind] : Object.values(constraints).join('; ');
+}
+
+/**
+ * Reads and validates the environment; throws one error naming every bad key with the value
+ * given and the rule it breaks, on one line (the command line prints it as it is).
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const raw: Record<string, unknown> = {};
@@ -273,15 +292,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: false });
-  const lines = errors.map(
-    (e) =>
-      `  ${e.property}=${SECRET_KEYS.has(e.property) ? '[redacted]' : JSON.stringify(e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`,
-  );
-  if (errors.length === 0 && config.PRICE_MIN >= config.PRICE_MAX)
-    lines.push(`  PRICE_MIN=${config.PRICE_MIN}: must be below PRICE_MAX (${config.PRICE_MAX})`);
-  if (lines.length > 0) {
+  const problems = errors.map((e) => `${given(e.property, raw)}: ${brokenRules(e)}`);
+  const bad = new Set(errors.map((e) => e.property));
+  if (!bad.has('PRICE_MIN') && !bad.has('PRICE_MAX') && config.PRICE_MIN >= config.PRICE_MAX)
+    problems.push(
+      `${given('PRICE_MIN', raw)}, ${given('PRICE_MAX', raw)}: PRICE_MIN must be below PRICE_MAX`,
+    );
+  if (problems.length > 0) {
     throw new ConfigValidationError(
-      `Invalid configuration (${lines.length} bad key(s)):\n${lines.join('\n')}`,
+      `Invalid configuration (${problems.length} ${problems.length === 1 ? 'problem' : 'problems'}): ${problems.join('; ')}`,
     );
   }
   return config;
