@@ -66,13 +66,14 @@ async function main(): Promise<void> {
     DATA_DIR: dataDir,
     ARTIFACTS_DIR: path.join(work, 'artifacts'),
     VAR_DIR: path.join(work, 'var'),
-    SEED_ON_START: 'true',
     AUDIT_ENABLED: 'false',
     LOG_LEVEL: 'warn',
   });
   delete process.env.DATABASE_URL;
   // Imported after the environment is set: the config is read when the modules load.
-  const { createCliContext } = await import('../src/cli/cli-context');
+  const { createCliContext } = await import('../src/cli/cli-runner');
+  const { loadConfig } = await import('../src/config/app-config');
+  const { DiamondsService } = await import('../src/diamonds/diamonds.service');
   const { TrainingService } = await import('../src/training/training.service');
   const { RegistryService } = await import('../src/registry/registry.service');
 
@@ -82,7 +83,10 @@ async function main(): Promise<void> {
     `unseen pool rows: ${unseen.rows.length} (${unseen.refused} refused by validation); trials ${trials}`,
   );
 
-  const app = await createCliContext();
+  const app = await createCliContext(loadConfig());
+  await app
+    .get(DiamondsService)
+    .ingestFile(path.join(dataDir, 'diamonds.csv'), 'bundled', 'diamonds.csv (bundled)');
   const rows: Record<string, string | number>[] = [];
   const scored: Record<string, Scores> = {};
   let trainSeconds = 0;

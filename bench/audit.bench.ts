@@ -144,7 +144,8 @@ async function main(): Promise<void> {
   await admin.connect();
   let app: Awaited<ReturnType<typeof NestFactory.create>> | null = null;
   try {
-    app = await NestFactory.create(AppModule, createHttpAdapter(loadConfig()), {
+    const appConfig = loadConfig();
+    app = await NestFactory.create(AppModule.forRoot(appConfig), createHttpAdapter(appConfig), {
       bodyParser: false,
       logger: ['error', 'warn'],
     });

@@ -1,27 +1,37 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
-import { DiamondsModule } from './diamonds/diamonds.module';
-import { RegistryModule } from './registry/registry.module';
-import { TrainingModule } from './training/training.module';
+import { DiamondsApiModule } from './diamonds/diamonds-api.module';
+import { RegistryApiModule } from './registry/registry-api.module';
+import { TrainingApiModule } from './training/training-api.module';
 import { PredictionModule } from './prediction/prediction.module';
 import { OpsModule } from './ops/ops.module';
 import { AuditModule } from './audit/audit.module';
 import { VarDirModule } from './common/var-dir.module';
 
-@Module({
-  imports: [
-    ConfigModule,
-    VarDirModule,
-    DatabaseModule,
-    ScheduleModule.forRoot(),
-    DiamondsModule,
-    RegistryModule,
-    TrainingModule,
-    PredictionModule,
-    OpsModule,
-    AuditModule,
-  ],
-})
-export class AppModule {}
+/**
+ * The API server (main.ts, the e2e tests): the HTTP modules, the VAR_DIR lock, the audit trail,
+ * the champions in memory and the nightly job. The command line is CliModule, on the same core.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        VarDirModule,
+        DatabaseModule.forRoot(),
+        ScheduleModule.forRoot(),
+        DiamondsApiModule,
+        RegistryApiModule,
+        TrainingApiModule,
+        PredictionModule,
+        OpsModule,
+        AuditModule,
+      ],
+    };
+  }
+}

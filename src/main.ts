@@ -20,7 +20,7 @@ async function bootstrap(): Promise<void> {
     throw err;
   }
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule,
+    AppModule.forRoot(config),
     createHttpAdapter(config),
     { bodyParser: false, bufferLogs: true },
   );

@@ -1,21 +1,30 @@
-import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FileRefusedError } from '../diamonds/csv-reader';
 import { DiamondsService } from '../diamonds/diamonds.service';
-import { createCliContext } from './cli-context';
+import { CliCommand, CliUsageError, runCli } from './cli-runner';
 
 /** npm run ingest -- <file.csv> [more.csv ...]: ingest files and print what became of their rows. */
-async function main(): Promise<number> {
-  const files = process.argv.slice(2);
-  if (files.length === 0) {
-    console.error('Usage: npm run ingest -- <file.csv> [more.csv ...]');
-    return 2;
-  }
-  const app = await createCliContext();
-  let status = 0;
-  try {
+export const ingestCommand: CliCommand<string[]> = {
+  usage: 'npm run ingest -- <file.csv> [more.csv ...]',
+  help: [
+    'Ingests CSV files of diamonds into the store (the same settings and database as the server:',
+    'DATABASE_URL, SQLITE_PATH, PRICE_MIN, PRICE_MAX...). Every row is validated; refused rows are',
+    'kept with their reasons. A file already ingested (same sha256) adds nothing. A running server',
+    'sees the new rows within CHAMPION_POLL_MS; the next training run uses them.',
+    '',
+    'Exit status: 0 when every file was ingested, 1 when a file is missing or refused as a whole,',
+    '2 for wrong arguments.',
+  ].join('\n'),
+  parse(argv) {
+    const option = argv.find((a) => a.startsWith('-'));
+    if (option) throw new CliUsageError(`Unknown option ${option}`);
+    if (argv.length === 0) throw new CliUsageError('No file given');
+    return argv;
+  },
+  async run(app, files) {
     const diamonds = app.get(DiamondsService);
+    let status = 0;
     for (const file of files) {
       const path = resolve(file);
       if (!existsSync(path)) {
@@ -42,16 +51,8 @@ async function main(): Promise<number> {
         status = 1;
       }
     }
-  } finally {
-    await app.close();
-  }
-  return status;
-}
-
-main().then(
-  (code) => process.exit(code),
-  (err: Error) => {
-    console.error(err.stack ?? err.message);
-    process.exit(1);
+    return status;
   },
-);
+};
+
+if (require.main === module) runCli(ingestCommand);

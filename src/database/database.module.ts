@@ -1,4 +1,4 @@
-import { Global, Logger, Module } from '@nestjs/common';
+import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
@@ -51,30 +51,47 @@ async function migrate(dataSource: DataSource): Promise<void> {
   }
 }
 
+export interface DatabaseModuleOptions {
+  /**
+   * Attempts to reach the database before giving up, 3 s apart: the server waits for a database
+   * that starts after it (10); the command line answers at once (1).
+   */
+  connectAttempts: number;
+}
+
 /** The TypeORM data source for the configured engine, migrated before anything uses it. */
-@Global()
-@Module({
-  imports: [
-    TypeOrmModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: async (config: AppConfig) => {
-        await ensureSchema(config);
-        logger.log(`Database: ${describeDatabase(config)}`);
-        return {
-          ...databaseOptions(config),
-          migrationsRun: config.DB_MIGRATIONS_RUN,
-          autoLoadEntities: true,
-        };
-      },
-      // Migrations run here, before any provider can touch a table.
-      dataSourceFactory: async (options?: DataSourceOptions) => {
-        if (!options) throw new Error('TypeORM options missing');
-        const dataSource = await new DataSource({ ...options, migrationsRun: false }).initialize();
-        if (options.migrationsRun) await migrate(dataSource);
-        else logger.warn('Migrations skipped (DB_MIGRATIONS_RUN=false)');
-        return dataSource;
-      },
-    }),
-  ],
-})
-export class DatabaseModule {}
+@Module({})
+export class DatabaseModule {
+  static forRoot(options: DatabaseModuleOptions = { connectAttempts: 10 }): DynamicModule {
+    return {
+      module: DatabaseModule,
+      global: true,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          inject: [AppConfig],
+          useFactory: async (config: AppConfig) => {
+            await ensureSchema(config);
+            logger.log(`Database: ${describeDatabase(config)}`);
+            return {
+              ...databaseOptions(config),
+              migrationsRun: config.DB_MIGRATIONS_RUN,
+              autoLoadEntities: true,
+              retryAttempts: options.connectAttempts,
+            };
+          },
+          // Migrations run here, before any provider can touch a table.
+          dataSourceFactory: async (typeOrmOptions?: DataSourceOptions) => {
+            if (!typeOrmOptions) throw new Error('TypeORM options missing');
+            const dataSource = await new DataSource({
+              ...typeOrmOptions,
+              migrationsRun: false,
+            }).initialize();
+            if (typeOrmOptions.migrationsRun) await migrate(dataSource);
+            else logger.warn('Migrations skipped (DB_MIGRATIONS_RUN=false)');
+            return dataSource;
+          },
+        }),
+      ],
+    };
+  }
+}

@@ -1,18 +1,18 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { BundledDatasetService } from './bundled-dataset.service';
 import { DiamondsRepository } from './diamonds.repository';
-import { DatasetsController } from './datasets.controller';
-import { DatasetsService } from './datasets.service';
 import { DiamondsService } from './diamonds.service';
 import { DropFolderService } from './drop-folder.service';
 import { DiamondEntity } from './entities/diamond.entity';
 import { BatchRetractionEntity } from './entities/batch-retraction.entity';
 import { IngestionBatchEntity } from './entities/ingestion-batch.entity';
 import { RejectedRowEntity } from './entities/rejected-row.entity';
-import { SimilarDiamondsService } from './similar-diamonds.service';
 
-/** The diamond data store: vocabulary, CSV ingestion, drop folder, dataset snapshots, similar-diamonds index. */
+/**
+ * The diamond data store: vocabulary, CSV ingestion, drop folder, dataset snapshots. What the
+ * API server adds (the upload endpoint, the similar-diamonds index, the first-start seed) is
+ * DiamondsApiModule; the command line uses this module alone.
+ */
 @Module({
   imports: [
     TypeOrmModule.forFeature([
@@ -22,15 +22,7 @@ import { SimilarDiamondsService } from './similar-diamonds.service';
       BatchRetractionEntity,
     ]),
   ],
-  controllers: [DatasetsController],
-  providers: [
-    DiamondsRepository,
-    DiamondsService,
-    DatasetsService,
-    DropFolderService,
-    SimilarDiamondsService,
-    BundledDatasetService,
-  ],
-  exports: [DiamondsService, DropFolderService, SimilarDiamondsService],
+  providers: [DiamondsRepository, DiamondsService, DropFolderService],
+  exports: [DiamondsService, DropFolderService],
 })
 export class DiamondsModule {}

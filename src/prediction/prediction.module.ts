@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { DiamondsModule } from '../diamonds/diamonds.module';
+import { DiamondsApiModule } from '../diamonds/diamonds-api.module';
 import { RegistryModule } from '../registry/registry.module';
 import { ChampionCache } from './champion-cache.service';
 import { PredictionService } from './prediction.service';
@@ -9,7 +9,7 @@ import { SimilarDiamondsController } from './similar-diamonds.controller';
 
 /** The public API: price diamonds with the champions in memory, find similar diamonds. */
 @Module({
-  imports: [DiamondsModule, RegistryModule],
+  imports: [DiamondsApiModule, RegistryModule],
   controllers: [PricesController, SimilarDiamondsController],
   providers: [ChampionCache, PredictionService, PredictionThreadsLifecycle],
   exports: [ChampionCache],

@@ -6,17 +6,15 @@ import { AliasLedgerEntity } from './entities/alias-ledger.entity';
 import { ModelAliasEntity } from './entities/model-alias.entity';
 import { ModelVersionEntity } from './entities/model-version.entity';
 import { ModelCatalog } from './model-catalog';
-import { RegistryAdminController, RegistryController } from './registry.controller';
 import { RegistryRepository } from './registry.repository';
 import { RegistryService } from './registry.service';
 
-/** Model versions, artifacts, champion aliases and their ledger. */
+/** Model versions, artifacts, champion aliases and their ledger (the endpoints: RegistryApiModule). */
 @Module({
   imports: [
     TypeOrmModule.forFeature([ModelVersionEntity, ModelAliasEntity, AliasLedgerEntity]),
     ModelRuntimeModule,
   ],
-  controllers: [RegistryController, RegistryAdminController],
   providers: [
     RegistryRepository,
     ArtifactStore,

@@ -5,15 +5,15 @@ import { RegistryModule } from '../registry/registry.module';
 import { BatchDriftEntity } from './drift/batch-drift.entity';
 import { BatchDriftRepository } from './drift/batch-drift.repository';
 import { BatchDriftService } from './drift/batch-drift.service';
-import { DriftController } from './drift/drift.controller';
 import { ModelRuntimeModule } from '../model-runtime/model-runtime.module';
-import { TrainingRunsController } from './training-runs.controller';
 import { TrainingRunEntity } from './training-run.entity';
 import { TrainingRunRepository } from './training-run.repository';
-import { TrainingScheduler } from './training.scheduler';
 import { TrainingService } from './training.service';
 
-/** The training pipeline, its triggers (nightly job, admin endpoint, first start, CLI) and the model families. */
+/**
+ * The training pipeline, its runs and lock, batch drift. The API server's triggers (admin
+ * endpoints, first start, the nightly job) are TrainingApiModule; the command line uses this one.
+ */
 @Module({
   imports: [
     DiamondsModule,
@@ -21,14 +21,7 @@ import { TrainingService } from './training.service';
     ModelRuntimeModule,
     TypeOrmModule.forFeature([BatchDriftEntity, TrainingRunEntity]),
   ],
-  controllers: [TrainingRunsController, DriftController],
-  providers: [
-    TrainingService,
-    TrainingRunRepository,
-    TrainingScheduler,
-    BatchDriftRepository,
-    BatchDriftService,
-  ],
-  exports: [TrainingService, TrainingRunRepository, TrainingScheduler, BatchDriftService],
+  providers: [TrainingService, TrainingRunRepository, BatchDriftRepository, BatchDriftService],
+  exports: [TrainingService, TrainingRunRepository, BatchDriftService],
 })
 export class TrainingModule {}

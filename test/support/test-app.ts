@@ -72,10 +72,10 @@ export async function createTestApp(
   for (const dir of ['data/incoming', 'data/processed', 'data/rejected', 'artifacts', 'var'])
     mkdirSync(join(workDir, dir), { recursive: true });
   const config = loadConfig({ ...process.env, ...testEnv(workDir, overrides) });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule], ...options.metadata })
-    .overrideProvider(AppConfig)
-    .useValue(config)
-    .compile();
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot(config)],
+    ...options.metadata,
+  }).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), {
     bodyParser: false,
     logger: process.env.TEST_LOGS ? undefined : false,
