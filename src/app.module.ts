@@ -10,6 +10,7 @@ import { PredictionModule } from './prediction/prediction.module';
 import { OpsModule } from './ops/ops.module';
 import { AuditModule } from './audit/audit.module';
 import { VarDirModule } from './common/var-dir.module';
+import { NightlyModule } from './nightly/nightly.module';
 
 /**
  * The API server (main.ts, the e2e tests): the HTTP modules, the VAR_DIR lock, the audit trail,
@@ -31,6 +32,7 @@ export class AppModule {
         PredictionModule,
         OpsModule,
         AuditModule,
+        NightlyModule,
       ],
     };
   }

@@ -1,6 +1,4 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
-import { CronJob } from 'cron';
 import { AppConfig } from '../config/app-config';
 import { AuditPartitionRepository } from './audit-partition.repository';
 import { expiredPartitions, missingRanges, PartitionInfo, wantedRanges } from './audit-partitions';
@@ -14,7 +12,7 @@ export interface AuditPartitionStats {
 
 /**
  * Keeps the audit table's PostgreSQL partitions ahead of time: the current one and
- * AUDIT_PARTITIONS_AHEAD more, made at start and by the nightly job (RETRAIN_CRON), and
+ * AUDIT_PARTITIONS_AHEAD more, made at start and by the nightly job (NightlyScheduler), and
  * drops the ones retention is done with. A no-op on SQLite.
  */
 @Injectable()
@@ -24,8 +22,12 @@ export class AuditPartitionService implements OnApplicationBootstrap {
   constructor(
     private readonly config: AppConfig,
     private readonly repository: AuditPartitionRepository,
-    private readonly scheduler: SchedulerRegistry,
   ) {}
+
+  /** True on PostgreSQL (audit_record is partitioned there); the rest of this service is a no-op otherwise. */
+  partitioned(): boolean {
+    return this.repository.isPartitioned();
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.repository.isPartitioned()) return;
@@ -33,15 +35,6 @@ export class AuditPartitionService implements OnApplicationBootstrap {
     await this.ensureAhead().catch((err: Error) =>
       this.logger.error(`Audit partitions not made ahead at start: ${err.message}`),
     );
-    const job = CronJob.from({
-      cronTime: this.config.RETRAIN_CRON,
-      onTick: () =>
-        void this.ensureAhead().catch((err: Error) =>
-          this.logger.error(`Audit partitions not made ahead: ${err.message}`),
-        ),
-      start: true,
-    });
-    this.scheduler.addCronJob('audit-partitions', job);
   }
 
   /** Creates the partitions missing from now to AUDIT_PARTITIONS_AHEAD intervals on; returns their names. */

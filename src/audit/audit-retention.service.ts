@@ -1,6 +1,4 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
-import { CronJob } from 'cron';
+import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { AuditRepository } from './audit.repository';
 import { AuditPartitionRepository } from './audit-partition.repository';
@@ -16,13 +14,13 @@ export interface AuditPurgeResult {
 }
 
 /**
- * Removes audit records older than AUDIT_RETENTION_DAYS (0 keeps everything), at the nightly
- * job's time (RETRAIN_CRON), whether or not retraining is enabled. On PostgreSQL it drops whole
+ * Removes audit records older than AUDIT_RETENTION_DAYS (0 keeps everything), called by the
+ * nightly job (NightlyScheduler), whether or not retraining is enabled. On PostgreSQL it drops whole
  * partitions, so a record is kept until every record of its partition is past retention (up to
  * one AUDIT_PARTITION_INTERVAL longer); on SQLite it deletes rows.
  */
 @Injectable()
-export class AuditRetentionService implements OnModuleInit {
+export class AuditRetentionService {
   private readonly logger = new Logger(AuditRetentionService.name);
 
   constructor(
@@ -30,21 +28,7 @@ export class AuditRetentionService implements OnModuleInit {
     private readonly repository: AuditRepository,
     private readonly partitionRepository: AuditPartitionRepository,
     private readonly partitions: AuditPartitionService,
-    private readonly scheduler: SchedulerRegistry,
   ) {}
-
-  onModuleInit(): void {
-    if (this.config.AUDIT_RETENTION_DAYS <= 0) return;
-    const job = CronJob.from({
-      cronTime: this.config.RETRAIN_CRON,
-      onTick: () =>
-        void this.purge().catch((err: Error) =>
-          this.logger.error(`Audit retention failed: ${err.message}`),
-        ),
-      start: true,
-    });
-    this.scheduler.addCronJob('audit-retention', job);
-  }
 
   /** Removes what is past retention. */
   async purge(now = new Date()): Promise<AuditPurgeResult> {

@@ -1,17 +1,14 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
-import { CronJob } from 'cron';
 import { AppConfig } from '../config/app-config';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { DiamondsService } from '../diamonds/diamonds.service';
 import { MIN_TRAINING_ROWS, TrainingService } from './training.service';
 
-export const NIGHTLY_JOB = 'nightly-retrain';
-
 /**
- * The nightly job (RETRAIN_CRON, default 02:00): ingest the drop folder and retrain when the
- * data changed since the champions were trained (always, with RETRAIN_ALWAYS). Also, at start,
- * settles runs a crash left open and trains once when no champion exists yet.
+ * The server's training triggers besides the admin endpoint: at start, settles runs a crash
+ * left open and trains once when no champion exists yet; at night (NightlyScheduler calls
+ * runNightly), ingests the drop folder and retrains when the data changed since the champions
+ * were trained (always, with RETRAIN_ALWAYS).
  */
 @Injectable()
 export class TrainingScheduler implements OnApplicationBootstrap {
@@ -20,29 +17,15 @@ export class TrainingScheduler implements OnApplicationBootstrap {
   constructor(
     private readonly config: AppConfig,
     private readonly training: TrainingService,
-    private readonly schedulerRegistry: SchedulerRegistry,
     private readonly diamonds: DiamondsService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.training.recoverInterruptedRuns();
-    if (this.config.RETRAIN_ENABLED) {
-      const job = CronJob.from({
-        cronTime: this.config.RETRAIN_CRON,
-        onTick: () => void this.runNightly(),
-        start: true,
-      });
-      this.schedulerRegistry.addCronJob(NIGHTLY_JOB, job);
-      this.logger.log(
-        `Nightly retraining scheduled: "${this.config.RETRAIN_CRON}"${this.config.RETRAIN_ALWAYS ? ' (always retrain)' : ' (when the data changed)'}`,
-      );
-    } else {
-      this.logger.log('Nightly retraining is switched off (RETRAIN_ENABLED=false)');
-    }
     if (this.config.TRAIN_ON_START) await this.trainIfNoChampion();
   }
 
-  /** What the cron fires. Returns the run id, or null when another run is in progress. */
+  /** The nightly retraining. Returns the run id, or null when another run is in progress. */
   async runNightly(): Promise<number | null> {
     try {
       const { runId } = await this.training.startRun('schedule', {

@@ -1,4 +1,5 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { NIGHTLY_JOB, NightlyScheduler } from '../../src/nightly/nightly.scheduler';
 import { AuditRecordData } from '../../src/audit/audit-record';
 import { AuditRepository } from '../../src/audit/audit.repository';
 import { AuditRetentionService } from '../../src/audit/audit-retention.service';
@@ -30,7 +31,8 @@ describe(`Audit retention (${ENGINE})`, () => {
 
   it('deletes records past AUDIT_RETENTION_DAYS at the nightly job and keeps the rest', async () => {
     t = await createTestApp({ AUDIT_RETENTION_DAYS: '7' });
-    expect(t.app.get(SchedulerRegistry).getCronJob('audit-retention')).toBeDefined();
+    // Retraining is off in the test app: the nightly job is scheduled for the retention alone.
+    expect(t.app.get(SchedulerRegistry).getCronJob(NIGHTLY_JOB)).toBeDefined();
     const now = new Date('2026-06-15T03:00:00Z');
     const repo = t.app.get(AuditRepository);
     await repo.insertIgnore([
@@ -41,7 +43,8 @@ describe(`Audit retention (${ENGINE})`, () => {
     ]);
     // On PostgreSQL no partition covers June (they are made from today on): these rows sit in
     // the default partition, where retention deletes them row by row, to the second.
-    expect((await t.app.get(AuditRetentionService).purge(now)).rowsDeleted).toBe(2);
+    const night = await t.app.get(NightlyScheduler).runNightly(now);
+    expect(night).toMatchObject({ retention: { rowsDeleted: 2 }, trainingRunId: null });
     const left = await repo.list({ from: new Date(0) }, 10);
     expect(left.map((r) => r.id).sort()).toEqual([
       '00000000-0000-4000-8000-000000000003',
@@ -49,9 +52,12 @@ describe(`Audit retention (${ENGINE})`, () => {
     ]);
   });
 
-  it('keeps everything by default (0 days) and schedules nothing', async () => {
+  it('keeps everything by default (0 days): the nightly job leaves the records alone', async () => {
     t = await createTestApp();
-    expect(() => t.app.get(SchedulerRegistry).getCronJob('audit-retention')).toThrow();
+    // SQLite, retraining off, no retention: the nightly job has nothing to do and is not scheduled.
+    if (ENGINE === 'sqlite')
+      expect(() => t.app.get(SchedulerRegistry).getCronJob(NIGHTLY_JOB)).toThrow();
+    expect((await t.app.get(NightlyScheduler).runNightly()).retention).toBeNull();
     await t.app
       .get(AuditRepository)
       .insertIgnore([
