@@ -30,7 +30,7 @@ export const BLEND_PRICE_WEIGHT = 0.1;
  * 288.3, 2 → 287.2, 3 → 288.1, 4 → 287.6, 5 → 286.8, 6 → 286.3, 8 → 286.1 (a third more fits
  * for 0.2). Two are served: every seed is 2,000 more trees at every price asked, and on a quiet
  * machine six per target cut POST /v1/prices from 3,670 to 1,106 req/s and took a batch of 1,000
- * from 150 to 443 ms, for 0.8 USD of unseen MAE (README, Benchmarks).
+ * from 150 to 443 ms, for 0.8 USD of unseen MAE (docs/benchmarks.md).
  */
 export const BLEND_SEEDS = 2;
 /**
