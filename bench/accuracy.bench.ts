@@ -104,7 +104,7 @@ async function main(): Promise<void> {
       if (!champion) continue;
       const model = await registry.loadModel(champion);
       try {
-        const m = regressionMetrics(actual, model.predict(unseen.rows), { sampleSize: 0 });
+        const m = regressionMetrics(actual, await model.predict(unseen.rows), { sampleSize: 0 });
         const label = `${champion.family} v${champion.version}${fallback?.id === champion.id ? ' (default)' : ''}`;
         scored[champion.family] = m;
         if (fallback?.id === champion.id) scored.default = m;

@@ -53,10 +53,10 @@ async function main(): Promise<void> {
       trials: family.searchable ? trials : 0,
       concurrency,
     });
-    const holdoutPredicted = result.model.predict(split.test);
-    const { calibration } = assessHoldout(result.model, split.test, holdoutPredicted, seed);
+    const holdoutPredicted = await result.model.predict(split.test);
+    const { calibration } = await assessHoldout(result.model, split.test, holdoutPredicted, seed);
     if (!calibration) throw new Error(`${family.name}: holdout too small to calibrate`);
-    const predicted = result.model.predict(unseen);
+    const predicted = await result.model.predict(unseen);
     const mae = regressionMetrics(actual, predicted, { sampleSize: 0 }).mae;
     const line = [0.9, 0.8, 0.5, 0.95].map((level) => {
       const { coverage, meanRelativeWidth } = PriceRangeCalculator.coverage(

@@ -54,7 +54,7 @@ async function bench(family: ModelFamily, budget: number, label = family.name): 
   const totalMs = performance.now() - started;
   bar?.stop();
   const predictStarted = performance.now();
-  const predicted = result.model.predict(test);
+  const predicted = await result.model.predict(test);
   const predictMs = performance.now() - predictStarted;
   const metrics = regressionMetrics(
     test.map((row) => row.price),

@@ -23,21 +23,20 @@ export interface TrainOptions {
 export interface FittedModel {
   readonly family: string;
   readonly params: Record<string, unknown>;
-  /** USD prices, one per row. Throws MissingFeatureError if a required feature is null. */
-  predict(rows: readonly DiamondFeatures[]): number[];
   /**
-   * The same answers as `predict`, for families that can share a large batch with worker
-   * threads; callers use it when present.
+   * USD prices, one per row. Rejects with MissingFeatureError if a required feature is null, and
+   * ModelDisposedError once disposed (also when disposed while a prediction was under way).
+   * Asynchronous because a family may share a large batch with worker threads.
    */
-  predictAsync?(rows: readonly DiamondFeatures[]): Promise<number[]>;
+  predict(rows: readonly DiamondFeatures[]): Promise<number[]>;
   /** An artifact `ModelFamily.load` turns back into a model predicting bit for bit the same. */
   serialize(): Buffer;
   /** Frees WebAssembly memory; idempotent. Predicting afterwards throws. */
   dispose(): void;
 }
 
-export interface TrainResult {
-  model: FittedModel;
+export interface TrainResult<M extends FittedModel = FittedModel> {
+  model: M;
   params: Record<string, unknown>;
   /** Every search trial, by number; empty when nothing was searched. */
   trials: TrialRecord[];

@@ -1,15 +1,20 @@
 import { Test } from '@nestjs/testing';
+import { ConfigModule } from '../config/config.module';
+import { XgboostFamily } from './families/xgboost.family';
 import { LinearFamily } from './families/linear.family';
 import {
   MODEL_FAMILY_PROVIDERS,
   ModelRuntimeModule,
   ModelFamilyRegistry,
+  PredictionThreads,
 } from './model-runtime.module';
 import { UnknownModelFamilyError } from './model-family';
 
 describe('ModelRuntimeModule', () => {
   it('registers every family provider in the registry', async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [ModelRuntimeModule] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [ConfigModule, ModelRuntimeModule],
+    }).compile();
     const registry = moduleRef.get(ModelFamilyRegistry);
     expect(registry.list().map((family) => family.name)).toEqual([
       'linear',
@@ -23,6 +28,21 @@ describe('ModelRuntimeModule', () => {
     expect(registry.has('random-forest')).toBe(false);
     expect(() => registry.get('random-forest')).toThrow(UnknownModelFamilyError);
     await moduleRef.close();
+  });
+
+  it('gives the blend the registered part families and stops the prediction threads on close', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [ConfigModule, ModelRuntimeModule],
+    }).compile();
+    await moduleRef.init();
+    const blend = moduleRef.get(ModelFamilyRegistry).get('xgboost-blend') as unknown as {
+      priceFamily: unknown;
+    };
+    expect(blend.priceFamily).toBe(moduleRef.get(XgboostFamily));
+    const threads = moduleRef.get(PredictionThreads);
+    threads.start();
+    await moduleRef.close();
+    expect(threads.stats().threads).toBe(0);
   });
 
   it('refuses two families with one name', () => {

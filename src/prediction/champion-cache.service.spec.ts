@@ -15,7 +15,7 @@ class FakeModel implements FittedModel {
     readonly family: string,
     readonly id: number,
   ) {}
-  predict(rows: readonly DiamondFeatures[]): number[] {
+  async predict(rows: readonly DiamondFeatures[]): Promise<number[]> {
     if (this.disposed) throw new ModelDisposedError(this.family);
     return rows.map(() => 1000 * this.id);
   }
@@ -132,7 +132,7 @@ const row: DiamondFeatures = {
 };
 const priceWith = async (cache: ChampionCache, family?: string, version?: number) => {
   const { info: v, model } = await cache.resolve(family, version);
-  return { family: v.family, version: v.version, price: model.predict([row])[0] };
+  return { family: v.family, version: v.version, price: (await model.predict([row]))[0] };
 };
 const domainCode = (promise: Promise<unknown>) =>
   promise.then(

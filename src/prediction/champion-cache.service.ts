@@ -98,7 +98,8 @@ export class ChampionCache implements OnApplicationBootstrap, BeforeApplicationS
 
   /**
    * The model that should price now: the default champion, a family's champion or an exact version.
-   * The caller must predict synchronously with it (a model replaced later may be disposed).
+   * A model replaced while the caller predicts is disposed under it: its prediction rejects with
+   * ModelDisposedError, and the caller resolves again (PredictionService does, once).
    */
   async resolve(family?: string, version?: number): Promise<ServingModel> {
     if (this.moved) await this.moved;

@@ -1,17 +1,24 @@
-import { Module } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
+import { ModelRuntimeModule, PredictionThreads } from '../model-runtime/model-runtime.module';
 import { DiamondsApiModule } from '../diamonds/diamonds-api.module';
 import { RegistryModule } from '../registry/registry.module';
 import { ChampionCache } from './champion-cache.service';
 import { PredictionService } from './prediction.service';
-import { PredictionThreadsLifecycle } from './prediction-threads.lifecycle';
 import { PricesController } from './prices.controller';
 import { SimilarDiamondsController } from './similar-diamonds.controller';
 
 /** The public API: price diamonds with the champions in memory, find similar diamonds. */
 @Module({
-  imports: [DiamondsApiModule, RegistryModule],
+  imports: [DiamondsApiModule, RegistryModule, ModelRuntimeModule],
   controllers: [PricesController, SimilarDiamondsController],
-  providers: [ChampionCache, PredictionService, PredictionThreadsLifecycle],
+  providers: [ChampionCache, PredictionService],
   exports: [ChampionCache],
 })
-export class PredictionModule {}
+export class PredictionModule implements OnModuleInit {
+  constructor(private readonly threads: PredictionThreads) {}
+
+  /** A serving instance starts its prediction threads now, not on its first large batch. */
+  onModuleInit(): void {
+    this.threads.start();
+  }
+}

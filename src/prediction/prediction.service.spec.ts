@@ -22,8 +22,12 @@ const row = (x: number | null): DiamondFeatures => ({
   z: null,
 });
 const info = { id: 1, family: 'linear', version: 2 } as ModelVersionInfo;
-const model = (predict: FittedModel['predict']) =>
-  ({ predict, dispose: () => undefined }) as unknown as FittedModel;
+/** A model answering what `predict` computes from the rows. */
+const model = (predict: (rows: readonly DiamondFeatures[]) => number[]) =>
+  ({
+    predict: async (rows: readonly DiamondFeatures[]) => predict(rows),
+    dispose: () => undefined,
+  }) as unknown as FittedModel;
 
 describe('PredictionService', () => {
   it('rounds prices to the cent and names the model', async () => {

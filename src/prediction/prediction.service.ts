@@ -18,7 +18,6 @@ import {
   priceBand,
   TrainingRanges,
 } from '../model-runtime/evaluation/training-ranges';
-import { PARALLEL_MIN_ROWS } from '../model-runtime/xgboost/xgboost-trees';
 import { ChampionCache } from './champion-cache.service';
 
 export interface ModelRef {
@@ -67,11 +66,7 @@ export class PredictionService {
     for (let attempt = 0; ; attempt++) {
       const { info, model } = await this.champions.resolve(selector.family, selector.version);
       try {
-        // A batch may be shared with worker threads; a single diamond is priced right here.
-        const raw =
-          model.predictAsync && rows.length >= PARALLEL_MIN_ROWS
-            ? await model.predictAsync(rows)
-            : model.predict(rows);
+        const raw = await model.predict(rows);
         const { prices, notes } = guardPrices(rows, raw, info.trainingRanges ?? null);
         const calibration = info.calibration;
         return {

@@ -315,10 +315,10 @@ export class TrainingService implements OnApplicationShutdown {
       // The honest estimate: the model fitted on the training side only, on the holdout rows.
       // `actual` and `holdoutPredicted` are the split model's holdout prices and predictions.
       const actual = split.test.map((r) => r.price);
-      const holdoutPredicted = splitModel.predict(split.test);
+      const holdoutPredicted = await splitModel.predict(split.test);
       const metrics = regressionMetrics(actual, holdoutPredicted);
       // Ranges and diagnostics from the split model too: the refit has seen the holdout rows.
-      const { calibration, diagnostics } = assessHoldout(
+      const { calibration, diagnostics } = await assessHoldout(
         splitModel,
         split.test,
         holdoutPredicted,
@@ -445,7 +445,9 @@ export class TrainingService implements OnApplicationShutdown {
     let championModel: FittedModel | undefined;
     try {
       championModel = await this.registry.loadModel(champion);
-      const rescored = regressionMetrics(actual, championModel.predict(holdout), { sampleSize: 0 });
+      const rescored = regressionMetrics(actual, await championModel.predict(holdout), {
+        sampleSize: 0,
+      });
       return compare(rescored.mae, ' on the same rows');
     } catch (err) {
       // A champion that cannot be loaded (corrupt or missing artifact) cannot defend its title.

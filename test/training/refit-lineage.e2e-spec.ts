@@ -30,13 +30,13 @@ describe(`Refit on every row, honest metrics (${ENGINE})`, () => {
     const served = await registry.loadModel((await registry.findChampion('linear'))!);
     const actual = split.test.map((r) => r.price);
     // The artifact is the all-rows fit...
-    expect(served.predict(split.test)).toEqual(onAll.predict(split.test));
+    expect(await served.predict(split.test)).toEqual(await onAll.predict(split.test));
     // ...while the recorded metrics are the split model's, never fitted on the holdout.
     expect(v1.metrics.mae).toBeCloseTo(
-      regressionMetrics(actual, onTrain.predict(split.test)).mae,
+      regressionMetrics(actual, await onTrain.predict(split.test)).mae,
       6,
     );
-    const flattering = regressionMetrics(actual, served.predict(split.test)).mae;
+    const flattering = regressionMetrics(actual, await served.predict(split.test)).mae;
     expect(flattering).not.toBeCloseTo(v1.metrics.mae, 3);
     expect(run.outcomes[0]).toMatchObject({ mae: v1.metrics.mae });
     for (const m of [onAll, onTrain, served]) m.dispose();

@@ -19,12 +19,12 @@ export interface HoldoutAssessment {
  * diagnostics of the model that was scored on `holdout` (the split model: its holdout rows are
  * unseen, which is what makes the calibration honest).
  */
-export function assessHoldout(
+export async function assessHoldout(
   model: FittedModel,
   holdout: readonly PricedDiamond[],
   predicted: readonly number[],
   seed: number,
-): HoldoutAssessment {
+): Promise<HoldoutAssessment> {
   const actual = holdout.map((r) => r.price);
   const coefficients = (model.params as { coefficients?: Record<string, number> }).coefficients;
   return {
@@ -39,7 +39,7 @@ export function assessHoldout(
           ? null
           : model.family === 'linear' && coefficients
             ? standardisedCoefficients(coefficients, holdout)
-            : permutationImportance((rows) => model.predict(rows), holdout, seed),
+            : await permutationImportance((rows) => model.predict(rows), holdout, seed),
     },
   };
 }

@@ -30,12 +30,12 @@ describe('errorByPriceBand', () => {
 });
 
 describe('permutationImportance', () => {
-  it('ranks the feature the model reads first and gives unread features zero', () => {
+  it('ranks the feature the model reads first and gives unread features zero', async () => {
     const rows = Array.from({ length: 200 }, (_, i) =>
       diamond(0.3 + (i % 20) / 10, 4 + (i % 7) / 2, 60 + (i % 5)),
     );
-    const predict = (r: readonly DiamondFeatures[]) => r.map((d) => d.carat * 4000);
-    const result = permutationImportance(predict, rows, 42);
+    const predict = async (r: readonly DiamondFeatures[]) => r.map((d) => d.carat * 4000);
+    const result = await permutationImportance(predict, rows, 42);
     expect(result.method).toBe('permutation');
     expect(result.features[0].feature).toBe('carat');
     expect(result.features[0].importance).toBeGreaterThan(1000);
@@ -44,7 +44,7 @@ describe('permutationImportance', () => {
 });
 
 describe('standardisedCoefficients', () => {
-  it('multiplies each weight by its column’s spread, so a constant column counts zero', () => {
+  it('multiplies each weight by its column’s spread, so a constant column counts zero', async () => {
     const rows = Array.from({ length: 100 }, (_, i) => diamond(0.5 + (i % 2), 5, 61));
     const result = standardisedCoefficients({ carat: 2, x: 3 }, rows);
     expect(result.features.find((f) => f.feature === 'carat')!.importance).toBeCloseTo(1, 6); // 2 × 0.5

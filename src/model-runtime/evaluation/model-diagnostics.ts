@@ -86,26 +86,28 @@ function meanAbsoluteError(actual: readonly number[], predicted: readonly number
 
 /**
  * Permutation importance on the holdout: how much the MAE grows when one feature's values are
- * shuffled among the rows (seeded), the others kept. Model-agnostic: the XGBoost WebAssembly
- * build exports no gain or dump function, so this stands in for the trees' gain.
+ * shuffled among the rows (seeded), the others kept. Model-agnostic, so the figures of every
+ * tree family (and blend) read the same way, in USD of holdout MAE.
  */
-export function permutationImportance(
-  predict: (rows: readonly DiamondFeatures[]) => number[],
+export async function permutationImportance(
+  predict: (rows: readonly DiamondFeatures[]) => Promise<number[]>,
   rows: readonly PricedDiamond[],
   seed: number,
-): FeatureImportance {
+): Promise<FeatureImportance> {
   const actual = rows.map((r) => r.price);
-  const base = meanAbsoluteError(actual, predict(rows));
+  const base = meanAbsoluteError(actual, await predict(rows));
   const random = mulberry32(seed);
-  const features = FEATURES.map((feature) => {
+  const features: FeatureImportance['features'] = [];
+  for (const feature of FEATURES) {
     const order = rows.map((_, i) => i);
     for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
       [order[i], order[j]] = [order[j], order[i]];
     }
     const shuffled = rows.map((row, i) => ({ ...row, [feature]: rows[order[i]][feature] }));
-    return { feature, importance: round(meanAbsoluteError(actual, predict(shuffled)) - base, 2) };
-  });
+    const shuffledMae = meanAbsoluteError(actual, await predict(shuffled));
+    features.push({ feature, importance: round(shuffledMae - base, 2) });
+  }
   features.sort((a, b) => b.importance - a.importance);
   return { method: 'permutation', features };
 }

@@ -36,7 +36,7 @@ class LinearFittedModel implements FittedModel {
     this.params = { target: 'log-price', intercept: weights[LINEAR_FEATURES.length], coefficients };
   }
 
-  predict(rows: readonly DiamondFeatures[]): number[] {
+  async predict(rows: readonly DiamondFeatures[]): Promise<number[]> {
     if (this.disposed) throw new ModelDisposedError(FAMILY);
     checkRows(rows, REQUIRED, FAMILY);
     const intercept = this.weights[LINEAR_FEATURES.length];

@@ -15,6 +15,8 @@ import {
 import { XgboostLogFamily } from './xgboost-log.family';
 import { PARALLEL_MIN_ROWS } from '../xgboost/xgboost-trees';
 import { XgboostFamily } from './xgboost.family';
+import { XgboostModel } from './xgboost-family.base';
+import { PredictionThreads } from '../xgboost/prediction-threads';
 
 /** The first valid rows of the bundled file: enough for the trees, quick to fit. */
 function bundledRows(limit: number): PricedDiamond[] {
@@ -62,38 +64,57 @@ describe('XgboostBlendFamily', () => {
             fixedParams: params as Record<string, unknown>,
           });
           parts.push(model);
-          model.predict(test).forEach((v, i) => (expected[i] += (weight / 3) * v));
+          (await model.predict(test)).forEach((v, i) => (expected[i] += (weight / 3) * v));
         }
       }
-      const blended = result.model.predict(test);
+      const blended = await result.model.predict(test);
       blended.forEach((value, i) => expect(value).toBeCloseTo(expected[i], 6));
       const actual = test.map((r) => r.price);
       expect(regressionMetrics(actual, blended).r2).toBeGreaterThan(0.9);
 
       const loaded = await family.load(result.model.serialize());
       expect(loaded.family).toBe('xgboost-blend');
-      expect(loaded.predict(test)).toEqual(blended);
+      expect(await loaded.predict(test)).toEqual(blended);
+      // The parts share one encoding of the rows: encoded once per prediction, not once a part.
+      const encode = jest.spyOn(XgboostModel.prototype, 'encode');
+      await loaded.predict(test);
+      expect(encode).toHaveBeenCalledTimes(1);
+      encode.mockRestore();
       // A batch large enough to be shared with worker threads: the same answers, in order.
-      const many = [...test, ...test, ...test, ...test].slice(0, PARALLEL_MIN_ROWS + 9);
-      expect(await loaded.predictAsync?.(many)).toEqual(loaded.predict(many));
+      const threads = new PredictionThreads(1);
+      const sharing = new XgboostBlendFamily(
+        new XgboostFamily(threads),
+        new XgboostLogFamily(threads),
+      );
+      const withThreads = await sharing.load(result.model.serialize());
+      try {
+        const many = [...test, ...test, ...test, ...test].slice(0, PARALLEL_MIN_ROWS + 9);
+        expect(await withThreads.predict(many)).toEqual(await loaded.predict(many));
+        expect(threads.stats().rowsShared).toBeGreaterThan(0);
+      } finally {
+        withThreads.dispose();
+        await threads.stop();
+      }
       // Missing measurements are estimated, as the XGBoost families do.
       expect(
-        loaded.predict([
-          {
-            carat: 0.7,
-            cut: 'Ideal',
-            color: 'G',
-            clarity: 'VS1',
-            depth: null,
-            table: null,
-            x: null,
-            y: null,
-            z: null,
-          },
-        ])[0],
+        (
+          await loaded.predict([
+            {
+              carat: 0.7,
+              cut: 'Ideal',
+              color: 'G',
+              clarity: 'VS1',
+              depth: null,
+              table: null,
+              x: null,
+              y: null,
+              z: null,
+            },
+          ])
+        )[0],
       ).toBeGreaterThan(0);
       loaded.dispose();
-      expect(() => loaded.predict(test)).toThrow(/disposed/);
+      await expect(loaded.predict(test)).rejects.toThrow(/disposed/);
 
       // A refit with the chosen params on other rows keeps them.
       const refit = await family.train(test, { seed: 7, trials: 0, fixedParams: result.params });

@@ -12,7 +12,8 @@ import {
 import { XGBOOST_FEATURES } from '../encoding/diamond-encoding';
 import { TrialParams } from '../search/trial';
 import { XGBOOST_FIRST_TRIAL } from './xgboost-search-space';
-import { XgboostFamilyBase } from './xgboost-family.base';
+import { XgboostModel } from './xgboost-family.base';
+import { DenseMatrix } from '../xgboost/xgboost-runtime';
 import { XgboostLogFamily } from './xgboost-log.family';
 import { XgboostFamily } from './xgboost.family';
 
@@ -29,7 +30,7 @@ export const BLEND_PRICE_WEIGHT = 0.1;
  * 288.3, 2 → 287.2, 3 → 288.1, 4 → 287.6, 5 → 286.8, 6 → 286.3, 8 → 286.1 (a third more fits
  * for 0.2). Two are served: every seed is 2,000 more trees at every price asked, and on a quiet
  * machine six per target cut POST /v1/prices from 3,670 to 1,106 req/s and took a batch of 1,000
- * from 150 to 443 ms, for 0.8 USD of unseen MAE (README, Benchmarks).
+ * from 150 to 443 ms, for 0.8 USD of unseen MAE (docs/benchmarks.md).
  */
 export const BLEND_SEEDS = 2;
 /**
@@ -53,7 +54,7 @@ interface BlendParams {
 
 interface BlendPart {
   weight: number;
-  model: FittedModel;
+  model: XgboostModel;
 }
 
 function isBlendParams(value: unknown): value is BlendParams {
@@ -77,20 +78,22 @@ class BlendFittedModel implements FittedModel {
     readonly params: Record<string, unknown> & BlendParams,
   ) {}
 
-  predict(rows: readonly DiamondFeatures[]): number[] {
+  /**
+   * Every part's answer, weighed. Parts that encode rows the same way (all of them, fitted on the
+   * same rows) share one encoded matrix; they are started together, so each part's worker share
+   * runs while this thread computes the next part.
+   */
+  async predict(rows: readonly DiamondFeatures[]): Promise<number[]> {
     if (this.disposed) throw new ModelDisposedError(FAMILY);
-    return this.weigh(this.parts.map(({ model }) => model.predict(rows)));
-  }
-
-  async predictAsync(rows: readonly DiamondFeatures[]): Promise<number[]> {
-    if (this.disposed) throw new ModelDisposedError(FAMILY);
-    // Started together: each part's worker share runs while this thread computes the next part.
-    const answers = await Promise.all(
-      this.parts.map(({ model }) =>
-        model.predictAsync ? model.predictAsync(rows) : model.predict(rows),
-      ),
+    const matrices = new Map<string, DenseMatrix>();
+    const encoded = (part: XgboostModel): DenseMatrix => {
+      let matrix = matrices.get(part.encodingKey);
+      if (!matrix) matrices.set(part.encodingKey, (matrix = part.encode(rows)));
+      return matrix;
+    };
+    return this.weigh(
+      await Promise.all(this.parts.map(({ model }) => model.predictEncoded(encoded(model)))),
     );
-    return this.weigh(answers);
   }
 
   /** The weighted sum of the parts' answers, added part by part in order. */
@@ -144,8 +147,12 @@ export class XgboostBlendFamily implements ModelFamily {
   readonly features: readonly string[] = XGBOOST_FEATURES;
   readonly requiredFeatures = ['carat'] as const;
   readonly searchable = false;
-  private readonly priceFamily: XgboostFamilyBase = new XgboostFamily();
-  private readonly logFamily: XgboostFamilyBase = new XgboostLogFamily();
+
+  /** The families of its parts (injected, so they share the runtime's prediction threads). */
+  constructor(
+    private readonly priceFamily: XgboostFamily = new XgboostFamily(),
+    private readonly logFamily: XgboostLogFamily = new XgboostLogFamily(),
+  ) {}
 
   async train(rows: readonly PricedDiamond[], options: TrainOptions): Promise<TrainResult> {
     const fixed = isBlendParams(options.fixedParams) ? options.fixedParams : undefined;

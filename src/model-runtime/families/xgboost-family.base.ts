@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, Optional } from '@nestjs/common';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -38,7 +38,7 @@ import {
   XgboostTarget,
   XgboostTaskSetup,
 } from './xgboost-search.tasks';
-import { parallelSum } from '../xgboost/prediction-threads';
+import { PredictionThreads } from '../xgboost/prediction-threads';
 import {
   Booster,
   DenseMatrix,
@@ -114,23 +114,26 @@ export function checkedTrees(
   return undefined;
 }
 
-/** Rows encoded for the tree models, by the rows' array and the imputation used (see encode). */
-const encodedRows = new WeakMap<readonly DiamondFeatures[], Map<string, DenseMatrix>>();
-const SHARED_ENCODING_MIN_ROWS = 32;
-
-class XgboostFittedModel implements FittedModel {
+/**
+ * One trained XGBoost model. Prices rows in two steps that a blend calls apart: `encode` (the
+ * imputation and the feature matrix; models with the same `encodingKey` read the same matrix)
+ * and `predictEncoded`. A large, complete batch is shared with the prediction threads, if any.
+ */
+export class XgboostModel implements FittedModel {
   readonly params: Record<string, unknown>;
+  /** Equal for models that encode rows the same way (same features and imputation). */
+  readonly encodingKey: string;
   private disposed = false;
-  private readonly imputationKey: string;
 
   /** With `trees`, the booster is already freed; without, it answers and is freed on dispose. */
   constructor(
     private readonly header: XgboostHeader,
     private readonly evaluate: XgboostTrees | Booster,
     private readonly modelBytes: Uint8Array,
+    private readonly threads: PredictionThreads | undefined,
   ) {
     this.params = header.params;
-    this.imputationKey = JSON.stringify(header.imputation);
+    this.encodingKey = JSON.stringify([header.features, header.imputation]);
     if (evaluate instanceof Booster) boosters.register(this, evaluate, this);
   }
 
@@ -142,48 +145,32 @@ class XgboostFittedModel implements FittedModel {
     return this.evaluate instanceof Booster ? 'wasm-booster' : 'js-trees';
   }
 
-  predict(rows: readonly DiamondFeatures[]): number[] {
-    const matrix = this.encode(rows);
+  async predict(rows: readonly DiamondFeatures[]): Promise<number[]> {
+    return this.predictEncoded(this.encode(rows));
+  }
+
+  /** The rows as this model's feature matrix: required features checked, measurements imputed. */
+  encode(rows: readonly DiamondFeatures[]): DenseMatrix {
+    this.assertLive();
+    checkRows(rows, REQUIRED, this.family);
+    return encodeTreeFeatures(rows.map((row) => imputeMeasurements(row, this.header.imputation)));
+  }
+
+  async predictEncoded(matrix: DenseMatrix): Promise<number[]> {
+    // Checked right before the booster is called, in the same synchronous stretch: a booster is
+    // freed by dispose() and must never be called after.
+    this.assertLive();
     const raw =
       this.evaluate instanceof Booster
         ? this.evaluate.predict(matrix)
-        : this.evaluate.predict(matrix.values, matrix.rows, matrix.cols, XGBOOST_MISSING);
+        : await this.evaluate.predictAsync(
+            matrix.values,
+            matrix.rows,
+            matrix.cols,
+            XGBOOST_MISSING,
+            this.threads?.parallelSum(),
+          );
     return Array.from(raw, (value) => toUsd(value, this.header.target));
-  }
-
-  async predictAsync(rows: readonly DiamondFeatures[]): Promise<number[]> {
-    if (this.evaluate instanceof Booster) return this.predict(rows);
-    const matrix = this.encode(rows);
-    const raw = await this.evaluate.predictAsync(
-      matrix.values,
-      matrix.rows,
-      matrix.cols,
-      XGBOOST_MISSING,
-      parallelSum(),
-    );
-    return Array.from(raw, (value) => toUsd(value, this.header.target));
-  }
-
-  private encode(rows: readonly DiamondFeatures[]): DenseMatrix {
-    if (this.disposed) throw new ModelDisposedError(this.family);
-    // A blend's parts read the same rows with the same imputation, one after the other in one
-    // synchronous stretch: the rows are encoded once for all of them.
-    const shared = rows.length >= SHARED_ENCODING_MIN_ROWS;
-    const known = shared ? encodedRows.get(rows)?.get(this.imputationKey) : undefined;
-    if (known) return known;
-    checkRows(rows, REQUIRED, this.family);
-    const complete = rows.map((row) => imputeMeasurements(row, this.header.imputation));
-    const matrix = encodeTreeFeatures(complete);
-    if (shared) {
-      const byImputation = encodedRows.get(rows);
-      if (byImputation) byImputation.set(this.imputationKey, matrix);
-      else {
-        encodedRows.set(rows, new Map([[this.imputationKey, matrix]]));
-        // Kept only while the parts are called one after the other, never across calls.
-        queueMicrotask(() => encodedRows.delete(rows));
-      }
-    }
-    return matrix;
   }
 
   serialize(): Buffer {
@@ -196,6 +183,10 @@ class XgboostFittedModel implements FittedModel {
       boosters.unregister(this);
       this.evaluate.free();
     }
+  }
+
+  private assertLive(): void {
+    if (this.disposed) throw new ModelDisposedError(this.family);
   }
 }
 
@@ -213,7 +204,13 @@ export abstract class XgboostFamilyBase implements ModelFamily {
   readonly requiredFeatures = REQUIRED;
   readonly searchable = true;
 
-  async train(rows: readonly PricedDiamond[], options: TrainOptions): Promise<TrainResult> {
+  /** `threads` share a large batch's trees when predicting; without, one thread does it all. */
+  constructor(@Optional() private readonly threads?: PredictionThreads) {}
+
+  async train(
+    rows: readonly PricedDiamond[],
+    options: TrainOptions,
+  ): Promise<TrainResult<XgboostModel>> {
     checkRows(rows, REQUIRED, this.name);
     if (rows.length < MIN_ROWS)
       throw new InsufficientTrainingDataError(this.name, rows.length, MIN_ROWS);
@@ -284,7 +281,7 @@ export abstract class XgboostFamilyBase implements ModelFamily {
     return { model, params, trials: records, searchMs, fitMs };
   }
 
-  async load(artifact: Buffer): Promise<FittedModel> {
+  async load(artifact: Buffer): Promise<XgboostModel> {
     const { header, body } = decodeArtifact(artifact, this.name);
     const candidate = header as unknown as XgboostHeader;
     const features = candidate.features;
@@ -304,13 +301,13 @@ export abstract class XgboostFamilyBase implements ModelFamily {
     return this.materialize(candidate, new Uint8Array(body));
   }
 
-  private async materialize(header: XgboostHeader, bytes: Uint8Array): Promise<FittedModel> {
+  private async materialize(header: XgboostHeader, bytes: Uint8Array): Promise<XgboostModel> {
     const runtime = await loadXgboostRuntime();
     const booster = runtime.loadBooster(bytes, XGBOOST_FEATURES.length);
     const trees = checkedTrees(bytes, booster, header.family);
-    if (!trees) return new XgboostFittedModel(header, booster, bytes);
+    if (!trees) return new XgboostModel(header, booster, bytes, this.threads);
     booster.free();
-    return new XgboostFittedModel(header, trees, bytes);
+    return new XgboostModel(header, trees, bytes, this.threads);
   }
 
   private taskSetup(rows: readonly PricedDiamond[], seed: number): XgboostTaskSetup {

@@ -4,14 +4,7 @@ import { Logger } from '@nestjs/common';
 import { workerEntry } from '../search/worker-pool';
 import { ParallelSum, sumShare, TreeArrays } from './xgboost-trees';
 
-/**
- * Worker threads that share large tree evaluations (a batch of diamonds) with the thread that
- * asked: by default one per core beyond the first, at most three. They start on the first large
- * request (answered on its own thread meanwhile), keep the process alive only while they work,
- * and read the trees from shared memory. Requests are posted at once, not one at a time, so a
- * blend's four models keep a thread busy while this one computes its own shares. A thread that
- * fails or dies leaves its share to the asking thread: the answer is the same either way.
- */
+/** A share of a large prediction, posted to a prediction thread (trees in shared memory). */
 export interface SumRequest {
   id: number;
   trees: TreeArrays;
@@ -76,96 +69,88 @@ class PredictionThread {
   }
 }
 
-/** Threads asked for; undefined: one per core beyond the first, at most three. */
-let asked: number | undefined;
-let threads: PredictionThread[] = [];
-let nextId = 1;
-const stats = { rowsShared: 0, sharesRedone: 0 };
+/**
+ * The worker threads that share a large prediction with the thread that asked (a batch of
+ * diamonds): `size` of them (by default one per core beyond the first, at most three; 0 = none).
+ * They start on the first large prediction or on `start()`, keep the process alive only while
+ * they work, and stop with `stop()` (the model runtime module stops them with the application).
+ * Requests are posted at once, so a blend's parts keep a thread busy while this one computes
+ * its own share. A thread that fails or dies leaves its share to the asking thread: the answer
+ * is the same either way.
+ */
+export class PredictionThreads {
+  private threads: PredictionThread[] = [];
+  private nextId = 1;
+  private readonly counters = { rowsShared: 0, sharesRedone: 0 };
+  private readonly size: number;
 
-function configuredSize(): number {
-  return asked ?? Math.max(0, Math.min(3, availableParallelism() - 1));
-}
+  /** `size` undefined: one per core beyond the first, at most three. */
+  constructor(size?: number) {
+    this.size = size ?? Math.max(0, Math.min(3, availableParallelism() - 1));
+  }
 
-/** Sets how many worker threads share large predictions (undefined: by the cores); 0: none. */
-export function configurePredictionThreads(count: number | undefined): void {
-  asked = count;
-}
+  /** Starts the threads now rather than on the first large prediction. */
+  start(): void {
+    try {
+      while (this.threads.length < this.size) {
+        this.threads.push(
+          new PredictionThread((gone) => {
+            // Replaced on the next large prediction.
+            this.threads = this.threads.filter((thread) => thread !== gone);
+          }),
+        );
+      }
+    } catch (error) {
+      logger.warn(`Prediction threads did not start (${(error as Error).message})`);
+    }
+  }
 
-/** Starts the threads now rather than on the first large request (the service, at start). */
-export function startPredictionThreads(): void {
-  startThreads();
-}
+  /**
+   * The rows split in equal shares between this thread and the workers; undefined when there
+   * are none. The first call starts them (a new thread takes its first message once loaded).
+   */
+  parallelSum(): ParallelSum | undefined {
+    if (this.threads.length < this.size) this.start();
+    return this.threads.length > 0 ? this.sumInParallel : undefined;
+  }
 
-function startThreads(): void {
-  const size = configuredSize();
-  try {
-    while (threads.length < size) {
-      threads.push(
-        new PredictionThread((gone) => {
-          // Replaced on the next large request.
-          threads = threads.filter((thread) => thread !== gone);
-        }),
+  /** Stops the workers; they start again when asked. */
+  async stop(): Promise<void> {
+    const running = this.threads;
+    this.threads = [];
+    await Promise.all(running.map((thread) => thread.stop()));
+  }
+
+  /** Threads running, rows their answers covered, and shares redone here after a thread failed. */
+  stats(): { threads: number; rowsShared: number; sharesRedone: number } {
+    return { threads: this.threads.length, ...this.counters };
+  }
+
+  private readonly sumInParallel: ParallelSum = async (trees, values, rows, cols) => {
+    const helpers = this.threads.filter((thread) => thread.alive);
+    const per = Math.ceil(rows / (helpers.length + 1));
+    const theirs: Promise<Float32Array>[] = [];
+    for (let start = per, h = 0; start < rows; start += per, h++) {
+      const count = Math.min(per, rows - start);
+      const share = values.slice(start * cols, (start + count) * cols);
+      theirs.push(
+        helpers[h].sum({ id: this.nextId++, trees, values: share, rows: count, cols }).then(
+          (sums) => {
+            this.counters.rowsShared += count;
+            return sums;
+          },
+          () => {
+            this.counters.sharesRedone++;
+            return sumShare(trees, share, count, cols);
+          },
+        ),
       );
     }
-  } catch (error) {
-    logger.warn(`Prediction threads did not start (${(error as Error).message})`);
-  }
-}
-
-/**
- * The rows split in equal shares between this thread and the workers; undefined when turned off.
- * The first call starts the threads (a new thread takes its first message once it has loaded).
- */
-export function parallelSum(): ParallelSum | undefined {
-  if (threads.length < configuredSize()) startThreads();
-  return threads.length > 0 ? sumInParallel : undefined;
-}
-
-/** Stops the workers (application shutdown, a test's teardown); they start again when asked. */
-export async function stopPredictionThreads(): Promise<void> {
-  const running = threads;
-  threads = [];
-  await Promise.all(running.map((thread) => thread.stop()));
-}
-
-/** Threads running, rows their answers covered, and shares redone here after a thread failed. */
-export function predictionThreadStats(): {
-  threads: number;
-  rowsShared: number;
-  sharesRedone: number;
-} {
-  return { threads: threads.length, ...stats };
-}
-
-async function sumInParallel(
-  trees: TreeArrays,
-  values: Float32Array,
-  rows: number,
-  cols: number,
-): Promise<Float32Array> {
-  const helpers = threads.filter((thread) => thread.alive);
-  const per = Math.ceil(rows / (helpers.length + 1));
-  const theirs: Promise<Float32Array>[] = [];
-  for (let start = per, h = 0; start < rows; start += per, h++) {
-    const count = Math.min(per, rows - start);
-    const share = values.slice(start * cols, (start + count) * cols);
-    theirs.push(
-      helpers[h].sum({ id: nextId++, trees, values: share, rows: count, cols }).then(
-        (sums) => {
-          stats.rowsShared += count;
-          return sums;
-        },
-        () => {
-          stats.sharesRedone++;
-          return sumShare(trees, share, count, cols);
-        },
-      ),
-    );
-  }
-  // This thread takes the first share while the workers take theirs.
-  const own = Math.min(per, rows);
-  const sums = new Float32Array(rows);
-  sums.set(sumShare(trees, values.subarray(0, own * cols), own, cols));
-  (await Promise.all(theirs)).forEach((part, i) => sums.set(part, per * (i + 1)));
-  return sums;
+    // This thread takes the first share while the workers take theirs.
+    const own = Math.min(per, rows);
+    const sums = new Float32Array(rows);
+    sums.set(sumShare(trees, values.subarray(0, own * cols), own, cols));
+    (await Promise.all(theirs)).forEach((part, i) => sums.set(part, per * (i + 1)));
+    return sums;
+  };
 }

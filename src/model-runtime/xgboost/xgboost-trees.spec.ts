@@ -4,12 +4,7 @@ import { Logger } from '@nestjs/common';
 import { DiamondFeatures, PricedDiamond } from '../../diamonds/diamond-vocabulary';
 import { encodeTreeFeatures } from '../encoding/diamond-encoding';
 import { checkedTrees } from '../families/xgboost-family.base';
-import {
-  configurePredictionThreads,
-  parallelSum,
-  predictionThreadStats,
-  stopPredictionThreads,
-} from './prediction-threads';
+import { PredictionThreads } from './prediction-threads';
 import { XgboostLogFamily } from '../families/xgboost-log.family';
 import { XGBOOST_FIRST_TRIAL } from '../families/xgboost-search-space';
 import { Booster, DenseMatrix, loadXgboostRuntime, XGBOOST_MISSING } from './xgboost-runtime';
@@ -133,7 +128,9 @@ describe('XgboostTrees (XGBoost 0.7 models evaluated in JS)', () => {
     try {
       expect((model as unknown as { evaluator: string }).evaluator).toBe('js-trees');
       expect((loaded as unknown as { evaluator: string }).evaluator).toBe('js-trees');
-      expect(loaded.predict(rows.slice(400, 900))).toEqual(model.predict(rows.slice(400, 900)));
+      expect(await loaded.predict(rows.slice(400, 900))).toEqual(
+        await model.predict(rows.slice(400, 900)),
+      );
     } finally {
       model.dispose();
       loaded.dispose();
@@ -145,16 +142,16 @@ describe('XgboostTrees (XGBoost 0.7 models evaluated in JS)', () => {
     const trees = XgboostTrees.fromModelBytes(booster.save());
     const matrix = { ...data, rows: 999, values: data.values.subarray(0, 999 * 9) };
     const expected = Array.from(booster.predict(matrix));
-    configurePredictionThreads(1);
+    const threads = new PredictionThreads(1);
     try {
-      const parallel = parallelSum();
+      const parallel = threads.parallelSum();
       expect(parallel).toBeDefined();
-      const before = predictionThreadStats();
+      const before = threads.stats();
       expect(before.threads).toBe(1);
       const shared = await trees.predictAsync(matrix.values, 999, 9, XGBOOST_MISSING, parallel);
       expect(Array.from(shared)).toEqual(expected);
       // The worker answered its half itself (nothing was redone here).
-      const after = predictionThreadStats();
+      const after = threads.stats();
       expect(after.rowsShared - before.rowsShared).toBe(499);
       expect(after.sharesRedone).toBe(before.sharesRedone);
       // Rows with a missing value, and small batches, stay on this thread: the same answers.
@@ -162,8 +159,7 @@ describe('XgboostTrees (XGBoost 0.7 models evaluated in JS)', () => {
       const withMissing = await trees.predictAsync(gaps.values, 999, 9, XGBOOST_MISSING, parallel);
       expect(Array.from(withMissing)).toEqual(Array.from(booster.predict(gaps)));
     } finally {
-      await stopPredictionThreads();
-      configurePredictionThreads(undefined);
+      await threads.stop();
     }
   });
 

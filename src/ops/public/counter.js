@@ -49,10 +49,14 @@
     const r = { type: p.type, required, description: p.description, example: p.example };
     if (p.enum) r.enum = p.enum;
     // OpenAPI 3.0 (boolean exclusive flags) and 3.1 (numeric exclusive bounds) alike.
-    if (typeof p.exclusiveMinimum === 'number') Object.assign(r, { min: p.exclusiveMinimum, minExclusive: true });
-    else if (typeof p.minimum === 'number') Object.assign(r, { min: p.minimum, minExclusive: p.exclusiveMinimum === true });
-    if (typeof p.exclusiveMaximum === 'number') Object.assign(r, { max: p.exclusiveMaximum, maxExclusive: true });
-    else if (typeof p.maximum === 'number') Object.assign(r, { max: p.maximum, maxExclusive: p.exclusiveMaximum === true });
+    if (typeof p.exclusiveMinimum === 'number')
+      Object.assign(r, { min: p.exclusiveMinimum, minExclusive: true });
+    else if (typeof p.minimum === 'number')
+      Object.assign(r, { min: p.minimum, minExclusive: p.exclusiveMinimum === true });
+    if (typeof p.exclusiveMaximum === 'number')
+      Object.assign(r, { max: p.exclusiveMaximum, maxExclusive: true });
+    else if (typeof p.maximum === 'number')
+      Object.assign(r, { max: p.maximum, maxExclusive: p.exclusiveMaximum === true });
     return r;
   }
 
@@ -145,7 +149,8 @@
       const box = $(d.field + '-error');
       showFieldError(d.field, box.hidden ? message : box.textContent + ' · ' + message, 'api');
     });
-    if (onFields.length === 0) showMessage(fallbackId, (body && body.message) || 'The service did not answer');
+    if (onFields.length === 0)
+      showMessage(fallbackId, (body && body.message) || 'The service did not answer');
   }
 
   // ---- the answers -------------------------------------------------------------------------
@@ -156,7 +161,11 @@
       const body = await res.json().catch(() => ({ message: 'HTTP ' + res.status }));
       return { ok: res.ok, status: res.status, body };
     } catch (err) {
-      return { ok: false, status: 0, body: { message: 'The service cannot be reached: ' + err.message } };
+      return {
+        ok: false,
+        status: 0,
+        body: { message: 'The service cannot be reached: ' + err.message },
+      };
     }
   }
 
@@ -168,7 +177,8 @@
     const hasRange = range && typeof range.low === 'number' && typeof range.high === 'number';
     $('range-box').hidden = !hasRange;
     if (hasRange) {
-      const level = typeof range.level === 'number' ? Math.round(range.level * 100) + ' % range' : 'Range';
+      const level =
+        typeof range.level === 'number' ? Math.round(range.level * 100) + ' % range' : 'Range';
       $('range-label').textContent = level;
       $('range').textContent = dollars.format(range.low) + ' – ' + dollars.format(range.high);
     }
@@ -180,9 +190,17 @@
   function cautionText(answer) {
     const outside = Array.isArray(answer.outsideTrainingRange) ? answer.outsideTrainingRange : [];
     const parts = outside.map(
-      (o) => o.field + ' ' + o.value + ' is outside the trained range ' + o.trainedMin + '–' + o.trainedMax,
+      (o) =>
+        o.field +
+        ' ' +
+        o.value +
+        ' is outside the trained range ' +
+        o.trainedMin +
+        '–' +
+        o.trainedMax,
     );
-    if (answer.priceClamped) parts.push('the model\'s own answer was held within its training prices');
+    if (answer.priceClamped)
+      parts.push("the model's own answer was held within its training prices");
     return parts.length ? 'Treat with care: ' + parts.join('; ') + '.' : '';
   }
 
@@ -203,10 +221,21 @@
     $('similar-caption').textContent =
       items.length === 0
         ? asked.cut + ' · ' + asked.color + ' · ' + asked.clarity
-        : 'The ' + items.length + ' closest in carat among ' + asked.cut + ' · ' + asked.color + ' · ' + asked.clarity +
-          ', by carat; the highlighted row is this diamond' + (priced ? ' at its fair price.' : '.');
+        : 'The ' +
+          items.length +
+          ' closest in carat among ' +
+          asked.cut +
+          ' · ' +
+          asked.color +
+          ' · ' +
+          asked.clarity +
+          ', by carat; the highlighted row is this diamond' +
+          (priced ? ' at its fair price.' : '.');
     const askedRow = el('tr', { class: 'asked', 'data-carat': String(asked.carat) }, [
-      el('td', {}, [num(asked.carat, 2) + ' ', el('span', { class: 'asked-label' }, ['◀ this diamond'])]),
+      el('td', {}, [
+        num(asked.carat, 2) + ' ',
+        el('span', { class: 'asked-label' }, ['◀ this diamond']),
+      ]),
       el('td', {}, [num(asked.depth, 1)]),
       el('td', {}, [num(asked.table, 1)]),
       el('td', { class: 'dims' }, [dims(asked)]),

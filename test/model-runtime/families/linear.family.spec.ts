@@ -26,7 +26,7 @@ describeWithData('LinearFamily on the notebook data', () => {
     const result = await family.train(train, { seed: 42, trials: 0 });
     const metrics = regressionMetrics(
       test.map((row) => row.price),
-      result.model.predict(test),
+      await result.model.predict(test),
     );
     expect(metrics.r2.toFixed(4)).toBe('0.9054');
     expect(metrics.mae.toFixed(2)).toBe('561.54');
@@ -38,8 +38,8 @@ describeWithData('LinearFamily on the notebook data', () => {
     const { model } = await family.train(train, { seed: 42, trials: 0 });
     const artifact = model.serialize();
     const loaded = await family.load(artifact);
-    const before = model.predict(test);
-    const after = loaded.predict(test);
+    const before = await model.predict(test);
+    const after = await loaded.predict(test);
     expect(after.every((price, i) => Object.is(price, before[i]))).toBe(true);
     expect(loaded.serialize().equals(artifact)).toBe(true);
     expect(loaded.params).toEqual(model.params);
@@ -74,11 +74,13 @@ describe('LinearFamily', () => {
 
   it('needs carat and x, not the other measurements', async () => {
     const { model } = await family.train(rows, { seed: 1, trials: 0 });
-    expect(() => model.predict([{ ...rows[0], x: null }])).toThrow(MissingFeatureError);
-    expect(() => model.predict([{ ...rows[0], x: null }])).toThrow(
+    await expect(model.predict([{ ...rows[0], x: null }])).rejects.toThrow(MissingFeatureError);
+    await expect(model.predict([{ ...rows[0], x: null }])).rejects.toThrow(
       expect.objectContaining({ feature: 'x', family: 'linear' }),
     );
-    const [price] = model.predict([{ ...rows[0], depth: null, table: null, y: null, z: null }]);
+    const [price] = await model.predict([
+      { ...rows[0], depth: null, table: null, y: null, z: null },
+    ]);
     expect(price).toBeGreaterThan(0);
   });
 
@@ -86,7 +88,7 @@ describe('LinearFamily', () => {
     const { model } = await family.train(rows, { seed: 1, trials: 0 });
     model.dispose();
     model.dispose();
-    expect(() => model.predict(rows)).toThrow(ModelDisposedError);
+    await expect(model.predict(rows)).rejects.toThrow(ModelDisposedError);
   });
 
   it('refuses artifacts that are not linear models', async () => {

@@ -32,7 +32,7 @@ describeWithData('XgboostLogFamily on the notebook data', () => {
       expect(params.base_score as number).toBeGreaterThan(7);
       const metrics = regressionMetrics(
         test.map((row) => row.price),
-        model.predict(test),
+        await model.predict(test),
       );
       expect(metrics.mae).toBeLessThan(370);
       expect(metrics.mape).toBeLessThan(0.09);
@@ -45,8 +45,8 @@ describeWithData('XgboostLogFamily on the notebook data', () => {
     const { model } = await family.train(train, { seed: 42, trials: 0 });
     const loaded = await family.load(model.serialize());
     try {
-      const before = model.predict(test);
-      const after = loaded.predict(test);
+      const before = await model.predict(test);
+      const after = await loaded.predict(test);
       expect(after.every((price, i) => Object.is(price, before[i]))).toBe(true);
     } finally {
       model.dispose();

@@ -35,7 +35,7 @@ describeWithData('XgboostFamily on the notebook data', () => {
   it('fits XGBoost defaults as well as the notebook did (MAE about 342-355)', async () => {
     const result = await family.train(train, { seed: 42, trials: 0 });
     try {
-      const metrics = regressionMetrics(actual(), result.model.predict(test));
+      const metrics = regressionMetrics(actual(), await result.model.predict(test));
       expect(metrics.mae).toBeGreaterThan(330);
       expect(metrics.mae).toBeLessThan(356);
       expect(metrics.r2).toBeGreaterThan(0.955);
@@ -56,8 +56,8 @@ describeWithData('XgboostFamily on the notebook data', () => {
     const artifact = model.serialize();
     const loaded = await family.load(artifact);
     try {
-      const before = model.predict(test);
-      const after = loaded.predict(test);
+      const before = await model.predict(test);
+      const after = await loaded.predict(test);
       expect(after.every((price, i) => Object.is(price, before[i]))).toBe(true);
       expect(loaded.serialize().equals(artifact)).toBe(true);
       expect(loaded.params).toEqual(model.params);
@@ -78,8 +78,8 @@ describeWithData('XgboostFamily on the notebook data', () => {
         y: null,
         z: null,
       }));
-      const full = regressionMetrics(actual(), model.predict(test));
-      const partial = model.predict(withoutSizes);
+      const full = regressionMetrics(actual(), await model.predict(test));
+      const partial = await model.predict(withoutSizes);
       const metrics = regressionMetrics(actual(), partial);
       const bias = partial.reduce((sum, price, i) => sum + price - test[i].price, 0) / test.length;
       expect(metrics.mae).toBeLessThan(full.mae * 1.15);
@@ -99,7 +99,7 @@ describeWithData('XgboostFamily on the notebook data', () => {
       onTrial: (t) => seen.push(t.number),
     });
     try {
-      const metrics = regressionMetrics(actual(), result.model.predict(test));
+      const metrics = regressionMetrics(actual(), await result.model.predict(test));
       expect(metrics.mae).toBeGreaterThan(336);
       expect(metrics.mae).toBeLessThan(356);
       expect(result.trials.map((t) => t.number)).toEqual(Array.from({ length: 12 }, (_, i) => i));
@@ -146,16 +146,16 @@ describe('XgboostFamily', () => {
 
   it('needs carat, refuses unknown categories, and stops once disposed', async () => {
     const { model } = await family.train(rows, { seed: 1, trials: 0 });
-    expect(() => model.predict([{ ...rows[0], carat: null as unknown as number }])).toThrow(
+    await expect(model.predict([{ ...rows[0], carat: null as unknown as number }])).rejects.toThrow(
       MissingFeatureError,
     );
-    expect(() => model.predict([{ ...rows[0], cut: 'Superb' as DiamondFeatures['cut'] }])).toThrow(
-      'cut',
-    );
-    expect(model.predict([])).toEqual([]);
+    await expect(
+      model.predict([{ ...rows[0], cut: 'Superb' as DiamondFeatures['cut'] }]),
+    ).rejects.toThrow('cut');
+    expect(await model.predict([])).toEqual([]);
     model.dispose();
     model.dispose();
-    expect(() => model.predict(rows)).toThrow(ModelDisposedError);
+    await expect(model.predict(rows)).rejects.toThrow(ModelDisposedError);
   });
 
   it('refuses artifacts of another family', async () => {
