@@ -42,6 +42,21 @@ export interface SpoolChunk {
 const SEGMENT_NAME = /^segment-(\d{10})\.ndjson$/;
 const MAX_READ = 8 * 1024 * 1024;
 
+/** What the spool counts of its own failures (both reach /metrics). */
+export interface SpoolErrors {
+  /** write(2) failures: those records are not on disk (in the writer's memory only, or lost). */
+  append: number;
+  /** fdatasync failures: the bytes are written (in the page cache) but not known to be on the disk. */
+  sync: number;
+}
+
+export interface AuditSpoolOptions {
+  segmentBytes: number;
+  fsyncEachRecord: boolean;
+  /** Told of every failed fdatasync (the one of a sealed segment runs off the event loop). */
+  onSyncError?: (err: Error) => void;
+}
+
 /**
  * The audit spool: append-only NDJSON segment files under VAR_DIR/audit-spool.
  *
@@ -54,6 +69,9 @@ const MAX_READ = 8 * 1024 * 1024;
  * A segment is deleted once the database holds all of its records: either each record was
  * confirmed from memory, or the writer replayed the whole file (segments left by an earlier
  * run, or written while the in-memory queue was full).
+ *
+ * It owns the spill state: while the writer's memory is full (startSpill to endSpill), records
+ * are on disk only and the segments they land in are marked to be read back.
  */
 export class AuditSpool {
   private readonly segments = new Map<number, Segment>();
@@ -61,16 +79,23 @@ export class AuditSpool {
   private fd: number | null = null;
   private nextId = 1;
   /** While set, new segments are marked for replay (the writer's memory queue is full). */
-  private spilling = false;
-  /** write(2) failures: the record then lives in memory only. */
-  appendErrors = 0;
-  /** fdatasync failures of sealed segments (their bytes stay in the page cache). */
-  syncErrors = 0;
+  private spill = false;
+  private appendErrors = 0;
+  private syncErrors = 0;
 
   constructor(
     readonly dir: string,
-    private readonly options: { segmentBytes: number; fsyncEachRecord: boolean },
+    private readonly options: AuditSpoolOptions,
   ) {}
+
+  /** True while records go to disk only (the writer's memory is full). */
+  get spilling(): boolean {
+    return this.spill;
+  }
+
+  errors(): SpoolErrors {
+    return { append: this.appendErrors, sync: this.syncErrors };
+  }
 
   /** Opens the folder; segments left by an earlier run (a crash, or a shutdown with the database away) are marked for replay. */
   open(): { segments: number; records: number; bytes: number } {
@@ -112,6 +137,8 @@ export class AuditSpool {
   /**
    * Appends several records with one write(2) (group commit: durable when this returns, like
    * append) and says which segment holds them; `diskOnly` of them are not in the writer's memory.
+   * Throws when the write fails (counted); a failed fdatasync (AUDIT_SPOOL_FSYNC) is counted and
+   * reported, not thrown: the records are written, only not known to be on the disk.
    */
   appendLines(lines: readonly string[], diskOnly = 0): number {
     const segment = this.active ?? this.openActive();
@@ -120,11 +147,17 @@ export class AuditSpool {
     try {
       while (written < buf.length)
         written += writeSync(this.fd as number, buf, written, buf.length - written);
-      if (this.options.fsyncEachRecord) fdatasyncSync(this.fd as number);
     } catch (err) {
       this.appendErrors++;
       if (written > 0) segment.bytes += written; // a torn line; the reader skips it
       throw err;
+    }
+    if (this.options.fsyncEachRecord) {
+      try {
+        fdatasyncSync(this.fd as number);
+      } catch (err) {
+        this.syncFailed(err as Error);
+      }
     }
     segment.bytes += buf.length;
     segment.appended += lines.length;
@@ -143,7 +176,7 @@ export class AuditSpool {
 
   /** The writer's memory is full: from now on records are on disk only, so their segments must be read back. */
   startSpill(): void {
-    this.spilling = true;
+    this.spill = true;
     if (this.active) this.active.replay = true;
   }
 
@@ -159,7 +192,7 @@ export class AuditSpool {
 
   /** The writer takes records in memory again; the segment that was filling while spilling is sealed for replay. */
   endSpill(): void {
-    this.spilling = false;
+    this.spill = false;
     if (this.active?.replay) this.seal();
   }
 
@@ -273,7 +306,7 @@ export class AuditSpool {
       bytes: 0,
       appended: 0,
       confirmed: 0,
-      replay: this.spilling,
+      replay: this.spill,
       diskOnly: 0,
     };
     this.segments.set(id, segment);
@@ -293,12 +326,14 @@ export class AuditSpool {
       if (sync) {
         try {
           fdatasyncSync(fd);
+        } catch (err) {
+          this.syncFailed(err as Error);
         } finally {
           closeSync(fd);
         }
       } else {
         fdatasync(fd, (err) => {
-          if (err) this.syncErrors++;
+          if (err) this.syncFailed(err);
           close(fd, () => undefined);
         });
       }
@@ -306,6 +341,15 @@ export class AuditSpool {
     const sealed = this.active;
     this.active = null;
     if (sealed && !sealed.replay && sealed.confirmed >= sealed.appended) this.remove(sealed);
+  }
+
+  private syncFailed(err: Error): void {
+    this.syncErrors++;
+    try {
+      this.options.onSyncError?.(err);
+    } catch {
+      // a reporter's failure must not become the spool's
+    }
   }
 
   private remove(segment: Segment): void {

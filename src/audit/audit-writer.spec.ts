@@ -45,6 +45,11 @@ const record = (i: number): AuditRecordData => ({
   errorMessage: null,
 });
 
+/** node's fs module itself (what the spool calls), so a spy can make a call fail. */
+const fs = require('node:fs') as typeof import('node:fs');
+/** Bytes of one record's spool line. */
+const LINE = JSON.stringify(record(0)).length;
+
 describe('AuditWriter', () => {
   let dir: string;
   let table: FakeTable;
@@ -154,6 +159,65 @@ describe('AuditWriter', () => {
     expect(table.rows.has(poison)).toBe(false);
     expect(writer.stats()).toMatchObject({ quarantined: 1, queueDepth: 0 });
     expect(readdirSync(dir)).toEqual(['quarantine.ndjson']);
+  });
+
+  it('counts a failing fdatasync (AUDIT_SPOOL_FSYNC) without losing the record it was for', async () => {
+    const spool = new AuditSpool(dir, {
+      segmentBytes: 1 << 20,
+      fsyncEachRecord: true,
+      onSyncError: (err) => reported.push(err.message),
+    });
+    const reported: string[] = [];
+    const writer = new AuditWriter(table, spool, {
+      batchSize: 50,
+      flushIntervalMs: 60_000,
+      maxQueueBytes: 1 << 20,
+    });
+    writers.push(writer);
+    writer.start();
+    const sync = jest.spyOn(fs, 'fdatasyncSync').mockImplementation(() => {
+      throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+    });
+    try {
+      writer.record(record(1));
+      writer.record(record(2));
+    } finally {
+      sync.mockRestore();
+    }
+    expect(writer.stats()).toMatchObject({ spoolSyncErrors: 2, spoolAppendErrors: 0, dropped: 0 });
+    expect(reported).toEqual(['EIO: i/o error, fdatasync', 'EIO: i/o error, fdatasync']);
+    expect(await writer.drain(5000)).toBe(true);
+    expect(table.rows.size).toBe(2);
+  });
+
+  it('counts a failing spool write, and drops (counted) only what memory could not hold either', async () => {
+    const writer = makeWriter({ batchSize: 1000, maxQueueBytes: LINE * 1.5 });
+    table.down = true;
+    const write = jest.spyOn(fs, 'writeSync').mockImplementation(() => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    });
+    try {
+      for (let i = 0; i < 5; i++) writer.record(record(i));
+    } finally {
+      write.mockRestore();
+    }
+    // One fits in memory; the rest had nowhere to go.
+    expect(writer.stats()).toMatchObject({ spoolAppendErrors: 5, inMemory: 1, dropped: 4 });
+    table.down = false;
+    expect(await writer.drain(5000)).toBe(true);
+    expect(table.rows.size).toBe(1);
+  });
+
+  it('keeps the spill state in the spool alone: the drain ends it once memory is empty', async () => {
+    const writer = makeWriter({ batchSize: 1000, maxQueueBytes: LINE * 2.5 });
+    table.down = true;
+    for (let i = 0; i < 6; i++) writer.record(record(i));
+    expect(writer.spool.spilling).toBe(true);
+    expect(writer.stats()).toMatchObject({ inMemory: 2, queueDepth: 6 });
+    table.down = false;
+    expect(await writer.drain(5000)).toBe(true);
+    expect(writer.spool.spilling).toBe(false);
+    expect(table.rows.size).toBe(6);
   });
 
   it('on start, replays what an earlier process left in the spool', async () => {

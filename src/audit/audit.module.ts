@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { join } from 'node:path';
 import { VarDirLockHolder } from '../common/var-dir.module';
@@ -38,6 +38,10 @@ const SPOOL_SEGMENT_BYTES = 8 * 1024 * 1024;
           new AuditSpool(join(config.VAR_DIR, 'audit-spool'), {
             segmentBytes: SPOOL_SEGMENT_BYTES,
             fsyncEachRecord: config.AUDIT_SPOOL_FSYNC,
+            onSyncError: (err) =>
+              new Logger(AuditSpool.name).error(
+                `fdatasync of the audit spool failed (${err.message}): records written, not known to be on the disk`,
+              ),
           }),
           {
             batchSize: config.AUDIT_BATCH_SIZE,

@@ -191,6 +191,30 @@ export class MetricsService {
       },
     });
 
+    new Counter({
+      name: `${METRIC_PREFIX}audit_spool_errors_total`,
+      help: "Failures of this instance's audit spool: append (write failed: the record was in memory only, or dropped), sync (fdatasync failed: written, not known to be on the disk)",
+      labelNames: ['operation'] as const,
+      registers,
+      collect() {
+        const s = audit.stats();
+        this.reset();
+        this.inc({ operation: 'append' }, s.spoolAppendErrors);
+        this.inc({ operation: 'sync' }, s.spoolSyncErrors);
+      },
+    });
+
+    new Counter({
+      name: `${METRIC_PREFIX}audit_records_dropped_total`,
+      help: 'Audit records this instance lost: the spool could not be written and its memory queue was full',
+      registers,
+      collect() {
+        const s = audit.stats();
+        this.reset();
+        this.inc(s.dropped);
+      },
+    });
+
     new Gauge({
       name: `${METRIC_PREFIX}audit_spool_bytes`,
       help: "Size of this instance's local audit spool (records not yet in the database)",

@@ -149,4 +149,26 @@ describe(`Audit durability (${ENGINE})`, () => {
     await b.app.close();
     await dropSchema(b.config);
   });
+
+  it('shows a failing fdatasync in /metrics, and the record still reaches the database', async () => {
+    const a = await boot({ AUDIT_SPOOL_FSYNC: 'true' });
+    const fs = require('node:fs') as typeof import('node:fs');
+    const sync = jest.spyOn(fs, 'fdatasyncSync').mockImplementation(() => {
+      throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+    });
+    try {
+      await send(a, ['fsync-0', 'fsync-1', 'fsync-2']);
+    } finally {
+      sync.mockRestore();
+    }
+    const metrics = (await request(a.app.getHttpServer()).get('/metrics').expect(200)).text;
+    expect(metrics).toContain('diamonds_audit_spool_errors_total{operation="sync"} 3\n');
+    expect(metrics).toContain('diamonds_audit_spool_errors_total{operation="append"} 0\n');
+    expect(metrics).toContain('diamonds_audit_records_dropped_total 0\n');
+    expect(await a.app.get(AuditWriter).drain(10000)).toBe(true);
+    const counts = await countIds(a, ['fsync-0', 'fsync-1', 'fsync-2']);
+    expect([...counts.values()]).toEqual([1, 1, 1]);
+    await a.app.close();
+    await dropSchema(a.config);
+  });
 });

@@ -77,6 +77,8 @@ describe(`Health and metrics (${ENGINE})`, () => {
       'diamonds_audit_queue_depth',
       'diamonds_audit_spool_bytes',
       'diamonds_audit_write_lag_seconds',
+      'diamonds_audit_spool_errors_total',
+      'diamonds_audit_records_dropped_total',
       'diamonds_dataset_rows',
       'diamonds_process_cpu_seconds_total',
     ]) {
