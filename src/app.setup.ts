@@ -6,14 +6,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from './config/app-config';
 import { parseByteSize } from './common/byte-size';
 import { HttpExceptionFilter } from './common/http-exception.filter';
-import { routePatternOf } from './common/http-route';
 import { notAuditedRoutes } from './common/not-audited.decorator';
 import { requestContextOf, requestScope } from './common/request-context';
-import { openRequest } from './common/request-id.middleware';
+import { openRequest } from './common/request-id';
 import { createValidationPipe } from './common/validation.pipe';
 import { hotPathValidators } from './prediction/hot-path-validation';
 import { applyOps, securityHeaders } from './ops/ops.setup';
-import { httpObserver } from './ops/http-observer.middleware';
+import { httpObserver } from './ops/http-observer.hook';
 import { MetricsService } from './ops/metrics.service';
 import { PinoLoggerService } from './ops/pino-logger.service';
 import { AuditRecorder } from './audit/audit-recorder';
@@ -72,7 +71,7 @@ function installEdge(app: INestApplication, fastify: FastifyInstance): void {
   );
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
     const ctx = openRequest(request.raw, reply.raw, request.ip);
-    ctx.route = routePatternOf(request);
+    ctx.route = request.routeOptions.url;
     if (
       (ctx.route !== undefined && notAudited.has(ctx.route)) ||
       (request.routeOptions.config as { notAudited?: boolean } | undefined)?.notAudited

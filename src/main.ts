@@ -27,7 +27,7 @@ async function bootstrap(): Promise<void> {
   app.useLogger(app.get(PinoLoggerService));
   installLastResort(app.get(PinoLoggerService).pino);
   await configureApp(app);
-  // Every interface, as Express did (Fastify alone would listen on localhost only).
+  // Every interface: Fastify alone would listen on localhost only.
   await app.listen(config.PORT, '0.0.0.0');
   new Logger('Bootstrap').log(`Listening on http://localhost:${config.PORT} (API docs at /docs)`);
 }

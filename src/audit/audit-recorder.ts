@@ -3,9 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import { AppConfig } from '../config/app-config';
-import { CLIENT_CLOSED_STATUS, routePatternOf } from '../common/http-route';
-import { RequestContext, requestContextOf } from '../common/request-context';
-import { REQUEST_ID_HEADER } from '../common/request-id.middleware';
+import { CLIENT_CLOSED_STATUS, RequestContext, requestContextOf } from '../common/request-context';
+import { REQUEST_ID_HEADER } from '../common/request-id';
 import { AuditRecordData } from './audit-record';
 import {
   isPlainQuery,
@@ -39,7 +38,7 @@ export class AuditRecorder {
     this.maxBody = config.AUDIT_BODY_MAX_BYTES;
   }
 
-  /** The middleware (a passthrough when AUDIT_ENABLED=false), on node's request and response. */
+  /** The hook (a passthrough when AUDIT_ENABLED=false), on node's request and response. */
   readonly handler = (
     req: IncomingMessage,
     res: ServerResponse,
@@ -153,8 +152,8 @@ export class AuditRecorder {
     const status = aborted ? CLIENT_CLOSED_STATUS : res.statusCode;
     const model = ctx?.model;
     const requestId = ctx?.requestId ?? String(req.headers[REQUEST_ID_HEADER] ?? '');
-    const route = ctx?.route ?? routePatternOf(req);
-    const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+    const route = ctx?.route;
+    const url = req.url ?? '/';
     return withoutNul({
       id: randomUUID(),
       requestId: requestId.slice(0, 128),
@@ -163,10 +162,7 @@ export class AuditRecorder {
       route: typeof route === 'string' ? route.slice(0, 300) : null,
       url: redactUrl(url),
       query: this.query(url),
-      requestBody: this.requestBody(
-        ctx?.body ?? (req as { body?: unknown }).body,
-        ctx?.bodyIsClean === true,
-      ),
+      requestBody: this.requestBody(ctx?.body, ctx?.bodyIsClean === true),
       status,
       responseBody: chunks
         ? this.responseBody(
@@ -205,7 +201,7 @@ export class AuditRecorder {
     return message ? truncateText(message, 4096) : null;
   }
 
-  /** The query string as Express's default parser reads it, secrets redacted. */
+  /** The query string as node's querystring parser reads it, secrets redacted. */
   private query(url: string): Record<string, unknown> | null {
     const at = url.indexOf('?');
     if (at < 0) return null;
@@ -257,7 +253,7 @@ export class AuditRecorder {
     const body = Buffer.concat(
       chunks.map((c) => (typeof c === 'string' ? Buffer.from(c, 'utf8') : c)),
     );
-    // A compression middleware installed after this one hands us encoded bytes.
+    // A compression hook installed after this one hands us encoded bytes.
     if (encoding && encoding !== 'identity')
       return `[${contentType || 'body'}, ${String(encoding)}-encoded, ${totalBytes} bytes]`;
     if (contentType && !TEXTUAL.test(contentType)) return `[${contentType}, ${totalBytes} bytes]`;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryFailedError } from 'typeorm';
-import { UNMATCHED_ROUTE } from '../common/http-route';
+import { UNMATCHED_ROUTE } from '../common/request-context';
 import { AuditRecordData } from './audit-record';
 import type { AuditSink } from './audit-writer';
 import { AuditRecordEntity } from './entities/audit-record.entity';

@@ -11,7 +11,7 @@ import { STATUS_CODES } from 'node:http';
 import { DomainError, ERROR_STATUS } from './domain-error';
 import { ErrorBody } from './error-body';
 import { rawRequest, requestContextOf } from './request-context';
-import { REQUEST_ID_HEADER } from './request-id.middleware';
+import { REQUEST_ID_HEADER } from './request-id';
 
 /**
  * What Fastify's body parsing refused, in plain words: its FST_ERR_CTP_* errors, and the JSON
@@ -37,8 +37,9 @@ function bodyParserMessage(error: unknown, bodyLimit?: number): string | undefin
 
 /**
  * Maps every error to the API's one error shape; anything unexpected is logged and becomes a
- * generic 500. Replies through the HTTP adapter, so it is the same on Express and Fastify, and
- * leaves what the client was told in the request's context for the audit trail and the access log.
+ * generic 500. Replies through the HTTP adapter (HttpAdapterHost), as Nest's own catch-all filter
+ * does, and leaves what the client was told in the request's context for the audit trail and the
+ * access log.
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {

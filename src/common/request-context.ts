@@ -2,6 +2,12 @@ import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
 
+/** Label of requests no route matched: one series, whatever the path, so scanners cannot blow up cardinality. */
+export const UNMATCHED_ROUTE = '(unmatched)';
+
+/** Status recorded for a request whose client hung up before the response was complete (nginx's 499). */
+export const CLIENT_CLOSED_STATUS = 499;
+
 /** The model version that served a request. */
 export interface ServedModel {
   family: string;
@@ -15,7 +21,7 @@ export interface ServedModel {
  * beside the request, not in the framework's response object, so it is the same on any adapter.
  */
 export class RequestContext {
-  /** Route pattern (`/v1/admin/datasets/:batchId/rejected-rows`), when the framework matched one. */
+  /** Route pattern (`/v1/admin/datasets/:batchId/rejected-rows`, Fastify's `routeOptions.url`), when a route matched. */
   route?: string;
   /** The model that served the request (the prediction endpoints say so). */
   model?: ServedModel;
@@ -55,7 +61,7 @@ type WithContext = IncomingMessage & { [CONTEXT]?: RequestContext };
 /** Log correlation: code running for a request (a service's log line) finds its context here. */
 export const requestScope = new AsyncLocalStorage<RequestContext>();
 
-/** The node request under a framework's request object (Fastify wraps it in `.raw`, Express extends it). */
+/** The node request under Fastify's request object (`.raw`), or the node request itself. */
 export function rawRequest(req: object): IncomingMessage {
   const raw = (req as { raw?: unknown }).raw;
   return (raw && typeof raw === 'object' ? raw : req) as IncomingMessage;
@@ -66,7 +72,7 @@ export function openRequestContext(req: IncomingMessage, context: RequestContext
   return context;
 }
 
-/** The context of a request (Express or Fastify request object, or the node request). */
+/** The context of a request (Fastify's request object or the node request). */
 export function requestContextOf(req: object): RequestContext | undefined {
   return (rawRequest(req) as WithContext)[CONTEXT];
 }

@@ -12,7 +12,7 @@ import {
 } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../common/error-response.dto';
 import { CurrentRequest, RequestContext } from '../common/request-context';
-import { REQUEST_ID_HEADER } from '../common/request-id.middleware';
+import { REQUEST_ID_HEADER } from '../common/request-id';
 import {
   BatchPriceRequestDto,
   BatchPriceResponseDto,

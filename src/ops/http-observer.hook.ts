@@ -1,7 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger as Pino } from 'pino';
-import { CLIENT_CLOSED_STATUS, routePatternOf, UNMATCHED_ROUTE } from '../common/http-route';
-import { requestContextOf, requestScope } from '../common/request-context';
+import {
+  CLIENT_CLOSED_STATUS,
+  requestContextOf,
+  requestScope,
+  UNMATCHED_ROUTE,
+} from '../common/request-context';
 import type { MetricsService } from './metrics.service';
 
 /**
@@ -44,7 +48,7 @@ function observe(
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   // A client that hung up before the response was complete.
   const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED_STATUS;
-  const route = ctx?.route ?? routePatternOf(req) ?? UNMATCHED_ROUTE;
+  const route = ctx?.route ?? UNMATCHED_ROUTE;
   const method = req.method ?? 'GET';
   metrics.observeRequest(method, route, status, seconds, ctx?.model, ctx?.predictionCount);
   const path = ctx?.path ?? (req.url ?? '/').split('?')[0];

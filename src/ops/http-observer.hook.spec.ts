@@ -1,11 +1,24 @@
 import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { requestContextOf } from '../common/request-context';
-import { requestIdHandler } from '../common/request-id.middleware';
-import { httpObserver } from './http-observer.middleware';
+import { requestContextOf, requestScope } from '../common/request-context';
+import { openRequest } from '../common/request-id';
+import { httpObserver } from './http-observer.hook';
 import type { MetricsService } from './metrics.service';
 import { createPino } from './pino-logger.service';
+
+/** What the edge's first hook does before the observer (app.setup.ts). */
+function openThen(
+  req: IncomingMessage,
+  res: ServerResponse,
+  clientIp: string | null,
+  route: string | undefined,
+  then: () => void,
+): void {
+  const ctx = openRequest(req, res, clientIp);
+  ctx.route = route;
+  requestScope.run(ctx, then);
+}
 
 describe('httpObserver', () => {
   const lines: Record<string, unknown>[] = [];
@@ -22,11 +35,8 @@ describe('httpObserver', () => {
   it('logs one line with the request id and route, no header and no query string, and counts the request', async () => {
     const req = {
       method: 'POST',
-      originalUrl: '/v1/prices/batch?token=abc',
+      url: '/v1/prices/batch?token=abc',
       headers: { 'x-request-id': 'req-42', authorization: 'Bearer super-secret-token' },
-      route: { path: '/v1/prices/batch' },
-      baseUrl: '',
-      ip: '127.0.0.1',
     } as unknown as IncomingMessage;
     const res = Object.assign(new EventEmitter(), {
       statusCode: 200,
@@ -40,7 +50,9 @@ describe('httpObserver', () => {
       ctx.model = { family: 'xgboost', version: 3 };
       ctx.predictionCount = 5;
     };
-    requestIdHandler(req, res, () => httpObserver(metrics, logger)(req, res, next));
+    openThen(req, res, '127.0.0.1', '/v1/prices/batch', () =>
+      httpObserver(metrics, logger)(req, res, next),
+    );
     const inContextLine = lines.shift();
     res.emit('finish');
     res.emit('close');
@@ -76,9 +88,6 @@ describe('httpObserver', () => {
       method: 'POST',
       url: '/v1/admin/datasets',
       headers: {},
-      get ip(): string {
-        throw new TypeError("Cannot read properties of null (reading 'remoteAddress')");
-      },
       socket: null,
     } as unknown as IncomingMessage;
     const res = Object.assign(new EventEmitter(), {
@@ -86,7 +95,9 @@ describe('httpObserver', () => {
       writableFinished: false,
       setHeader: () => undefined,
     }) as unknown as ServerResponse;
-    requestIdHandler(req, res, () => httpObserver(metrics, logger)(req, res, () => undefined));
+    openThen(req, res, null, undefined, () =>
+      httpObserver(metrics, logger)(req, res, () => undefined),
+    );
     expect(() => res.emit('close')).not.toThrow();
     await new Promise((r) => setImmediate(r));
     expect(lines[0]).toMatchObject({ status: 499, client: null, route: '(unmatched)' });
