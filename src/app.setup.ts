@@ -1,12 +1,12 @@
 import { INestApplication } from '@nestjs/common';
-import { DiscoveryService, HttpAdapterHost, ModulesContainer, Reflector } from '@nestjs/core';
+import { HttpAdapterHost } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from './config/app-config';
 import { parseByteSize } from './common/byte-size';
 import { HttpExceptionFilter } from './common/http-exception.filter';
-import { notAuditedRoutes } from './common/not-audited.decorator';
+import { AuditRouteConfig } from './common/not-audited.decorator';
 import { requestContextOf, requestScope } from './common/request-context';
 import { openRequest } from './common/request-id';
 import { createValidationPipe } from './common/validation.pipe';
@@ -65,17 +65,11 @@ function installEdge(app: INestApplication, fastify: FastifyInstance): void {
   const recorder = app.get(AuditRecorder).handler;
   const observer = httpObserver(app.get(MetricsService), app.get(PinoLoggerService).pino);
   const headers = securityHeaders();
-  const notAudited = notAuditedRoutes(
-    new DiscoveryService(app.get(ModulesContainer)),
-    app.get(Reflector),
-  );
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
     const ctx = openRequest(request.raw, reply.raw, request.ip);
     ctx.route = request.routeOptions.url;
-    if (
-      (ctx.route !== undefined && notAudited.has(ctx.route)) ||
-      (request.routeOptions.config as { notAudited?: boolean } | undefined)?.notAudited
-    )
+    // @NotAudited() routes and the docs carry the mark in their Fastify route config.
+    if ((request.routeOptions.config as AuditRouteConfig | undefined)?.notAudited)
       ctx.notAudited = true;
     headers(request.raw, reply.raw, () =>
       recorder(request.raw, reply.raw, () =>
@@ -125,6 +119,6 @@ function markDocsNotAudited(fastify: FastifyInstance): void {
       route.url === DOCS_PATH ||
       route.url.startsWith(`${DOCS_PATH}/`)
     )
-      route.config = { ...(route.config ?? {}), notAudited: true };
+      route.config = { ...(route.config ?? {}), notAudited: true } satisfies AuditRouteConfig;
   });
 }

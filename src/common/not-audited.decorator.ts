@@ -1,52 +1,38 @@
-import { applyDecorators, SetMetadata, Type } from '@nestjs/common';
-import { PATH_METADATA } from '@nestjs/common/constants';
-import { DiscoveryService, Reflector } from '@nestjs/core';
+import { applyDecorators } from '@nestjs/common';
+import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants.js';
 import { SkipThrottle } from '@nestjs/throttler';
 
-export const NOT_AUDITED = 'diamonds:not-audited';
+/** The Fastify route config key the edge reads (app.setup.ts) to leave a request out of the audit trail. */
+export interface AuditRouteConfig {
+  notAudited?: boolean;
+}
 
-/** The route (or every route of the controller) is not API traffic: the audit trail leaves it out. */
-export const NotAudited = () => SetMetadata(NOT_AUDITED, true);
+/** Adds `notAudited: true` to a handler's Fastify route config (Nest's @RouteConfig), keeping what is there. */
+function markHandler(handler: object): void {
+  const config = (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) ?? {}) as object;
+  Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG_METADATA, { ...config, notAudited: true }, handler);
+}
+
+/**
+ * The route (or every route of the controller) is not API traffic: the audit trail leaves it
+ * out. It is Fastify route config (what @RouteConfig sets), which Fastify hands the edge with the
+ * matched route; Nest reads route config from handlers only, so on a controller every handler is
+ * marked. Beside a @RouteConfig of its own, put it above (decorators apply bottom-up, and
+ * @RouteConfig replaces the config it finds).
+ */
+export const NotAudited =
+  () =>
+  (target: object, _key?: string | symbol, descriptor?: PropertyDescriptor): void => {
+    if (descriptor) return markHandler(descriptor.value as object);
+    const prototype = (target as { prototype: object }).prototype;
+    for (const name of Object.getOwnPropertyNames(prototype)) {
+      const handler = Object.getOwnPropertyDescriptor(prototype, name)?.value as unknown;
+      if (name !== 'constructor' && typeof handler === 'function') markHandler(handler);
+    }
+  };
 
 /**
  * Probes, scrapes and the like: never throttled (operators and probes must get through when the
  * public API is saturated), never audited, and logged at debug by the access log.
  */
 export const InfrastructureRoute = () => applyDecorators(NotAudited(), SkipThrottle());
-
-/**
- * The route patterns (`/health/live`, `/dashboard/assets/:name`) of every handler marked
- * @NotAudited(), on itself or on its controller, read once at start-up: the edge compares each
- * request's matched route with this set, so no interceptor has to run on every request for it.
- */
-export function notAuditedRoutes(discovery: DiscoveryService, reflector: Reflector): Set<string> {
-  const routes = new Set<string>();
-  for (const wrapper of discovery.getControllers()) {
-    const controller = wrapper.metatype as Type | undefined;
-    if (!controller?.prototype) continue;
-    const wholeController = reflector.get<boolean>(NOT_AUDITED, controller) === true;
-    const prefixes = pathsOf(Reflect.getMetadata(PATH_METADATA, controller));
-    for (const name of Object.getOwnPropertyNames(controller.prototype)) {
-      const handler = Object.getOwnPropertyDescriptor(controller.prototype, name)?.value as unknown;
-      if (name === 'constructor' || typeof handler !== 'function') continue;
-      const own = Reflect.getMetadata(PATH_METADATA, handler) as unknown;
-      if (own === undefined) continue;
-      if (!wholeController && reflector.get<boolean>(NOT_AUDITED, handler) !== true) continue;
-      for (const prefix of prefixes)
-        for (const path of pathsOf(own)) routes.add(joinPath(prefix, path));
-    }
-  }
-  return routes;
-}
-
-function pathsOf(value: unknown): string[] {
-  if (Array.isArray(value)) return value.map(String);
-  return [typeof value === 'string' ? value : ''];
-}
-
-function joinPath(...parts: string[]): string {
-  return `/${parts
-    .map((p) => p.replace(/^\/+|\/+$/g, ''))
-    .filter(Boolean)
-    .join('/')}`;
-}

@@ -326,6 +326,7 @@ describe(`Audit trail (${ENGINE})`, () => {
       '/metrics',
       '/dashboard',
       '/dashboard/assets/dashboard.css',
+      '/counter',
     ];
     const ids = paths.map(() => rid());
     for (const [i, path] of paths.entries())
