@@ -10,6 +10,7 @@ import {
   BLEND_PART_PARAMS,
   BLEND_PRICE_WEIGHT,
   BLEND_SEEDS,
+  describeBlend,
   XgboostBlendFamily,
 } from './xgboost-blend.family';
 import { XgboostLogFamily } from './xgboost-log.family';
@@ -140,6 +141,18 @@ describe('XgboostBlendFamily', () => {
     } finally {
       result.model.dispose();
     }
+  });
+
+  it('describes itself from its settings, not from a sentence that a tuned constant leaves stale', () => {
+    expect(describeBlend(0.25, 3, { learning_rate: 0.05, n_estimators: 600 })).toBe(
+      'A 25/75 blend of XGBoost on price and XGBoost on log(price), each averaged over 3 seeds, ' +
+        'with fixed parameters (learning rate 0.05, 600 rounds); it prices diamonds with missing measurements.',
+    );
+    expect(describeBlend(0.1, 1, BLEND_PART_PARAMS)).toContain('10/90 blend');
+    expect(describeBlend(0.1, 1, BLEND_PART_PARAMS)).toContain('over 1 seed,');
+    expect(family.description).toBe(
+      describeBlend(BLEND_PRICE_WEIGHT, BLEND_SEEDS, BLEND_PART_PARAMS),
+    );
   });
 
   it('refuses an artifact that is not a blend, or a malformed one', async () => {

@@ -45,6 +45,19 @@ export const BLEND_PART_PARAMS: TrialParams = {
   n_estimators: 1000,
 };
 
+/**
+ * What the dashboard and /v1/models say of a blend, from its settings (so a tuned constant never
+ * leaves a stale sentence): `A 10/90 blend of XGBoost on price and XGBoost on log(price)…`.
+ */
+export function describeBlend(priceWeight: number, seeds: number, parts: TrialParams): string {
+  const price = Math.round(priceWeight * 100);
+  return (
+    `A ${price}/${100 - price} blend of XGBoost on price and XGBoost on log(price), each averaged ` +
+    `over ${seeds} ${seeds === 1 ? 'seed' : 'seeds'}, with fixed parameters (learning rate ` +
+    `${parts.learning_rate}, ${parts.n_estimators} rounds); it prices diamonds with missing measurements.`
+  );
+}
+
 interface BlendParams {
   priceWeight: number;
   seeds: number[];
@@ -142,8 +155,7 @@ function disposeAll(parts: readonly BlendPart[]): void {
 @Injectable()
 export class XgboostBlendFamily implements ModelFamily {
   readonly name = FAMILY;
-  readonly description =
-    'A 10/90 blend of XGBoost on price and XGBoost on log(price), each averaged over 2 seeds: the most accurate on unseen diamonds, and it prices diamonds with missing measurements.';
+  readonly description = describeBlend(BLEND_PRICE_WEIGHT, BLEND_SEEDS, BLEND_PART_PARAMS);
   readonly features: readonly string[] = XGBOOST_FEATURES;
   readonly requiredFeatures = ['carat'] as const;
   readonly searchable = false;
