@@ -14,4 +14,20 @@ export default tseslint.config(
       '@typescript-eslint/no-require-imports': 'off',
     },
   },
+  {
+    // The pages' scripts: classic browser scripts sharing one global (pageKit, page-helpers.js),
+    // type-checked by tsc -p tsconfig.pages.json.
+    files: ['src/ops/public/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        window: 'readonly', document: 'readonly', location: 'writable', fetch: 'readonly',
+        URLSearchParams: 'readonly', Intl: 'readonly', HTMLCanvasElement: 'readonly', pageKit: 'readonly',
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { args: 'none', varsIgnorePattern: '^pageKit$' }],
+      'no-redeclare': ['error', { builtinGlobals: false }],
+    },
+  },
 );

@@ -1,3 +1,4 @@
+// @ts-check
 /* global pageKit */
 // The counter page's only script. It calls the public API and nothing else: the field rules
 // (grades, ranges) come from the API's own OpenAPI document, the price from POST /v1/prices,
@@ -13,28 +14,66 @@
     currency: 'USD',
     maximumFractionDigits: 0,
   });
-  /** field -> { type, enum?, min?, minExclusive?, max?, maxExclusive?, required } */
+  /**
+   * An OpenAPI schema object, as much of it as the form reads.
+   * @typedef {{ $ref?: string, allOf?: Schema[], properties?: Record<string, Schema>,
+   *   required?: string[], type?: string, enum?: string[], description?: string, example?: unknown,
+   *   minimum?: number, maximum?: number, exclusiveMinimum?: number | boolean,
+   *   exclusiveMaximum?: number | boolean }} Schema
+   * @typedef {{ components: { schemas: Record<string, Schema> },
+   *   paths: Record<string, any> }} OpenApiDocument
+   * What the form knows of a field: the API's rule for it.
+   * @typedef {{ type?: string, required: boolean, description?: string, example?: unknown,
+   *   enum?: string[], min?: number, minExclusive?: boolean, max?: number,
+   *   maxExclusive?: boolean }} FieldRule
+   * An error answer as the form reads it (the document leaves `details` untyped).
+   * @typedef {{ message?: string, details?: { field: string, rules?: Record<string, string> }[] }} ErrorBody
+   * @typedef {ApiSchemas['PriceResponseDto']} PriceAnswer
+   * @typedef {ApiSchemas['SimilarDiamondsResponseDto']} SimilarAnswer
+   * The diamond as asked: the grades as text, the rest as numbers.
+   * @typedef {Record<string, any>} AskedDiamond
+   */
+  /** @type {Record<string, FieldRule>} */
   let rules = {};
 
   const $ = pageKit.$;
   const el = pageKit.el;
+  /**
+   * A field of the form (an input, or a select for the grades: both have what is used here).
+   * @param {string} f
+   */
+  const field = (f) => /** @type {HTMLInputElement} */ ($(f));
   const form = $('diamond-form');
+  const button = () => /** @type {HTMLButtonElement} */ ($('price-button'));
+  /** @param {string} state */
   const setState = (state) => (document.body.dataset.state = state);
 
   // ---- rules from the OpenAPI document -------------------------------------------------------
 
+  /**
+   * @param {OpenApiDocument} doc
+   * @param {Schema | undefined} schema
+   * @returns {Schema}
+   */
   function resolve(doc, schema) {
     if (schema && schema.$ref) {
-      const name = schema.$ref.split('/').pop();
+      const name = schema.$ref.split('/').pop() || '';
       return resolve(doc, doc.components.schemas[name]);
     }
     return schema || {};
   }
 
-  /** Properties and required names of an object schema, following $ref and allOf. */
+  /**
+   * Properties and required names of an object schema, following $ref and allOf.
+   * @param {OpenApiDocument} doc
+   * @param {Schema} schema
+   * @returns {{ properties: Record<string, Schema>, required: string[] }}
+   */
   function flatten(doc, schema) {
     const s = resolve(doc, schema);
+    /** @type {Record<string, Schema>} */
     let properties = {};
+    /** @type {string[]} */
     let required = [];
     (s.allOf || []).forEach((part) => {
       const f = flatten(doc, part);
@@ -45,7 +84,13 @@
     return { properties, required: required.concat(s.required || []) };
   }
 
+  /**
+   * @param {Schema} p
+   * @param {boolean} required
+   * @returns {FieldRule}
+   */
   function ruleOf(p, required) {
+    /** @type {FieldRule} */
     const r = { type: p.type, required, description: p.description, example: p.example };
     if (p.enum) r.enum = p.enum;
     // OpenAPI 3.0 (boolean exclusive flags) and 3.1 (numeric exclusive bounds) alike.
@@ -60,6 +105,10 @@
     return r;
   }
 
+  /**
+   * @param {FieldRule} r
+   * @param {string | undefined} unit
+   */
   function rangeText(r, unit) {
     const parts = [];
     if (r.min !== undefined) parts.push((r.minExclusive ? '> ' : '≥ ') + r.min);
@@ -70,6 +119,7 @@
   async function loadRules() {
     const res = await fetch('/docs-json', { headers: { Accept: 'application/json' } });
     if (!res.ok) throw new Error('the API description (/docs-json) answered ' + res.status);
+    /** @type {OpenApiDocument} */
     const doc = await res.json();
     const body = doc.paths['/v1/prices'].post.requestBody.content['application/json'].schema;
     const { properties, required } = flatten(doc, body);
@@ -82,7 +132,7 @@
   function applyRules() {
     FEATURES.forEach((f) => {
       const r = rules[f];
-      const input = $(f);
+      const input = field(f);
       input.required = r.required;
       if (r.enum) {
         input.replaceChildren(el('option', { value: '' }, ['Choose…']));
@@ -92,44 +142,57 @@
         if (r.min !== undefined) input.min = String(r.min);
         if (r.max !== undefined) input.max = String(r.max);
         if (r.example !== undefined) input.placeholder = 'e.g. ' + r.example;
-        $(f + '-hint').textContent = rangeText(r, UNITS[f]);
+        $(f + '-hint').textContent = rangeText(r, UNITS[/** @type {keyof UNITS} */ (f)]);
       }
     });
   }
 
   // ---- the form's own checks and the API's messages, beside each field ----------------------
 
-  /** What the form refuses before asking the API: a missing required value or one out of range. */
+  /**
+   * What the form refuses before asking the API: a missing required value or one out of range.
+   * @param {string} f
+   */
   function check(f) {
     const r = rules[f];
-    const raw = $(f).value.trim();
+    const raw = field(f).value.trim();
     if (raw === '') return r.required ? 'Required' : null;
     if (r.enum) return r.enum.includes(raw) ? null : 'Choose one of ' + r.enum.join(', ');
     const v = Number(raw);
-    if (!Number.isFinite(v) || $(f).validity.badInput) return 'Enter a number';
+    if (!Number.isFinite(v) || field(f).validity.badInput) return 'Enter a number';
     const low = r.min !== undefined && (r.minExclusive ? v <= r.min : v < r.min);
     const high = r.max !== undefined && (r.maxExclusive ? v >= r.max : v > r.max);
-    return low || high ? 'Allowed: ' + rangeText(r, UNITS[f]) : null;
+    return low || high ? 'Allowed: ' + rangeText(r, UNITS[/** @type {keyof UNITS} */ (f)]) : null;
   }
 
+  /**
+   * @param {string} f
+   * @param {string} message
+   * @param {'form' | 'api'} source
+   */
   function showFieldError(f, message, source) {
     const box = $(f + '-error');
     box.textContent = message;
     box.dataset.source = source;
     box.hidden = false;
-    $(f).closest('.field').classList.add('invalid');
+    $(f).closest('.field')?.classList.add('invalid');
     $(f).setAttribute('aria-invalid', 'true');
   }
 
+  /** @param {string} f */
   function clearFieldError(f) {
     const box = $(f + '-error');
     box.textContent = '';
     box.hidden = true;
     delete box.dataset.source;
-    $(f).closest('.field').classList.remove('invalid');
+    $(f).closest('.field')?.classList.remove('invalid');
     $(f).removeAttribute('aria-invalid');
   }
 
+  /**
+   * @param {string} id
+   * @param {string} message
+   */
   function showMessage(id, message) {
     $(id).textContent = message;
     $(id).hidden = !message;
@@ -137,13 +200,16 @@
 
   /**
    * The API's error body beside the fields it names (`details[].field`, every rule's message);
-   * what names no field of the form goes to `fallbackId`. Returns whether anything was shown.
+   * what names no field of the form goes to `fallbackId`.
+   * @param {ErrorBody} body
+   * @param {string} fallbackId
+   * @param {Set<string>} shown
    */
   function showApiError(body, fallbackId, shown) {
-    const details = Array.isArray(body && body.details) ? body.details : [];
+    const details = body && Array.isArray(body.details) ? body.details : [];
     const onFields = details.filter((d) => d && FEATURES.includes(d.field));
     onFields.forEach((d) => {
-      const message = Object.values(d.rules || {}).join(' · ') || body.message;
+      const message = Object.values(d.rules || {}).join(' · ') || body.message || '';
       if (shown.has(d.field + message)) return;
       shown.add(d.field + message);
       const box = $(d.field + '-error');
@@ -155,6 +221,11 @@
 
   // ---- the answers -------------------------------------------------------------------------
 
+  /**
+   * @param {string} url
+   * @param {RequestInit} init
+   * @returns {Promise<{ ok: boolean, status: number, body: any }>}
+   */
   async function call(url, init) {
     try {
       const res = await fetch(url, init);
@@ -164,11 +235,12 @@
       return {
         ok: false,
         status: 0,
-        body: { message: 'The service cannot be reached: ' + err.message },
+        body: { message: 'The service cannot be reached: ' + /** @type {Error} */ (err).message },
       };
     }
   }
 
+  /** @param {PriceAnswer} answer */
   function renderPrice(answer) {
     $('price').textContent = usd.format(answer.price);
     $('model').textContent = answer.model.family + ' v' + answer.model.version;
@@ -186,7 +258,10 @@
     $('caution').hidden = !$('caution').textContent;
   }
 
-  /** The API's warnings in words: fields outside what the model was trained on, a held price. */
+  /**
+   * The API's warnings in words: fields outside what the model was trained on, a held price.
+   * @param {PriceAnswer} answer
+   */
   function cautionText(answer) {
     const outside = Array.isArray(answer.outsideTrainingRange) ? answer.outsideTrainingRange : [];
     const parts = outside.map(
@@ -204,16 +279,28 @@
     return parts.length ? 'Treat with care: ' + parts.join('; ') + '.' : '';
   }
 
+  /** @param {{ x?: number | null, y?: number | null, z?: number | null }} d */
   function dims(d) {
     const values = [d.x, d.y, d.z];
     if (values.every((v) => v === undefined || v === null)) return '–';
     return values.map((v) => (v === undefined || v === null ? '–' : v.toFixed(2))).join(' × ');
   }
+  /**
+   * @param {number | null | undefined} v
+   * @param {number} digits
+   */
   const num = (v, digits) => (v === undefined || v === null ? '–' : v.toFixed(digits));
 
-  /** The neighbours by carat, with the asked diamond's row placed among them and marked. */
+  /**
+   * The neighbours by carat, with the asked diamond's row placed among them and marked.
+   * @param {SimilarAnswer} answer
+   * @param {AskedDiamond} asked
+   * @param {PriceAnswer | null} priced
+   */
   function renderSimilar(answer, asked, priced) {
-    const tbody = $('similar-table').querySelector('tbody');
+    const tbody = /** @type {HTMLTableSectionElement} */ (
+      $('similar-table').querySelector('tbody')
+    );
     tbody.replaceChildren();
     const items = answer.items.slice().sort((a, b) => a.carat - b.carat || a.id - b.id);
     $('similar-empty').hidden = items.length > 0;
@@ -260,11 +347,14 @@
     if (!placed && items.length > 0) tbody.append(askedRow);
   }
 
+  /** @param {SubmitEvent} event */
   async function submit(event) {
     event.preventDefault();
     FEATURES.forEach(clearFieldError);
     ['form-error', 'price-error'].forEach((id) => showMessage(id, ''));
+    /** @type {AskedDiamond} */
     const asked = {};
+    /** @type {string | null} */
     let firstBad = null;
     FEATURES.forEach((f) => {
       const problem = check(f);
@@ -273,7 +363,7 @@
         firstBad = firstBad || f;
         return;
       }
-      const raw = $(f).value.trim();
+      const raw = field(f).value.trim();
       if (raw !== '') asked[f] = rules[f].enum ? raw : Number(raw);
     });
     if (firstBad) {
@@ -282,7 +372,7 @@
       return;
     }
     setState('busy');
-    $('price-button').disabled = true;
+    button().disabled = true;
     const query = new URLSearchParams({
       cut: asked.cut,
       color: asked.color,
@@ -298,6 +388,7 @@
       }),
       call('/v1/similar-diamonds?' + query, { headers: { Accept: 'application/json' } }),
     ]);
+    /** @type {Set<string>} */
     const shown = new Set();
     $('priced').hidden = !priced.ok;
     if (priced.ok) renderPrice(priced.body);
@@ -311,7 +402,7 @@
       $('similar').hidden = true;
       showApiError(similar.body, 'form-error', shown);
     }
-    $('price-button').disabled = false;
+    button().disabled = false;
     setState(priced.ok && similar.ok ? 'done' : 'refused');
   }
 
@@ -320,13 +411,13 @@
       await loadRules();
       applyRules();
     } catch (err) {
-      showMessage('form-error', 'The form cannot start: ' + err.message);
+      showMessage('form-error', 'The form cannot start: ' + /** @type {Error} */ (err).message);
       setState('broken');
       return;
     }
     FEATURES.forEach((f) => {
       const recheck = () => {
-        const problem = $(f).value.trim() === '' ? null : check(f);
+        const problem = field(f).value.trim() === '' ? null : check(f);
         if (problem) showFieldError(f, problem, 'form');
         else clearFieldError(f);
       };
@@ -334,7 +425,7 @@
       $(f).addEventListener('input', recheck);
     });
     form.addEventListener('submit', submit);
-    $('price-button').disabled = false;
+    button().disabled = false;
     setState('ready');
   }
 

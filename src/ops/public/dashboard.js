@@ -1,4 +1,5 @@
-/* global Chart, pageKit */
+// @ts-check
+/* global pageKit */
 // The dashboard's only script: fetches /dashboard/data and draws it with Chart.js (served by the app).
 (function () {
   'use strict';
@@ -20,7 +21,24 @@
   var el = pageKit.el;
   var usd = pageKit.usd;
   var when = pageKit.when;
+  var Chart = pageKit.chartJs();
+  var canvasOf = pageKit.canvas;
+  /** @typedef {ApiSchemas['DashboardDataDto']} DashboardData */
+  /**
+   * A run's outcome for one family (the OpenAPI document still calls them strings).
+   * @typedef {{ family: string, version?: number | null, promoted?: boolean, mae?: number,
+   *   error?: string }} RunOutcome
+   */
 
+  /**
+   * The body of a table of the page.
+   * @param {string} id
+   */
+  function tbodyOf(id) {
+    return /** @type {HTMLTableSectionElement} */ ($(id).querySelector('tbody'));
+  }
+
+  /** @param {DashboardData} data */
   function drawTiles(data) {
     text('generated-at', 'as of ' + when(data.generatedAt));
     text('dataset-rows', integer.format(data.datasetRows));
@@ -33,6 +51,7 @@
     text('champion-r2', data.champion.r2.toFixed(4));
   }
 
+  /** @param {DashboardData} data */
   function drawFamilies(data) {
     var container = $('families');
     if (data.families.length === 0) {
@@ -50,10 +69,13 @@
         );
         return;
       }
-      var canvas = el('canvas', {
-        id: 'family-chart-' + f.family,
-        'aria-label': f.family + ' versions',
-      });
+      var canvas = /** @type {HTMLCanvasElement} */ (
+        el('canvas', {
+          id: 'family-chart-' + f.family,
+          'aria-label': f.family + ' versions',
+        })
+      );
+      /** @param {{ version: number }} v */
       var pageOf = function (v) {
         return (
           '/dashboard/version?family=' + encodeURIComponent(f.family) + '&version=' + v.version
@@ -121,7 +143,8 @@
             if (elements.length) location.href = pageOf(f.versions[elements[0].index]);
           },
           onHover: function (event, elements) {
-            event.native.target.style.cursor = elements.length ? 'pointer' : 'default';
+            var target = /** @type {HTMLElement | null} */ (event.native && event.native.target);
+            if (target) target.style.cursor = elements.length ? 'pointer' : 'default';
           },
           scales: {
             mae: { position: 'left', title: { display: true, text: 'MAE (USD)' } },
@@ -145,8 +168,9 @@
     });
   }
 
+  /** @param {DashboardData} data */
   function drawScatter(data) {
-    var canvas = $('champion-scatter');
+    var canvas = canvasOf('champion-scatter');
     if (!data.champion) {
       text('scatter-caption', 'No champion yet.');
       return;
@@ -200,8 +224,9 @@
     });
   }
 
+  /** @param {DashboardData} data */
   function drawAudit(data) {
-    var canvas = $('audit-volume');
+    var canvas = canvasOf('audit-volume');
     if (data.auditVolume.length === 0) {
       canvas.hidden = true;
       $('audit-empty').hidden = false;
@@ -229,7 +254,8 @@
         datasets: statuses.map(function (status) {
           return {
             label: String(status),
-            backgroundColor: STATUS_COLOURS[String(status)[0]] || '#6b7280',
+            backgroundColor:
+              STATUS_COLOURS[/** @type {2 | 3 | 4 | 5} */ (Number(String(status)[0]))] || '#6b7280',
             data: routes.map(function (route) {
               var hit = data.auditVolume.find(function (r) {
                 return r.route === route && r.status === status;
@@ -251,8 +277,9 @@
     });
   }
 
+  /** @param {DashboardData} data */
   function drawRuns(data) {
-    var body = $('runs').querySelector('tbody');
+    var body = tbodyOf('runs');
     if (data.runs.length === 0) {
       body.append(
         el('tr', {}, [el('td', { colspan: '6', class: 'muted' }, ['No training run yet.'])]),
@@ -261,7 +288,7 @@
     }
     data.runs.forEach(function (r) {
       var perFamily =
-        r.outcomes
+        /** @type {RunOutcome[]} */ (/** @type {unknown} */ (r.outcomes))
           .map(function (o) {
             if (o.error) return o.family + ': failed (' + o.error + ')';
             return (
@@ -288,8 +315,9 @@
     });
   }
 
+  /** @param {DashboardData} data */
   function drawDrift(data) {
-    var body = $('drift').querySelector('tbody');
+    var body = tbodyOf('drift');
     var rows = data.drift;
     if (rows.length === 0) {
       body.append(
@@ -320,6 +348,7 @@
     });
   }
 
+  /** @param {Error} err */
   function fail(err) {
     var box = $('error');
     box.hidden = false;

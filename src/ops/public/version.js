@@ -1,4 +1,5 @@
-/* global Chart, pageKit */
+// @ts-check
+/* global pageKit */
 // The version page: /dashboard/version?family=…&version=… draws the registry's trust JSON
 // (/v1/models/:family/versions/:version/trust) with Chart.js served by the app.
 (function () {
@@ -7,11 +8,20 @@
   var text = pageKit.text;
   var usd = pageKit.usd;
   var when = pageKit.when;
+  var Chart = pageKit.chartJs();
+  var canvasOf = pageKit.canvas;
+  /** @typedef {ApiSchemas['VersionTrustDto']} Trust */
+  /**
+   * One feature's importance (the OpenAPI document still calls them strings).
+   * @typedef {{ feature: string, importance: number }} FeatureImportance
+   */
+  /** @param {number} x */
   function percent(x) {
     return (x * 100).toFixed(1) + ' %';
   }
-  var base = { maintainAspectRatio: false, animation: false };
+  var base = /** @type {const} */ ({ maintainAspectRatio: false, animation: false });
 
+  /** @param {Trust} trust */
   function drawSearch(trust) {
     var history = trust.searchHistory;
     if (history.length === 0) {
@@ -29,7 +39,7 @@
         pruned +
         ' pruned, crossed): validation MAE of each in order, and the best so far.',
     );
-    new Chart($('search-history'), {
+    new Chart(canvasOf('search-history'), {
       type: 'line',
       data: {
         labels: history.map(function (p) {
@@ -63,18 +73,20 @@
           },
         ],
       },
-      options: Object.assign({}, base, {
+      options: {
+        ...base,
         scales: {
           x: { title: { display: true, text: 'trial' } },
           y: { title: { display: true, text: 'validation MAE (USD)' } },
         },
-      }),
+      },
     });
   }
 
+  /** @param {Trust} trust */
   function drawBands(trust) {
     var bands = trust.errorByPriceBand || [];
-    new Chart($('error-by-band'), {
+    new Chart(canvasOf('error-by-band'), {
       type: 'bar',
       data: {
         labels: bands.map(function (b) {
@@ -99,7 +111,8 @@
           },
         ],
       },
-      options: Object.assign({}, base, {
+      options: {
+        ...base,
         scales: {
           usd: { position: 'left', title: { display: true, text: 'MAE (USD)' } },
           rel: {
@@ -108,10 +121,11 @@
             grid: { drawOnChartArea: false },
           },
         },
-      }),
+      },
     });
   }
 
+  /** @param {Trust} trust */
   function drawImportance(trust) {
     var fi = trust.featureImportance;
     if (!fi) {
@@ -124,29 +138,31 @@
         ? 'Holdout MAE increase (USD) when the feature is shuffled (the XGBoost WebAssembly build exposes no gain).'
         : '|coefficient| × the column’s standard deviation (log-price units): standardised coefficients.',
     );
-    new Chart($('feature-importance'), {
+    var features = /** @type {FeatureImportance[]} */ (/** @type {unknown} */ (fi.features));
+    new Chart(canvasOf('feature-importance'), {
       type: 'bar',
       data: {
-        labels: fi.features.map(function (f) {
+        labels: features.map(function (f) {
           return f.feature;
         }),
         datasets: [
           {
             label: fi.method,
             backgroundColor: '#9333ea',
-            data: fi.features.map(function (f) {
+            data: features.map(function (f) {
               return f.importance;
             }),
           },
         ],
       },
-      options: Object.assign({}, base, { indexAxis: 'y' }),
+      options: { ...base, indexAxis: 'y' },
     });
   }
 
+  /** @param {Trust} trust */
   function drawCalibration(trust) {
     var checks = trust.rangeCalibration || [];
-    new Chart($('range-calibration'), {
+    new Chart(canvasOf('range-calibration'), {
       type: 'line',
       data: {
         datasets: [
@@ -170,15 +186,17 @@
           },
         ],
       },
-      options: Object.assign({}, base, {
+      options: {
+        ...base,
         scales: {
           x: { type: 'linear', min: 0.5, max: 1, title: { display: true, text: 'level asked' } },
           y: { min: 0.4, max: 1, title: { display: true, text: 'coverage' } },
         },
-      }),
+      },
     });
   }
 
+  /** @param {Error} err */
   function fail(err) {
     var box = $('error');
     box.hidden = false;
@@ -191,8 +209,9 @@
   var version = query.get('version') || '';
   var path =
     '/v1/models/' + encodeURIComponent(family) + '/versions/' + encodeURIComponent(version);
-  $('json-link').href = path + '/trust';
-  $('detail-link').href = path;
+  /** @type {HTMLAnchorElement} */ ($('json-link')).href = path + '/trust';
+  /** @type {HTMLAnchorElement} */ ($('detail-link')).href = path;
+  /** @param {string} url */
   function get(url) {
     return fetch(url, { headers: { accept: 'application/json' } }).then(function (res) {
       if (!res.ok) throw new Error('HTTP ' + res.status + ' for ' + url);
@@ -201,14 +220,13 @@
   }
   Promise.all([get(path), get(path + '/trust')])
     .then(function (both) {
+      /** @type {ApiSchemas['VersionDetailDto']} */
       var detail = both[0];
+      /** @type {Trust} */
       var trust = both[1];
       document.title = 'Diamond pricing — ' + detail.family + ' v' + detail.version;
       text('title', detail.family + ' v' + detail.version);
-      text(
-        'subtitle',
-        detail.status + ' · trained ' + when(detail.createdAt),
-      );
+      text('subtitle', detail.status + ' · trained ' + when(detail.createdAt));
       text('mae', usd.format(detail.metrics.mae));
       text('r2', detail.metrics.r2.toFixed(4));
       text('trials', String(trust.searchHistory.length));
