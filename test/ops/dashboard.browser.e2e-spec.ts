@@ -67,6 +67,35 @@ describe(`Dashboard (${ENGINE})`, () => {
       .send({ ...diamond, cut: 'Superb' })
       .expect(400);
     await request(server).get('/v1/models').expect(200);
+    // Traffic on many routes and statuses, as a day of use gives: the traffic chart must label
+    // every route it shows and tell every status apart.
+    const batch = { items: [diamond, diamond] };
+    const calls: [string, string, number, object?][] = [
+      ['get', '/v1/models/ledger', 200],
+      ['get', '/v1/models/linear/versions', 200],
+      ['get', '/v1/models/linear/compare?a=1&b=2', 200],
+      ['get', '/v1/models/linear/versions/1', 200],
+      ['get', '/v1/models/linear/versions/1/trust', 200],
+      ['get', '/v1/models/linear/versions/99', 404],
+      ['get', '/v1/similar-diamonds?cut=Ideal&color=G&clarity=VS1&carat=0.7', 200],
+      ['get', '/v1/similar-diamonds?cut=Ideal', 400],
+      ['post', '/v1/prices/batch', 200, batch],
+      ['get', '/no/such/page', 404],
+      ['get', '/v1/admin/datasets', 503],
+      ['get', '/v1/admin/datasets/retractions', 503],
+      ['get', '/v1/admin/datasets/1/rejected-rows', 503],
+      ['get', '/v1/admin/datasets/1/drift', 503],
+      ['get', '/v1/admin/training-runs', 503],
+      ['get', '/v1/admin/training-runs/1', 503],
+      ['get', '/v1/admin/audit-records', 503],
+      ['get', '/v1/admin/audit-stats', 503],
+      ['post', '/v1/admin/models/linear/rollback', 503, {}],
+    ];
+    for (const [method, path, status, body] of calls) {
+      const call =
+        method === 'post' ? request(server).post(path).send(body) : request(server).get(path);
+      await call.expect(status);
+    }
   }, 180_000);
   afterAll(() => t?.close());
 
@@ -150,6 +179,34 @@ describe(`Dashboard (${ENGINE})`, () => {
       const sample = await catalog.holdoutSample(champion.id);
       expect(charts.scatter![0].data).toEqual(sample.map((p) => ({ x: p.actual, y: p.predicted })));
       expect(charts.audit).not.toBeNull();
+      // The traffic chart: a label on every route it shows, a colour of its own for every status.
+      const traffic = await page.evaluate(() => {
+        const chart = (
+          globalThis as unknown as {
+            Chart: {
+              getChart(id: string): {
+                data: { labels: string[]; datasets: { label: string; backgroundColor: string }[] };
+                scales: {
+                  y: { ticks: { value: number }[]; getLabelForValue(value: number): string };
+                };
+              };
+            };
+          }
+        ).Chart.getChart('audit-volume');
+        return {
+          routes: chart.data.labels,
+          drawn: chart.scales.y.ticks.map((tick) => chart.scales.y.getLabelForValue(tick.value)),
+          statuses: chart.data.datasets.map((d) => d.label),
+          colours: chart.data.datasets.map((d) => d.backgroundColor),
+        };
+      });
+      const volume = (await request(t.app.getHttpServer()).get('/dashboard/data')).body
+        .auditVolume as { route: string; status: number }[];
+      expect(traffic.routes).toEqual([...new Set(volume.map((v) => v.route))].sort());
+      expect(traffic.routes.length).toBeGreaterThanOrEqual(18);
+      expect(traffic.drawn).toEqual(traffic.routes);
+      expect(traffic.statuses).toEqual(['200', '400', '404', '503']);
+      expect(new Set(traffic.colours).size).toBe(traffic.colours.length);
       expect(await page.locator('#runs tbody tr').count()).toBe(2);
       // Batch 2 arrived after the first champion: its drift report is on the page.
       const drift = (await t.app.get(BatchDriftService).latest(10))[0];

@@ -13,7 +13,10 @@
     '#4b5563',
     '#ca8a04',
   ];
-  var STATUS_COLOURS = { 2: '#16a34a', 3: '#0891b2', 4: '#ea580c', 5: '#dc2626' };
+  /** @type {Record<string, number>} Hue of each status class: 2xx green, 3xx cyan, 4xx orange, 5xx red. */
+  var STATUS_HUES = { 2: 142, 3: 190, 4: 28, 5: 0 };
+  /** Pixels per route of the audit chart: each route keeps a row tall enough for its label. */
+  var AUDIT_ROW_PX = 28;
   var integer = new Intl.NumberFormat('en-US');
 
   var $ = pageKit.$;
@@ -224,6 +227,35 @@
     });
   }
 
+  /**
+   * One colour per status, told apart in the legend: its class's hue (grey outside 2xx–5xx), a
+   * lighter shade for each further status of the same class.
+   * @param {number[]} statuses sorted
+   * @returns {Record<number, string>}
+   */
+  function statusColours(statuses) {
+    /** @type {Record<string, number[]>} */
+    var byClass = {};
+    statuses.forEach(function (status) {
+      var cls = String(status)[0];
+      (byClass[cls] = byClass[cls] || []).push(status);
+    });
+    /** @type {Record<number, string>} */
+    var colours = {};
+    Object.keys(byClass).forEach(function (cls) {
+      var members = byClass[cls];
+      var hue = STATUS_HUES[cls];
+      members.forEach(function (status, i) {
+        var lightness = members.length === 1 ? 42 : 30 + (i * 40) / (members.length - 1);
+        colours[status] =
+          hue === undefined
+            ? 'hsl(0, 0%, ' + lightness + '%)'
+            : 'hsl(' + hue + ', 75%, ' + lightness + '%)';
+      });
+    });
+    return colours;
+  }
+
   /** @param {DashboardData} data */
   function drawAudit(data) {
     var canvas = canvasOf('audit-volume');
@@ -247,6 +279,10 @@
         }),
       ),
     ).sort();
+    var colours = statusColours(statuses);
+    // Tall enough for every route's label: Chart.js would otherwise skip every other one.
+    var box = /** @type {HTMLElement} */ (canvas.parentElement);
+    box.style.height = Math.max(300, routes.length * AUDIT_ROW_PX + 80) + 'px';
     new Chart(canvas, {
       type: 'bar',
       data: {
@@ -254,8 +290,7 @@
         datasets: statuses.map(function (status) {
           return {
             label: String(status),
-            backgroundColor:
-              STATUS_COLOURS[/** @type {2 | 3 | 4 | 5} */ (Number(String(status)[0]))] || '#6b7280',
+            backgroundColor: colours[status],
             data: routes.map(function (route) {
               var hit = data.auditVolume.find(function (r) {
                 return r.route === route && r.status === status;
@@ -271,7 +306,7 @@
         indexAxis: 'y',
         scales: {
           x: { stacked: true, title: { display: true, text: 'requests' } },
-          y: { stacked: true },
+          y: { stacked: true, ticks: { autoSkip: false } },
         },
       },
     });
