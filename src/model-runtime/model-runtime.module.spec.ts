@@ -1,4 +1,5 @@
 import { Test } from '@nestjs/testing';
+import { loadConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
 import { XgboostFamily } from './families/xgboost.family';
 import { LinearFamily } from './families/linear.family';
@@ -13,7 +14,7 @@ import { UnknownModelFamilyError } from './model-family';
 describe('ModelRuntimeModule', () => {
   it('registers every family provider in the registry', async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [ConfigModule, ModelRuntimeModule],
+      imports: [ConfigModule.forRoot(loadConfig()), ModelRuntimeModule],
     }).compile();
     const registry = moduleRef.get(ModelFamilyRegistry);
     expect(registry.list().map((family) => family.name)).toEqual([
@@ -32,7 +33,7 @@ describe('ModelRuntimeModule', () => {
 
   it('gives the blend the registered part families and stops the prediction threads on close', async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [ConfigModule, ModelRuntimeModule],
+      imports: [ConfigModule.forRoot(loadConfig()), ModelRuntimeModule],
     }).compile();
     await moduleRef.init();
     const blend = moduleRef.get(ModelFamilyRegistry).get('xgboost-blend') as unknown as {
