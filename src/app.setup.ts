@@ -88,7 +88,7 @@ function installEdge(app: INestApplication, fastify: FastifyInstance): void {
   });
 }
 
-export function setupSwagger(app: INestApplication, fastify?: FastifyInstance): void {
+function setupSwagger(app: INestApplication, fastify?: FastifyInstance): void {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

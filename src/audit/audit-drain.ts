@@ -16,7 +16,7 @@ export interface AuditSink {
   isPermanentError?(err: unknown): boolean;
 }
 
-export interface AuditDrainCounters {
+interface AuditDrainCounters {
   /** Records the database confirmed since start (replays of already-written records included). */
   written: number;
   /** Batch inserts that failed (each is retried). */

@@ -1,7 +1,7 @@
 import type { AuditRecordData } from './audit-record';
 
 /** A record waiting in memory for the database, with its spool line and segment. */
-export interface QueuedRecord {
+interface QueuedRecord {
   record: AuditRecordData;
   /** The record's spool line (its JSON). */
   line: string;

@@ -5,7 +5,7 @@ import { PartitionInfo } from './audit-partitions';
 
 /** Serialises partition upkeep between instances sharing a schema (key, hashtext(schema)). */
 const PARTITION_LOCK_KEY = 727_015;
-export const DEFAULT_PARTITION = 'audit_record_default';
+const DEFAULT_PARTITION = 'audit_record_default';
 
 /**
  * The PostgreSQL side of the audit table's partitions: lists them with their bounds, creates and

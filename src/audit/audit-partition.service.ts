@@ -3,7 +3,7 @@ import { AppConfig } from '../config/app-config';
 import { AuditPartitionRepository } from './audit-partition.repository';
 import { expiredPartitions, missingRanges, PartitionInfo, wantedRanges } from './audit-partitions';
 
-export interface AuditPartitionStats {
+interface AuditPartitionStats {
   /** Partitions holding records (the default one left out); null on SQLite. */
   count: number;
   /** Epoch ms the oldest partition starts at (its oldest record for the legacy one). */

@@ -3,11 +3,11 @@
  * name, and which ones retention may drop. Plain arithmetic in UTC, free of the database, so the
  * rules can be read and tested alone (AuditPartitionRepository runs the SQL).
  */
-export const PARTITION_INTERVALS = ['day', 'week', 'month'] as const;
-export type PartitionInterval = (typeof PARTITION_INTERVALS)[number];
+/** AUDIT_PARTITION_INTERVAL's values. */
+type PartitionInterval = 'day' | 'week' | 'month';
 
 /** A half-open range [from, to) in epoch milliseconds; null stands for MINVALUE / MAXVALUE. */
-export interface PartitionRange {
+interface PartitionRange {
   from: number | null;
   to: number | null;
 }

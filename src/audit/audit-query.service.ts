@@ -44,13 +44,13 @@ export class AuditQueryService {
   }
 }
 
-export function encodeCursor(cursor: AuditCursor): string {
+function encodeCursor(cursor: AuditCursor): string {
   return Buffer.from(JSON.stringify([cursor.occurredAt.toISOString(), cursor.id])).toString(
     'base64url',
   );
 }
 
-export function decodeCursor(text: string): AuditCursor {
+function decodeCursor(text: string): AuditCursor {
   try {
     const [at, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as [
       unknown,

@@ -17,7 +17,7 @@ const MAYBE_SECRET = new RegExp(`${SECRET_WORDS}|sig`, 'i');
 const secretKeyCache = new Map<string, boolean>();
 const SECRET_KEY_CACHE_MAX = 1024;
 
-export function isSecretKey(key: string): boolean {
+function isSecretKey(key: string): boolean {
   let secret = secretKeyCache.get(key);
   if (secret === undefined) {
     secret = SECRET_KEY.test(key);

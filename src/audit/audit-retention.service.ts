@@ -6,7 +6,7 @@ import { AuditPartitionService } from './audit-partition.service';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export interface AuditPurgeResult {
+interface AuditPurgeResult {
   /** PostgreSQL: partitions dropped whole (every record in them past retention). */
   partitionsDropped: string[];
   /** SQLite: records deleted one by one (PostgreSQL: strays deleted from the default partition). */

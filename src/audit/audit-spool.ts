@@ -31,7 +31,7 @@ interface Segment {
   firstAt?: number | null;
 }
 
-export interface SpoolChunk {
+interface SpoolChunk {
   lines: string[];
   nextOffset: number;
   eof: boolean;
@@ -43,14 +43,14 @@ const SEGMENT_NAME = /^segment-(\d{10})\.ndjson$/;
 const MAX_READ = 8 * 1024 * 1024;
 
 /** What the spool counts of its own failures (both reach /metrics). */
-export interface SpoolErrors {
+interface SpoolErrors {
   /** write(2) failures: those records are not on disk (in the writer's memory only, or lost). */
   append: number;
   /** fdatasync failures: the bytes are written (in the page cache) but not known to be on the disk. */
   sync: number;
 }
 
-export interface AuditSpoolOptions {
+interface AuditSpoolOptions {
   segmentBytes: number;
   fsyncEachRecord: boolean;
   /** Told of every failed fdatasync (the one of a sealed segment runs off the event loop). */

@@ -7,7 +7,7 @@ import { AuditSpool } from './audit-spool';
 
 export type { AuditSink };
 
-export interface AuditWriterOptions {
+interface AuditWriterOptions {
   batchSize: number;
   flushIntervalMs: number;
   maxQueueBytes: number;

@@ -23,7 +23,7 @@ export interface CliCommand<Args> {
 }
 
 /** Where a command runs: its arguments, the environment, how the application context is built. */
-export interface CliRunOptions {
+interface CliRunOptions {
   argv?: string[];
   env?: NodeJS.ProcessEnv;
   boot?: (config: AppConfig) => Promise<INestApplicationContext>;

@@ -16,7 +16,7 @@ import { DomainError, ErrorCode } from './domain-error';
  * With no token configured they answer 503 "admin disabled".
  */
 @Injectable()
-export class AdminAuthGuard implements CanActivate {
+class AdminAuthGuard implements CanActivate {
   private readonly expected?: Buffer;
 
   constructor(config: AppConfig) {

@@ -1,7 +1,7 @@
 /** Deepest JSON nesting a request may carry (the API's deepest body is 3 levels). */
 export const MAX_INPUT_DEPTH = 32;
 
-export interface InputProblem {
+interface InputProblem {
   field: string;
   rule: 'maxDepth' | 'noNulByte';
   message: string;

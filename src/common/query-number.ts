@@ -22,7 +22,7 @@ export const toQueryInteger = ({ value }: { value: unknown }): unknown => {
 };
 
 /** Years every engine stores (PostgreSQL timestamptz ends at 294276 AD; SQLite text sorts by 4 digits). */
-export const STORABLE_YEARS = { min: 1, max: 9999 } as const;
+const STORABLE_YEARS = { min: 1, max: 9999 } as const;
 
 export function isStorableDate(value: unknown): boolean {
   if (!(value instanceof Date) || Number.isNaN(value.getTime())) return false;

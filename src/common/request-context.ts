@@ -9,7 +9,7 @@ export const UNMATCHED_ROUTE = '(unmatched)';
 export const CLIENT_CLOSED_STATUS = 499;
 
 /** The model version that served a request. */
-export interface ServedModel {
+interface ServedModel {
   family: string;
   version: number;
 }

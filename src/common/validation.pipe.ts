@@ -8,7 +8,7 @@ import {
 import { findInputProblem } from './input-guard';
 import { requestScope } from './request-context';
 
-export interface FieldError {
+interface FieldError {
   field: string;
   rules: Record<string, string>;
 }

@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 export const LOCK_FILE = 'instance.lock';
 
 /** What the lock file holds: enough to tell a live holder from a dead one whose pid was reused. */
-export interface LockHolder {
+interface LockHolder {
   pid: number;
   /** The process's start time in clock ticks since boot (/proc/<pid>/stat), null off Linux. */
   procStart: number | null;
@@ -52,7 +52,7 @@ function alive(pid: number): boolean {
  * reused after a reboot or container restart is not). A lock written on another host cannot be
  * checked from here and counts as live.
  */
-export function holderIsLive(holder: LockHolder): boolean {
+function holderIsLive(holder: LockHolder): boolean {
   if (holder.host !== hostname()) return true;
   if (!alive(holder.pid)) return false;
   if (holder.procStart === null) return true;

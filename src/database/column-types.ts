@@ -5,8 +5,7 @@ import { ColumnType } from 'typeorm';
  * so the engine is read from the same variable the config uses (DATABASE_URL).
  * Migrations pick their types from the live connection instead (see migration-types.ts).
  */
-export const isPostgresEnv = (): boolean =>
-  /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '');
+const isPostgresEnv = (): boolean => /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '');
 
 export const DATE_COLUMN: ColumnType = isPostgresEnv() ? 'timestamptz' : 'datetime';
 export const JSON_COLUMN: ColumnType = isPostgresEnv() ? 'jsonb' : 'json';

@@ -51,7 +51,7 @@ async function migrate(dataSource: DataSource): Promise<void> {
   }
 }
 
-export interface DatabaseModuleOptions {
+interface DatabaseModuleOptions {
   /**
    * Attempts to reach the database before giving up, 3 s apart: the server waits for a database
    * that starts after it (10); the command line answers at once (1).

@@ -14,10 +14,10 @@ export interface RejectedRow {
   reasons: string[];
 }
 /** Longest raw text (and reason) kept per rejected row: a 10 MB line is not stored twice. */
-export const MAX_REJECTED_TEXT = 2000;
+const MAX_REJECTED_TEXT = 2000;
 
 /** The text cut to `max` characters, saying so and how long it was. */
-export function capText(text: string, max: number): string {
+function capText(text: string, max: number): string {
   return text.length <= max
     ? text
     : `${text.slice(0, max)}…[cut: ${text.length} characters in all]`;
@@ -32,7 +32,7 @@ export class FileRefusedError extends Error {
 }
 
 /** The file's sha256 and size, and whether any byte of it is NUL (text files have none). */
-export async function sha256File(
+async function sha256File(
   path: string,
 ): Promise<{ sha256: string; sizeBytes: number; hasNul: boolean }> {
   const hash = createHash('sha256');

@@ -13,7 +13,7 @@ import { RejectedRowEntity } from './entities/rejected-row.entity';
 /** Media types accepted as a raw CSV body. */
 const CSV_TYPES = /^(text\/csv|text\/plain|application\/csv|application\/octet-stream)\b/i;
 
-export interface CsvUpload {
+interface CsvUpload {
   body: Readable;
   contentType?: string;
   contentLength?: number;

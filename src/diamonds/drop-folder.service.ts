@@ -5,7 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { FileRefusedError } from './csv-reader';
 import { DiamondsService, IngestionReport } from './diamonds.service';
 
-export interface DropFolderFileResult {
+interface DropFolderFileResult {
   file: string;
   movedTo: string;
   report?: IngestionReport;

@@ -9,7 +9,7 @@ import { TrainingScheduler } from '../training/training.scheduler';
 export const NIGHTLY_JOB = 'nightly';
 
 /** What one night did: each task's result, or why it did not run. */
-export interface NightlyReport {
+interface NightlyReport {
   /** PostgreSQL: audit partitions made ahead (null on SQLite or when the task failed). */
   partitionsCreated: string[] | null;
   /** Audit records past AUDIT_RETENTION_DAYS removed (null when retention is off or failed). */

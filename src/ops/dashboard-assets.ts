@@ -7,7 +7,7 @@ import { DomainError, ErrorCode } from '../common/domain-error';
  * The pages and their scripts, read once: they ship with the app (no CDN, the service may run
  * offline). Every file of ops/public is served by its name, so a new page or script needs no code.
  */
-export interface DashboardAsset {
+interface DashboardAsset {
   body: Buffer;
   type: string;
 }
@@ -35,7 +35,7 @@ const EXTRA: Record<string, string> = {
 const cache = new Map<string, DashboardAsset>();
 
 /** The asset of that name, from ops/public (or the chart library), or undefined. */
-export function dashboardAsset(name: string): DashboardAsset | undefined {
+function dashboardAsset(name: string): DashboardAsset | undefined {
   const cached = cache.get(name);
   if (cached) return cached;
   if (!SAFE_NAME.test(name)) return undefined;

@@ -3,7 +3,7 @@ import type { ModelVersionInfo } from '../registry/model-catalog';
 import type { RunOutcome, TrainingRunEntity } from '../training/training-run.entity';
 import { BatchDriftDto } from '../training/drift/drift.dto';
 
-export class DashboardVersionDto {
+class DashboardVersionDto {
   @ApiProperty({ example: 3 }) version: number;
   @ApiProperty({ enum: ['champion', 'candidate', 'retired'] }) status: string;
   @ApiProperty({ example: '2025-11-27T02:00:00.000Z' }) createdAt: string;
@@ -20,12 +20,12 @@ export class DashboardFamilyDto {
   versions: DashboardVersionDto[];
 }
 
-export class DashboardPointDto {
+class DashboardPointDto {
   @ApiProperty({ example: 5210 }) actual: number;
   @ApiProperty({ example: 5080.5 }) predicted: number;
 }
 
-export class DashboardChampionDto {
+class DashboardChampionDto {
   @ApiProperty({ example: 'xgboost' }) family: string;
   @ApiProperty({ example: 3 }) version: number;
   @ApiProperty({ example: 271.4 }) mae: number;
@@ -34,7 +34,7 @@ export class DashboardChampionDto {
   sample: DashboardPointDto[];
 }
 
-export class DashboardRunDto {
+class DashboardRunDto {
   @ApiProperty() id: number;
   @ApiProperty({ enum: ['schedule', 'admin', 'cli', 'first-start'] }) trigger: string;
   @ApiProperty({ enum: ['running', 'succeeded', 'partial', 'failed', 'skipped'] }) status: string;
@@ -48,7 +48,7 @@ export class DashboardRunDto {
   @ApiPropertyOptional({ nullable: true, type: String }) error: string | null;
 }
 
-export class DashboardAuditVolumeDto {
+class DashboardAuditVolumeDto {
   @ApiProperty({ example: 'POST /v1/predictions' }) route: string;
   @ApiProperty({ example: 200 }) status: number;
   @ApiProperty({ example: 1520 }) count: number;

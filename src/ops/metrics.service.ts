@@ -6,7 +6,7 @@ import { AuditStatsService } from '../audit/audit-stats.service';
 import { ModelCatalog } from '../registry/model-catalog';
 import { TrainingRunRepository } from '../training/training-run.repository';
 
-export const METRIC_PREFIX = 'diamonds_';
+const METRIC_PREFIX = 'diamonds_';
 
 /**
  * The Prometheus registry of this process. HTTP and prediction metrics are counted as requests

@@ -4,7 +4,7 @@ import helmet from 'helmet';
 import { AppConfig } from '../config/app-config';
 
 /** Allowed origins from CORS_ORIGINS: '' = CORS off, '*' = any, else the listed origins. */
-export function corsOrigins(setting: string): false | true | string[] {
+function corsOrigins(setting: string): false | true | string[] {
   const list = setting
     .split(',')
     .map((s) => s.trim())

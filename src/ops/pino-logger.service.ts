@@ -4,7 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { requestScope } from '../common/request-context';
 
 /** Keys pino blanks out wherever a caller might pass them in a log object by mistake. */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'authorization',
   'headers.authorization',
   'req.headers.authorization',

@@ -13,7 +13,7 @@ import type { FittedModel } from '../model-runtime/model-family';
 /** How many non-champion versions (asked for by number) stay loaded besides the champions. */
 export const MAX_EXTRA_MODELS = 4;
 
-export interface ServingModel {
+interface ServingModel {
   info: ModelVersionInfo;
   model: FittedModel;
 }

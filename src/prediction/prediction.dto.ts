@@ -174,7 +174,7 @@ export class BatchPriceRequestDto {
   level?: number;
 }
 
-export class ModelRefDto {
+class ModelRefDto {
   @ApiProperty({ example: 'xgboost' })
   family: string;
 
@@ -182,7 +182,7 @@ export class ModelRefDto {
   version: number;
 }
 
-export class OutsideTrainingRangeDto {
+class OutsideTrainingRangeDto {
   @ApiProperty({ example: 'carat' }) field: string;
   @ApiProperty({ example: 7.5 }) value: number;
   @ApiProperty({ example: 0.2, description: 'Smallest value among the training rows' })
@@ -201,7 +201,7 @@ const CLAMPED_DOC = {
   description: `true when the model's own answer left the band of its training prices (from half the lowest to twice the highest) and the price was held at the band's edge.`,
 };
 
-export class PriceRangeDto {
+class PriceRangeDto {
   @ApiProperty({ description: 'Lower end, USD (rounded down to the cent).', example: 2461.08 })
   low: number;
 
@@ -261,7 +261,7 @@ export class PriceResponseDto {
   requestId: string;
 }
 
-export class PricedItemDto {
+class PricedItemDto {
   @ApiProperty({ example: 2874.15 })
   price: number;
 
@@ -330,7 +330,7 @@ export class SimilarDiamondsQueryDto {
   n: number = DEFAULT_SIMILAR;
 }
 
-export class SimilarDiamondDto {
+class SimilarDiamondDto {
   @ApiProperty({
     description: 'Row id in the dataset (lower = ingested earlier); breaks ties.',
     example: 1042,

@@ -20,13 +20,13 @@ import {
 } from '../model-runtime/evaluation/training-ranges';
 import { ChampionCache } from './champion-cache.service';
 
-export interface ModelRef {
+interface ModelRef {
   family: string;
   version: number;
 }
 
 /** Per diamond: where it lies outside what the model saw, and whether its price was clamped. */
-export interface PricingNote {
+interface PricingNote {
   outsideTrainingRange: OutsideTrainingRange[];
   /** The model's own answer left the band of its training prices and was held at its edge. */
   priceClamped: boolean;
@@ -125,7 +125,7 @@ export class PredictionService {
  * outside the training ranges, and never outside the band of the training prices (clamped, said
  * so). Versions trained before ranges were kept (null) are answered as before.
  */
-export function guardPrices(
+function guardPrices(
   rows: readonly DiamondFeatures[],
   raw: readonly number[],
   ranges: TrainingRanges | null,

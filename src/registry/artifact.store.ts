@@ -6,7 +6,7 @@ import { join, relative, resolve } from 'node:path';
 import { AppConfig } from '../config/app-config';
 import { DomainError, ErrorCode } from '../common/domain-error';
 
-export interface StoredArtifact {
+interface StoredArtifact {
   /** Path of the model file relative to ARTIFACTS_DIR (portable across instances). */
   path: string;
   size: number;

@@ -8,7 +8,7 @@ import { ModelVersionEntity } from './entities/model-version.entity';
 import { FamilySummary, ModelVersionInfo } from './model-catalog';
 import { searchHistory } from './version-trust';
 
-export class MetricsDto {
+class MetricsDto {
   @ApiProperty({ example: 0.981, description: 'R² on the holdout rows' }) r2: number;
   @ApiProperty({
     example: 287.4,
@@ -32,7 +32,7 @@ export class VersionSummaryDto {
   @ApiProperty({ nullable: true, example: 12 }) trainingRunId: number | null;
 }
 
-export class FamilyDto {
+class FamilyDto {
   @ApiProperty({ example: 'xgboost' }) family: string;
   @ApiProperty({ example: 'XGBoost on all nine features, tuned by a TPE search' })
   description: string;
@@ -97,7 +97,7 @@ export class VersionDetailDto extends VersionSummaryDto {
   calibration: Record<string, unknown> | null;
 }
 
-export class SearchTrialPointDto {
+class SearchTrialPointDto {
   @ApiProperty({ example: 7 }) number: number;
   @ApiProperty({ enum: ['complete', 'pruned', 'failed'] }) state: string;
   @ApiProperty({
@@ -112,7 +112,7 @@ export class SearchTrialPointDto {
   @ApiProperty() pruned: boolean;
 }
 
-export class PriceBandErrorDto {
+class PriceBandErrorDto {
   @ApiProperty({ example: '$1,000–2,500' }) band: string;
   @ApiProperty({ example: 1000 }) from: number;
   @ApiProperty({ nullable: true, example: 2500 }) to: number | null;
@@ -124,7 +124,7 @@ export class PriceBandErrorDto {
   bias: number;
 }
 
-export class FeatureImportanceDto {
+class FeatureImportanceDto {
   @ApiProperty({
     enum: ['standardised-coefficient', 'permutation'],
     description:
@@ -135,7 +135,7 @@ export class FeatureImportanceDto {
   features: { feature: string; importance: number }[];
 }
 
-export class CoverageCheckDto {
+class CoverageCheckDto {
   @ApiProperty({ example: 0.9 }) level: number;
   @ApiProperty({
     example: 0.902,

@@ -6,7 +6,7 @@ import { ModelAliasEntity } from './entities/model-alias.entity';
 import { ModelVersionEntity } from './entities/model-version.entity';
 import type { VersionStatus } from './model-catalog';
 
-export const CHAMPION = 'champion';
+const CHAMPION = 'champion';
 /** The only place that touches the registry's tables. */
 @Injectable()
 export class RegistryRepository {

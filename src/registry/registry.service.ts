@@ -14,7 +14,7 @@ export type NewVersion = Omit<
   'id' | 'createdAt' | 'version' | 'status' | 'artifactPath' | 'artifactSize' | 'artifactSha256'
 >;
 
-export function toVersionInfo(v: ModelVersionEntity): ModelVersionInfo {
+function toVersionInfo(v: ModelVersionEntity): ModelVersionInfo {
   return {
     id: v.id,
     family: v.family,

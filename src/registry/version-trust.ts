@@ -1,6 +1,6 @@
 import type { TrialRecord } from '../model-runtime/model-family';
 
-export interface SearchHistoryPoint {
+interface SearchHistoryPoint {
   number: number;
   state: TrialRecord['state'];
   /** Validation MAE of a complete trial; for a pruned trial, the last value it reported; null if none. */

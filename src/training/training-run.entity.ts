@@ -3,7 +3,7 @@ import { DATE_COLUMN, JSON_COLUMN } from '../database/column-types';
 
 export type RunTrigger = 'schedule' | 'admin' | 'cli' | 'first-start';
 /** skipped: the data had not changed since the champions were trained. */
-export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'skipped';
+type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'skipped';
 
 /** Per family: the version registered and whether it was promoted, or the error. */
 export interface RunOutcome {

@@ -43,7 +43,7 @@ export class RunStartedDto {
   @ApiProperty({ example: '/v1/admin/training-runs/7' }) href: string;
 }
 
-export class RunOutcomeDto {
+class RunOutcomeDto {
   @ApiProperty({ example: 'xgboost' }) family: string;
   @ApiPropertyOptional({ example: 4 }) version?: number;
   @ApiPropertyOptional({ example: true }) promoted?: boolean;

@@ -8,7 +8,7 @@ import {
 } from './model-diagnostics';
 import { MIN_CALIBRATION_ROWS, PriceRangeCalculator, PriceRangeCalibration } from './price-range';
 
-export interface HoldoutAssessment {
+interface HoldoutAssessment {
   /** null when the holdout is too small to calibrate a 0.99 range. */
   calibration: PriceRangeCalibration | null;
   diagnostics: ModelDiagnostics;

@@ -3,9 +3,9 @@ import { mulberry32 } from '../../common/seeded-random';
 import { encodeLinearRow, LINEAR_FEATURES, XGBOOST_FEATURES } from '../encoding/diamond-encoding';
 
 /** Upper bounds (USD, exclusive) of the price bands; the last band is open. */
-export const PRICE_BANDS = [1000, 2500, 5000, 10000] as const;
+const PRICE_BANDS = [1000, 2500, 5000, 10000] as const;
 
-export interface PriceBandError {
+interface PriceBandError {
   /** "< $1,000", "$1,000–2,500", …, "≥ $10,000". */
   band: string;
   from: number;
@@ -19,7 +19,7 @@ export interface PriceBandError {
   bias: number;
 }
 
-export interface FeatureImportance {
+interface FeatureImportance {
   /** standardised-coefficient: |weight| × the design column's standard deviation on the holdout (log-price units); permutation: holdout MAE increase (USD) when the feature's values are shuffled. */
   method: 'standardised-coefficient' | 'permutation';
   features: { feature: string; importance: number }[];

@@ -13,7 +13,7 @@ export const MIN_RANGE_LEVEL = 0.5;
 export const MAX_RANGE_LEVEL = 0.99;
 export const DEFAULT_RANGE_LEVEL = 0.9;
 /** Levels whose coverage the trust page shows. */
-export const CHECK_LEVELS = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99] as const;
+const CHECK_LEVELS = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99] as const;
 
 /** Fewer holdout rows than this cannot give a 0.99 range (⌈(n+1)·0.99⌉ ≤ n needs n ≥ 99). */
 export const MIN_CALIBRATION_ROWS = 99;
@@ -21,7 +21,7 @@ export const MIN_CALIBRATION_ROWS = 99;
 /** Predictions below a cent are treated as a cent: a log needs a positive number. */
 const FLOOR_USD = 0.01;
 
-export interface CoverageCheck {
+interface CoverageCheck {
   level: number;
   /** Share of rows inside the range of that level, calibrated on the other half of the holdout. */
   coverage: number;
@@ -63,7 +63,7 @@ export function conformalQuantile(sortedScores: readonly number[], level: number
 const round = (x: number, digits: number) => Number(x.toFixed(digits));
 
 /** The grid of stored levels, 0.50 to 0.99 by 0.01. */
-export function calibrationLevels(): number[] {
+function calibrationLevels(): number[] {
   const levels: number[] = [];
   for (let i = 50; i <= 99; i++) levels.push(i / 100);
   return levels;

@@ -1,9 +1,9 @@
-export interface PredictionPair {
+interface PredictionPair {
   actual: number;
   predicted: number;
 }
 
-export interface RegressionMetrics {
+interface RegressionMetrics {
   /** Rows evaluated. */
   count: number;
   /** Coefficient of determination, as scikit-learn's `r2_score`. */
@@ -18,7 +18,7 @@ export interface RegressionMetrics {
   sample: PredictionPair[];
 }
 
-export interface RegressionMetricsOptions {
+interface RegressionMetricsOptions {
   /** Most pairs kept in `sample`. Default 200. */
   sampleSize?: number;
 }

@@ -1,10 +1,10 @@
 import type { DiamondFeatures, PricedDiamond } from '../../diamonds/diamond-vocabulary';
 
 /** Numeric features whose training range is kept with a model version. */
-export const RANGED_FEATURES = ['carat', 'depth', 'table', 'x', 'y', 'z'] as const;
-export type RangedFeature = (typeof RANGED_FEATURES)[number];
+const RANGED_FEATURES = ['carat', 'depth', 'table', 'x', 'y', 'z'] as const;
+type RangedFeature = (typeof RANGED_FEATURES)[number];
 
-export interface Range {
+interface Range {
   min: number;
   max: number;
 }
@@ -28,7 +28,7 @@ export interface OutsideTrainingRange {
  * highest and at least the lowest divided by it. Beyond, the price is clamped (and said so):
  * the notebook's linear model extrapolates exponentially, 1e54 USD for carat 10 and x 100 mm.
  */
-export const PRICE_BAND_FACTOR = 2;
+const PRICE_BAND_FACTOR = 2;
 
 export function computeTrainingRanges(rows: readonly PricedDiamond[]): TrainingRanges {
   const range = (pick: (r: PricedDiamond) => number): Range => {

@@ -86,7 +86,7 @@ const PROBE_ROWS = 512;
 const logger = new Logger('XgboostTrees');
 
 /** What answers a model's predictions: its trees in JS, or the WebAssembly booster. */
-export type XgboostEvaluator = 'js-trees' | 'wasm-booster';
+type XgboostEvaluator = 'js-trees' | 'wasm-booster';
 
 /**
  * The trees read from the model's bytes, if they answer bit for bit as XGBoost does on probe

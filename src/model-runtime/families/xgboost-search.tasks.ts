@@ -51,7 +51,7 @@ function validationMae(booster: Booster, setup: XgboostTaskSetup): number {
 }
 
 /** Fits `params` on all training rows; returns the booster's saved bytes. */
-export function fitBoosterBytes(
+function fitBoosterBytes(
   runtime: XgboostRuntime,
   setup: XgboostTaskSetup,
   params: TrialParams,

@@ -5,7 +5,7 @@ export interface Pruner {
   shouldPrune(reported: readonly IntermediateValue[], finished: readonly TrialRecord[]): boolean;
 }
 
-export interface MedianPrunerOptions {
+interface MedianPrunerOptions {
   /** No pruning until this many trials completed (Optuna: 5). */
   nStartupTrials?: number;
   /** No pruning before this step (Optuna: 0). */

@@ -9,14 +9,14 @@ import {
 import { ParamDistribution } from './search-space';
 import { ParamValue } from './trial';
 
-export interface ParzenEstimatorOptions {
+interface ParzenEstimatorOptions {
   priorWeight: number;
   considerMagicClip: boolean;
   considerEndpoints: boolean;
 }
 
 /** A parameter's domain as TPE models it: log ranges in log space, integers on a unit grid. */
-export interface InternalDomain {
+interface InternalDomain {
   low: number;
   high: number;
   /** Grid spacing for integers on a linear scale; null for continuous (or log-scaled) values. */

@@ -56,7 +56,7 @@ export class RandomSampler implements Sampler {
   }
 }
 
-export interface TpeSamplerOptions {
+interface TpeSamplerOptions {
   seed: number;
   /** Random trials before TPE takes over (Optuna: 10). */
   nStartupTrials?: number;
@@ -71,11 +71,11 @@ export interface TpeSamplerOptions {
   considerEndpoints?: boolean;
 }
 
-export function defaultGamma(n: number): number {
+function defaultGamma(n: number): number {
   return Math.min(Math.ceil(0.1 * n), 25);
 }
 
-export function defaultWeights(n: number): number[] {
+function defaultWeights(n: number): number[] {
   if (n === 0) return [];
   if (n < 25) return new Array<number>(n).fill(1);
   const rampLength = n - 25;

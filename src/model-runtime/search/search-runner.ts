@@ -5,7 +5,7 @@ import { SearchSpace, validateSearchSpace } from './search-space';
 import { TrialExecutor } from './trial-executor';
 import { IntermediateValue, TrialRecord } from './trial';
 
-export interface RunSearchOptions {
+interface RunSearchOptions {
   space: SearchSpace;
   trials: number;
   executor: TrialExecutor;
@@ -23,7 +23,7 @@ export interface RunSearchOptions {
   lag?: number;
 }
 
-export interface SearchResult {
+interface SearchResult {
   /** Every trial, by number. */
   trials: TrialRecord[];
   /** The complete trial with the lowest value, if any completed. */

@@ -1,20 +1,20 @@
 import { ParamValue, TrialParams } from './trial';
 
-export interface FloatParam {
+interface FloatParam {
   kind: 'float';
   low: number;
   high: number;
   log?: boolean;
 }
 
-export interface IntParam {
+interface IntParam {
   kind: 'int';
   low: number;
   high: number;
   log?: boolean;
 }
 
-export interface CategoricalParam {
+interface CategoricalParam {
   kind: 'categorical';
   choices: readonly ParamValue[];
 }

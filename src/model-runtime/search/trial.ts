@@ -28,7 +28,7 @@ export class TrialPruned extends Error {
   }
 }
 
-export interface TrialContext {
+interface TrialContext {
   readonly number: number;
   /** Records an intermediate value; resolves true when the trial should stop (then throw TrialPruned). */
   report(step: number, value: number): Promise<boolean>;

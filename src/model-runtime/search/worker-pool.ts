@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { ReportHandler, TrialExecutor, TrialOutcome, TrialRequest } from './trial-executor';
 import { FromWorker, ToWorker, WorkerInit } from './worker-protocol';
 
-export interface WorkerPoolOptions {
+interface WorkerPoolOptions {
   /** Path of a module exporting `createWorkerTasks(setup)`; extensionless resolves .ts or .js. */
   tasksModule: string;
   /** Handed to `createWorkerTasks` in every worker (structured-cloned). */

@@ -1,7 +1,7 @@
 import { NumpyRandomState } from './numpy-random-state';
 import { pickRows, SplitResult } from './split.types';
 
-export interface SklearnSplitOptions {
+interface SklearnSplitOptions {
   /** Fraction of rows in the test part (scikit-learn's float `test_size`). Default 0.2. */
   testSize?: number;
   /** scikit-learn's integer `random_state`. */

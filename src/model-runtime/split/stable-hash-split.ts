@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { CSV_COLUMNS, PricedDiamond } from '../../diamonds/diamond-vocabulary';
 import { pickRows, SplitResult } from './split.types';
 
-export interface StableHashSplitOptions {
+interface StableHashSplitOptions {
   /** Share of rows that go to the holdout. Default 0.2. */
   testFraction?: number;
   /** Changes which rows are held out; keep it fixed for a dataset's lifetime. Default ''. */
@@ -21,7 +21,7 @@ export function canonicalDiamondKey(row: PricedDiamond): string {
 }
 
 /** Position of a row in [0, 1), from the first 48 bits of sha256(salt + canonical content). */
-export function holdoutScore(row: PricedDiamond, salt = ''): number {
+function holdoutScore(row: PricedDiamond, salt = ''): number {
   const digest = createHash('sha256')
     .update(`${salt}${canonicalDiamondKey(row)}`)
     .digest();

@@ -222,7 +222,7 @@ export const PARALLEL_MIN_ROWS = 256;
  * across the rows, and the four independent walks overlap in the CPU. The leaves are added in
  * tree order, as XGBoost adds them (float32 sums depend on the order).
  */
-export function sumTrees(
+function sumTrees(
   trees: TreeArrays,
   ranks: Int32Array,
   rows: number,
@@ -276,7 +276,7 @@ export function sumTrees(
  * Ranks each value among its feature's thresholds (how many are at or below it), rows of `cols`
  * values; a missing value (`missing`, or NaN) ranks -1.
  */
-export function rankRows(
+function rankRows(
   trees: TreeArrays,
   values: Float32Array,
   cols: number,

@@ -6,7 +6,7 @@ import type { PriceRangeCalibration } from '../../model-runtime/evaluation/price
 import type { TrialRecord } from '../../model-runtime/model-family';
 import type { ChampionComparison, ModelMetrics, VersionStatus } from '../model-catalog';
 
-export interface DatasetLineage {
+interface DatasetLineage {
   batchIds: number[];
   rowCount: number;
   contentHash: string;
@@ -20,7 +20,7 @@ export interface DatasetLineage {
   fittedRows?: number;
 }
 
-export interface SplitInfo {
+interface SplitInfo {
   kind: 'stable-hash' | 'sklearn';
   testFraction: number;
   seed: number;

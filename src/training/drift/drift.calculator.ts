@@ -1,14 +1,14 @@
 import { CLARITIES, COLORS, CUTS, PricedDiamond } from '../../diamonds/diamond-vocabulary';
 
 /** Numeric columns compared by decile bins of the reference, and checked against its range. */
-export const NUMERIC_DRIFT_FEATURES = ['carat', 'depth', 'table', 'x', 'y', 'z', 'price'] as const;
-export const CATEGORICAL_DRIFT_FEATURES = { cut: CUTS, color: COLORS, clarity: CLARITIES } as const;
+const NUMERIC_DRIFT_FEATURES = ['carat', 'depth', 'table', 'x', 'y', 'z', 'price'] as const;
+const CATEGORICAL_DRIFT_FEATURES = { cut: CUTS, color: COLORS, clarity: CLARITIES } as const;
 
 /** Share given to an empty bin so that the PSI's log stays finite (a common choice). */
 const EMPTY_SHARE = 1e-4;
 const BINS = 10;
 
-export interface FeatureDrift {
+interface FeatureDrift {
   feature: string;
   kind: 'numeric' | 'categorical';
   /** Population stability index of the batch against the reference (0: same distribution). */

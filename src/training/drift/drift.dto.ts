@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { BatchDriftEntity } from './batch-drift.entity';
 
-export class FeatureDriftDto {
+class FeatureDriftDto {
   @ApiProperty({ example: 'carat' }) feature: string;
   @ApiProperty({ enum: ['numeric', 'categorical'] }) kind: string;
   @ApiProperty({
