@@ -23,6 +23,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   training: ['config', 'common', 'database', 'diamonds', 'model-runtime', 'registry'],
   prediction: ['config', 'common', 'database', 'diamonds', 'model-runtime', 'registry'],
   audit: ['config', 'common', 'database'],
+  nightly: ['config', 'audit', 'training'],
+  cli: ['config', 'common', 'database', 'diamonds', 'model-runtime', 'registry', 'training'],
 };
 
 function sourceFiles(dir: string): string[] {
