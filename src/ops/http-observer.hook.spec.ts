@@ -20,6 +20,14 @@ function openThen(
   requestScope.run(ctx, then);
 }
 
+/** A node response that emits its events when the test says; `finished`: sent to the end. */
+const response = (statusCode: number, finished: boolean): ServerResponse =>
+  Object.assign(new EventEmitter(), {
+    statusCode,
+    writableFinished: finished,
+    setHeader: () => undefined,
+  }) as unknown as ServerResponse;
+
 describe('httpObserver', () => {
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
@@ -38,11 +46,7 @@ describe('httpObserver', () => {
       url: '/v1/prices/batch?token=abc',
       headers: { 'x-request-id': 'req-42', authorization: 'Bearer super-secret-token' },
     } as unknown as IncomingMessage;
-    const res = Object.assign(new EventEmitter(), {
-      statusCode: 200,
-      writableFinished: true,
-      setHeader: () => undefined,
-    }) as unknown as ServerResponse;
+    const res = response(200, true);
     const next = () => {
       // A service logging while the request is served gets the request id too.
       logger.info('inside');
@@ -90,11 +94,7 @@ describe('httpObserver', () => {
       headers: {},
       socket: null,
     } as unknown as IncomingMessage;
-    const res = Object.assign(new EventEmitter(), {
-      statusCode: 413,
-      writableFinished: false,
-      setHeader: () => undefined,
-    }) as unknown as ServerResponse;
+    const res = response(413, false);
     openThen(req, res, null, undefined, () =>
       httpObserver(metrics, logger)(req, res, () => undefined),
     );
