@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, HttpStatus, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck } from '@nestjs/terminus';
+import { ErrorResponseDto } from '../common/error-response.dto';
 import { InfrastructureRoute } from '../common/not-audited.decorator';
 import { HealthService } from './health.service';
 
@@ -37,8 +38,9 @@ export class HealthController {
   })
   @ApiResponse({
     status: 503,
+    type: ErrorResponseDto,
     description:
-      'Not ready: the error body names the failing checks in `message`, all checks in `details`',
+      'NOT_READY: the error body names the failing checks in `message` and in `details` (one entry per failing check)',
   })
   async ready() {
     try {
@@ -52,15 +54,12 @@ export class HealthController {
 /** Terminus's 503 carries the check results; restate it in the API's error shape, naming what is down. */
 function notReady(err: unknown): unknown {
   if (!(err instanceof ServiceUnavailableException)) return err;
-  const result = err.getResponse() as {
-    error?: Record<string, { message?: string }>;
-    details?: unknown;
-  };
-  const down = Object.entries(result.error ?? {}).map(([key, v]) =>
-    v?.message ? `${key} (${v.message})` : key,
-  );
+  const result = err.getResponse() as { error?: Record<string, { message?: string }> };
+  const failing = Object.entries(result.error ?? {});
+  const down = failing.map(([key, v]) => (v?.message ? `${key} (${v.message})` : key));
   return new ServiceUnavailableException({
     message: `Not ready: ${down.join(', ') || 'a check failed'}`,
-    details: result.details,
+    code: 'NOT_READY',
+    details: failing.map(([key, v]) => ({ field: key, rules: { up: v?.message ?? 'down' } })),
   });
 }

@@ -43,12 +43,24 @@ export class RunStartedDto {
   @ApiProperty({ example: '/v1/admin/training-runs/7' }) href: string;
 }
 
-class RunOutcomeDto {
+export class RunOutcomeDto {
   @ApiProperty({ example: 'xgboost' }) family: string;
   @ApiPropertyOptional({ example: 4 }) version?: number;
   @ApiPropertyOptional({ example: true }) promoted?: boolean;
   @ApiPropertyOptional({ example: 301.2 }) mae?: number;
   @ApiPropertyOptional() error?: string;
+}
+
+class DriftFlagDto {
+  @ApiProperty({ example: 4 }) batchId: number;
+  @ApiProperty({ example: 1.9 }) maxPsi: number;
+  @ApiProperty({ example: 'carat' }) maxPsiFeature: string;
+  @ApiProperty({ example: 0.31 }) outsideShare: number;
+}
+
+class RunDriftFlagsDto {
+  @ApiProperty({ example: 0.25 }) threshold: number;
+  @ApiProperty({ type: [DriftFlagDto] }) flagged: DriftFlagDto[];
 }
 
 export class TrainingRunDto {
@@ -60,16 +72,17 @@ export class TrainingRunDto {
   })
   status: string;
   @ApiProperty() startedAt: string;
-  @ApiProperty({ nullable: true }) finishedAt: string | null;
-  @ApiProperty({ nullable: true, example: 412.5 }) durationSeconds: number | null;
+  @ApiProperty({ type: String, nullable: true }) finishedAt: string | null;
+  @ApiProperty({ type: Number, nullable: true, example: 412.5 }) durationSeconds: number | null;
   @ApiProperty() trials: number;
   @ApiProperty({ type: [String] }) families: string[];
-  @ApiProperty({ nullable: true }) datasetHash: string | null;
-  @ApiProperty({ nullable: true }) rowCount: number | null;
+  @ApiProperty({ type: String, nullable: true }) datasetHash: string | null;
+  @ApiProperty({ type: Number, nullable: true }) rowCount: number | null;
   @ApiProperty({ type: [RunOutcomeDto] }) outcomes: RunOutcomeDto[];
-  @ApiProperty({ nullable: true }) error: string | null;
+  @ApiProperty({ type: String, nullable: true }) error: string | null;
   @ApiProperty({ example: 'host:1234' }) instance: string;
   @ApiProperty({
+    type: RunDriftFlagsDto,
     nullable: true,
     description:
       "Batches new since the champion trained that drifted beyond DRIFT_PSI_THRESHOLD (largest per-feature PSI against the champion's training data); flagged by the first run after their ingestion",
@@ -78,7 +91,7 @@ export class TrainingRunDto {
       flagged: [{ batchId: 4, maxPsi: 1.9, maxPsiFeature: 'carat', outsideShare: 0.31 }],
     },
   })
-  drift: Record<string, unknown> | null;
+  drift: RunDriftFlagsDto | null;
 }
 
 export class ListRunsQueryDto {
@@ -108,6 +121,6 @@ export function toTrainingRunDto(r: TrainingRunEntity): TrainingRunDto {
     outcomes: r.outcomes,
     error: r.error,
     instance: r.instance,
-    drift: (r.drift as unknown as Record<string, unknown>) ?? null,
+    drift: r.drift ?? null,
   };
 }

@@ -38,8 +38,7 @@ const NOT_API: RegExp[] = [
   /^\/$/,
   /^\/docs(\/.*)?$/,
   /^\/docs-json$/,
-  /^\/(counter|dashboard)\/[^/]+\.(js|css|html)$/,
-  /^\/dashboard\/versions\/[^/]+\/[^/]+$/,
+  /^\/(counter|dashboard)\/assets\/[^/]+$/,
 ];
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch'];
