@@ -13,7 +13,7 @@ import { DomainError, ErrorCode } from '../common/domain-error';
  */
 export type ArtifactKind = 'served' | 'split';
 
-interface StoredArtifact {
+export interface StoredArtifact {
   /** Path of the model file relative to ARTIFACTS_DIR (portable across instances). */
   path: string;
   size: number;

@@ -36,11 +36,18 @@ export interface ModelVersionInfo {
 /** The promotion gate's verdict, kept with the candidate. */
 export interface ChampionComparison {
   championVersion: number | null;
+  /** Both MAEs on the same rows (older versions: the champion's recorded figure). */
   championMae: number | null;
-  candidateMae: number;
+  candidateMae: number | null;
   tolerance: number;
   promoted: boolean;
   reason: string;
+  /** Rows the decision was made on (absent on versions older than the paired gate). */
+  rows?: number;
+  /** no-champion | champion-unavailable | no-rows | paired-bootstrap */
+  basis?: string;
+  /** candidate MAE − champion MAE and its bootstrap 90 % interval. */
+  difference?: { mean: number; low: number; high: number } | null;
 }
 
 export interface FamilySummary {
