@@ -2718,7 +2718,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description MODEL_UNAVAILABLE: no model trained yet, or the named family has no champion. */
+            /** @description MODEL_UNAVAILABLE: no model trained yet, the named family has no champion, or the model to price with cannot be loaded (its artifact is missing or corrupt; `details` names family, version and reason). */
             503: {
                 headers: {
                     /** @description The request id (the one sent, when valid; otherwise a new UUID). */
@@ -2791,7 +2791,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description MODEL_UNAVAILABLE: no model trained yet, or the named family has no champion. */
+            /** @description MODEL_UNAVAILABLE: no model trained yet, the named family has no champion, or the model to price with cannot be loaded (its artifact is missing or corrupt; `details` names family, version and reason). */
             503: {
                 headers: {
                     /** @description The request id (the one sent, when valid; otherwise a new UUID). */

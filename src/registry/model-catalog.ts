@@ -78,6 +78,11 @@ export abstract class ModelCatalog {
   abstract trialsByFamilyAndState(): Promise<{ family: string; state: string; count: number }[]>;
   /** Emits in this process right after an alias moved here (other instances: poll aliasRevision). */
   abstract readonly aliasMoved$: Observable<void>;
+  /**
+   * Checks that a version's served artifact is there and matches its sha256 (re-hashed only when
+   * the file's size or time changed); throws DomainError ARTIFACT_CORRUPT naming what is wrong.
+   */
+  abstract verifyArtifact(version: ModelVersionInfo): Promise<void>;
   /** Loads the artifact, verifying its sha256 (DomainError ARTIFACT_CORRUPT when it does not match). */
   abstract loadModel(version: ModelVersionInfo): Promise<FittedModel>;
 }

@@ -122,6 +122,16 @@ export class RegistryService extends ModelCatalog {
     return this.loadEntity(entity);
   }
 
+  async verifyArtifact(version: ModelVersionInfo): Promise<void> {
+    const entity = await this.repository.findVersionById(version.id);
+    if (!entity)
+      throw new DomainError(
+        ErrorCode.NotFound,
+        `Model ${version.family} v${version.version} is not registered`,
+      );
+    await this.artifacts.verify(entity.artifactPath, entity.artifactSha256);
+  }
+
   async loadEntity(entity: ModelVersionEntity): Promise<FittedModel> {
     const bytes = await this.artifacts.read(entity.artifactPath, entity.artifactSha256);
     return this.families.get(entity.family).load(bytes);
