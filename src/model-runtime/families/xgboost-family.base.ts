@@ -46,6 +46,16 @@ import {
   XGBOOST_MISSING,
 } from '../xgboost/xgboost-runtime';
 import { probeRows, XgboostTrees } from '../xgboost/xgboost-trees';
+import { TreeShap } from '../xgboost/tree-shap';
+import {
+  Explanation,
+  foldOnto,
+  logAttributionToUsd,
+  measurementSources,
+  priceAttributionToUsd,
+  toExplanation,
+  UsdAttribution,
+} from '../explanation/explanation';
 
 /** Resolved by the worker: .ts under ts-node and jest, .js once built. */
 const TASKS_MODULE = path.join(__dirname, 'xgboost-search.tasks');
@@ -124,6 +134,8 @@ export class XgboostModel implements FittedModel {
   /** Equal for models that encode rows the same way (same features and imputation). */
   readonly encodingKey: string;
   private disposed = false;
+  /** Read from the model's bytes on the first explanation. */
+  private shap: TreeShap | undefined;
 
   /** With `trees`, the booster is already freed; without, it answers and is freed on dispose. */
   constructor(
@@ -171,6 +183,37 @@ export class XgboostModel implements FittedModel {
             this.threads?.parallelSum(),
           );
     return Array.from(raw, (value) => toUsd(value, this.header.target));
+  }
+
+  async explain(rows: readonly DiamondFeatures[]): Promise<Explanation[]> {
+    const matrix = this.encode(rows);
+    const prices = await this.predictEncoded(matrix);
+    return this.attributeEncoded(rows, matrix, prices).map((attribution, i) =>
+      toExplanation(XGBOOST_FEATURES, rows[i], attribution),
+    );
+  }
+
+  /**
+   * Per row: tree SHAP on `matrix` (this model's encoding of `rows`), the effects of estimated
+   * measurements folded onto the columns they were estimated from, mapped to USD against
+   * `prices` (this model's answers for the rows). One effect per XGBOOST_FEATURES column.
+   */
+  attributeEncoded(
+    rows: readonly DiamondFeatures[],
+    matrix: DenseMatrix,
+    prices: readonly number[],
+  ): UsdAttribution[] {
+    this.assertLive();
+    this.shap ??= TreeShap.fromModelBytes(this.modelBytes);
+    const shap = this.shap;
+    return rows.map((row, r) => {
+      const { bias, phi } = shap.explainRow(matrix.values, r * matrix.cols, XGBOOST_MISSING);
+      const sources = measurementSources(row);
+      const folded = foldOnto(XGBOOST_FEATURES, phi, (column) => sources[column]);
+      return this.header.target === 'log-price'
+        ? logAttributionToUsd(bias, folded, prices[r])
+        : priceAttributionToUsd(bias, folded, prices[r]);
+    });
   }
 
   serialize(): Buffer {
