@@ -29,13 +29,20 @@ class PathBuffer {
     this.weight = new Float64Array(size);
   }
 
+  /** Plain loops: for the few elements of a path, faster than four `copyWithin` calls. */
   copy(from: number, to: number, count: number): void {
-    this.feature.copyWithin(to, from, from + count);
-    this.zero.copyWithin(to, from, from + count);
-    this.one.copyWithin(to, from, from + count);
-    this.weight.copyWithin(to, from, from + count);
+    const { feature, zero, one, weight } = this;
+    for (let i = 0; i < count; i++) {
+      feature[to + i] = feature[from + i];
+      zero[to + i] = zero[from + i];
+      one[to + i] = one[from + i];
+      weight[to + i] = weight[from + i];
+    }
   }
 }
+
+/** 1/k for the path lengths a tree can have: multiplications instead of divisions below. */
+const INVERSE = Float64Array.from({ length: 64 }, (_, k) => (k === 0 ? 0 : 1 / k));
 
 function extendPath(
   p: PathBuffer,
@@ -49,9 +56,12 @@ function extendPath(
   p.zero[at + depth] = zeroFraction;
   p.one[at + depth] = oneFraction;
   p.weight[at + depth] = depth === 0 ? 1 : 0;
+  const weight = p.weight;
+  const one = oneFraction * INVERSE[depth + 1];
+  const zero = zeroFraction * INVERSE[depth + 1];
   for (let i = depth - 1; i >= 0; i--) {
-    p.weight[at + i + 1] += (oneFraction * p.weight[at + i] * (i + 1)) / (depth + 1);
-    p.weight[at + i] = (zeroFraction * p.weight[at + i] * (depth - i)) / (depth + 1);
+    weight[at + i + 1] += one * weight[at + i] * (i + 1);
+    weight[at + i] = zero * weight[at + i] * (depth - i);
   }
 }
 
@@ -78,16 +88,20 @@ function unwindPath(p: PathBuffer, at: number, depth: number, index: number): vo
 function unwoundPathSum(p: PathBuffer, at: number, depth: number, index: number): number {
   const oneFraction = p.one[at + index];
   const zeroFraction = p.zero[at + index];
-  let nextOne = p.weight[at + depth];
+  const weight = p.weight;
+  let nextOne = weight[at + depth];
   let total = 0;
-  for (let i = depth - 1; i >= 0; i--) {
-    if (oneFraction !== 0) {
-      const tmp = (nextOne * (depth + 1)) / ((i + 1) * oneFraction);
+  if (oneFraction !== 0) {
+    const up = (depth + 1) / oneFraction;
+    const down = zeroFraction * INVERSE[depth + 1];
+    for (let i = depth - 1; i >= 0; i--) {
+      const tmp = nextOne * up * INVERSE[i + 1];
       total += tmp;
-      nextOne = p.weight[at + i] - (tmp * zeroFraction * (depth - i)) / (depth + 1);
-    } else if (zeroFraction !== 0) {
-      total += p.weight[at + i] / zeroFraction / ((depth - i) / (depth + 1));
+      nextOne = weight[at + i] - tmp * down * (depth - i);
     }
+  } else if (zeroFraction !== 0) {
+    const up = (depth + 1) / zeroFraction;
+    for (let i = depth - 1; i >= 0; i--) total += weight[at + i] * up * INVERSE[depth - i];
   }
   return total;
 }
@@ -127,6 +141,8 @@ export class TreeShap {
       bias += meanValues(tree)[0];
       deepest = Math.max(deepest, maxDepth(tree));
     }
+    if (deepest > 60)
+      throw new RangeError(`A tree is ${deepest} levels deep; tree SHAP stops at 60`);
     this.bias = bias;
     const levels = deepest + 2;
     this.path = new PathBuffer((levels * (levels + 1)) / 2);
