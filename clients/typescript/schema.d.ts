@@ -633,6 +633,12 @@ export type components = {
             threshold: number;
         };
         BatchPriceRequestDto: {
+            /**
+             * @description true adds `explanation` to every item of the answer (at most 100 items then): the model's baseline and what each column of the diamond adds to it or takes from it, in USD (baseline + the effects = price). Default false.
+             * @default false
+             * @example true
+             */
+            explain?: boolean;
             /** @description 1 to 1000 diamonds, each as in POST /v1/prices (without `model`). Answers come in the same order. */
             items: components["schemas"]["DiamondFeaturesDto"][];
             /**
@@ -663,6 +669,24 @@ export type components = {
             paramsChanged: Record<string, never>;
             /** @description Whether both saw the same data */
             sameData: boolean;
+        };
+        ContributionDto: {
+            /**
+             * @description What this column adds to (or, negative, takes from) the baseline, USD.
+             * @example -610.25
+             */
+            effect: number;
+            /**
+             * @description A column of the diamond as sent (carat, cut, color, clarity, depth, table, x, y, z: the ones the model reads), or `clamp` when the price was held at the edge of the training prices (`priceClamped`).
+             * @example clarity
+             * @enum {string}
+             */
+            feature: "carat" | "cut" | "color" | "clarity" | "depth" | "table" | "x" | "y" | "z" | "clamp";
+            /**
+             * @description The value sent for that column (a number or a grade); null for a column not sent (a measurement the model estimated: its effect is on the column it was estimated from, e.g. x on carat) and for `clamp`.
+             * @example SI2
+             */
+            value: (number | string) | null;
         };
         CoverageCheckDto: {
             /**
@@ -851,6 +875,15 @@ export type components = {
             /** @example 400 */
             statusCode: number;
         };
+        ExplanationDto: {
+            /**
+             * @description The model's expected price over its training diamonds (SHAP's base value), USD: where every diamond starts.
+             * @example 3932.8
+             */
+            baseline: number;
+            /** @description One line per column (and `clamp` when it acted); baseline + the sum of the effects = price, to the cent. Exact in the model’s own scale (tree SHAP; for linear, coefficient × the difference from the training mean), mapped to USD (for a log-price model effect = phi × (p − b) / (ln p − ln b)). */
+            contributions: components["schemas"]["ContributionDto"][];
+        };
         FamilyDto: {
             champion: components["schemas"]["VersionSummaryDto"] | null;
             /** @example XGBoost on all nine features, tuned by a TPE search */
@@ -1033,6 +1066,8 @@ export type components = {
              * @enum {string}
              */
             currency: "USD";
+            /** @description Present only when `explain` was true: why this price. */
+            explanation?: components["schemas"]["ExplanationDto"];
             model: components["schemas"]["ModelRefDto"];
             /** @description Fields of this diamond outside the range the model was trained on (empty when none): the price is an extrapolation, treat it with care. */
             outsideTrainingRange: components["schemas"]["OutsideTrainingRangeDto"][];
@@ -1098,6 +1133,12 @@ export type components = {
              */
             depth?: number | null;
             /**
+             * @description true adds `explanation` to the answer: the model's baseline and what each column of the diamond adds to it or takes from it, in USD (baseline + the effects = price). Default false.
+             * @default false
+             * @example true
+             */
+            explain?: boolean;
+            /**
              * @description Confidence of the price range, 0.5-0.99 (default 0.9): the share of diamonds like this one whose true price falls inside it.
              * @default 0.9
              * @example 0.9
@@ -1132,6 +1173,8 @@ export type components = {
              * @enum {string}
              */
             currency: "USD";
+            /** @description Present only when `explain` was true: why this price. */
+            explanation?: components["schemas"]["ExplanationDto"];
             /** @description The model version that priced the diamond. */
             model: components["schemas"]["ModelRefDto"];
             /** @description Fields of this diamond outside the range the model was trained on (empty when none): the price is an extrapolation, treat it with care. */
@@ -2680,6 +2723,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description CONFLICT: `explain` was asked of a model version that cannot explain its prices (a linear version trained before explanations existed); retrain or choose another version. */
+            409: {
+                headers: {
+                    /** @description The request id (the one sent, when valid; otherwise a new UUID). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description MODEL_UNAVAILABLE: no model trained yet, or the named family has no champion. */
             503: {
                 headers: {
@@ -2720,7 +2774,7 @@ export interface operations {
                     "application/json": components["schemas"]["BatchPriceResponseDto"];
                 };
             };
-            /** @description VALIDATION_FAILED: `items` missing, empty or longer than 1000, or an item invalid (named as items.i.field). MISSING_FEATURE: the chosen model needs a measurement an item lacks. */
+            /** @description VALIDATION_FAILED: `items` missing, empty or longer than 1000 (100 with `explain`), or an item invalid (named as items.i.field). MISSING_FEATURE: the chosen model needs a measurement an item lacks. */
             400: {
                 headers: {
                     /** @description The request id (the one sent, when valid; otherwise a new UUID). */
@@ -2733,6 +2787,17 @@ export interface operations {
             };
             /** @description NOT_FOUND: the named family has no such version. */
             404: {
+                headers: {
+                    /** @description The request id (the one sent, when valid; otherwise a new UUID). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description CONFLICT: `explain` was asked of a model version that cannot explain its prices (a linear version trained before explanations existed); retrain or choose another version. */
+            409: {
                 headers: {
                     /** @description The request id (the one sent, when valid; otherwise a new UUID). */
                     "X-Request-Id"?: string;

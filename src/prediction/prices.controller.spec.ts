@@ -26,6 +26,7 @@ describe('PricesController', () => {
         notes: rows.map(() => ({ outsideTrainingRange: [], priceClamped: false })),
         ranges: rows.map((r) => ({ low: r.carat * 900, high: r.carat * 1100, level: 0.8 })),
         rangeUnavailable: null,
+        explanations: null,
       };
     },
   } as unknown as PredictionService;

@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
+  ApiConflictResponse,
   ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -10,6 +11,7 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
+import { DomainError, ErrorCode } from '../common/domain-error';
 import { ErrorResponseDto } from '../common/error-response.dto';
 import { CurrentRequest, RequestContext } from '../common/request-context';
 import { REQUEST_ID_HEADER } from '../common/request-id';
@@ -17,6 +19,7 @@ import {
   BatchPriceRequestDto,
   BatchPriceResponseDto,
   MAX_BATCH_ITEMS,
+  MAX_EXPLAIN_ITEMS,
   PriceRequestDto,
   PriceResponseDto,
   toFeatures,
@@ -49,6 +52,12 @@ const RequestIdHeader = () =>
 @ApiNotFoundResponse({
   type: ErrorResponseDto,
   description: 'NOT_FOUND: the named family has no such version.',
+  headers: REQUEST_ID_RESPONSE_HEADER,
+})
+@ApiConflictResponse({
+  type: ErrorResponseDto,
+  description:
+    'CONFLICT: `explain` was asked of a model version that cannot explain its prices (a linear version trained before explanations existed); retrain or choose another version.',
   headers: REQUEST_ID_RESPONSE_HEADER,
 })
 @Controller('v1/prices')
@@ -122,12 +131,14 @@ export class PricesController {
     @Body() body: PriceRequestDto,
     @CurrentRequest() request: RequestContext,
   ): Promise<PriceResponseDto> {
-    const { prices, model, notes, ranges, rangeUnavailable } = await this.prediction.price(
-      [toFeatures(body)],
-      body.model ?? {},
-      undefined,
-      body.level,
-    );
+    const { prices, model, notes, ranges, rangeUnavailable, explanations } =
+      await this.prediction.price(
+        [toFeatures(body)],
+        body.model ?? {},
+        undefined,
+        body.level,
+        body.explain === true,
+      );
     request.model = model;
     return {
       price: prices[0],
@@ -136,6 +147,7 @@ export class PricesController {
       currency: 'USD',
       model,
       ...notes[0],
+      ...(explanations ? { explanation: explanations[0] } : {}),
       requestId: request.requestId,
     };
   }
@@ -180,7 +192,7 @@ export class PricesController {
   })
   @ApiBadRequestResponse({
     type: ErrorResponseDto,
-    description: `VALIDATION_FAILED: \`items\` missing, empty or longer than ${MAX_BATCH_ITEMS}, or an item invalid (named as items.i.field). MISSING_FEATURE: the chosen model needs a measurement an item lacks.`,
+    description: `VALIDATION_FAILED: \`items\` missing, empty or longer than ${MAX_BATCH_ITEMS} (${MAX_EXPLAIN_ITEMS} with \`explain\`), or an item invalid (named as items.i.field). MISSING_FEATURE: the chosen model needs a measurement an item lacks.`,
     headers: REQUEST_ID_RESPONSE_HEADER,
   })
   @ApiPayloadTooLargeResponse({
@@ -192,12 +204,21 @@ export class PricesController {
     @Body() body: BatchPriceRequestDto,
     @CurrentRequest() request: RequestContext,
   ): Promise<BatchPriceResponseDto> {
-    const { prices, model, notes, ranges, rangeUnavailable } = await this.prediction.price(
-      body.items.map(toFeatures),
-      body.model ?? {},
-      (i, feature) => `items.${i}.${feature}`,
-      body.level,
-    );
+    const explain = body.explain === true;
+    if (explain && body.items.length > MAX_EXPLAIN_ITEMS) {
+      const rule = `items must contain at most ${MAX_EXPLAIN_ITEMS} diamonds when explain is true (got ${body.items.length}): explaining costs far more than pricing; split the batch or leave explain out`;
+      throw new DomainError(ErrorCode.ValidationFailed, `Validation failed: ${rule}`, [
+        { field: 'items', rules: { maxExplainedItems: rule } },
+      ]);
+    }
+    const { prices, model, notes, ranges, rangeUnavailable, explanations } =
+      await this.prediction.price(
+        body.items.map(toFeatures),
+        body.model ?? {},
+        (i, feature) => `items.${i}.${feature}`,
+        body.level,
+        explain,
+      );
     request.model = model;
     request.predictionCount = prices.length;
     return {
@@ -208,6 +229,7 @@ export class PricesController {
         currency: 'USD' as const,
         model,
         ...notes[i],
+        ...(explanations ? { explanation: explanations[i] } : {}),
       })),
       count: prices.length,
       model,

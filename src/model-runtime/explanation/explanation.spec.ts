@@ -8,7 +8,12 @@ import { LinearFamily } from '../families/linear.family';
 import { BLEND_PART_PARAMS, XgboostBlendFamily } from '../families/xgboost-blend.family';
 import { XgboostLogFamily } from '../families/xgboost-log.family';
 import { XgboostFamily } from '../families/xgboost.family';
-import { Explanation, logAttributionToUsd, measurementSources } from './explanation';
+import {
+  Explanation,
+  logAttributionToUsd,
+  measurementSources,
+  toServedExplanation,
+} from './explanation';
 
 function bundledRows(limit: number): PricedDiamond[] {
   const [header, ...lines] = readFileSync(
@@ -157,5 +162,32 @@ describe('the USD mapping', () => {
       y: 'x',
       depth: 'z',
     });
+  });
+});
+
+describe('the explanation as served', () => {
+  const explanation = {
+    price: 4210.456,
+    baseline: 3900.123,
+    contributions: [
+      { feature: 'carat', value: 0.9, effect: 500.111 },
+      { feature: 'clarity', value: 'SI2', effect: -189.778 },
+    ],
+  };
+
+  it('is in whole cents that add up exactly to the price served', () => {
+    const served = toServedExplanation(explanation, { price: 4210.456, clamped: false }, 4210.46);
+    expect(served.baseline).toBe(3900.12);
+    const cents = served.contributions.map((c) => Math.round(c.effect * 100));
+    expect(cents.reduce((s, v) => s + v, 3900_12)).toBe(4210_46);
+    expect(served.contributions.map((c) => c.feature)).toEqual(['carat', 'clarity']);
+    expect(served.contributions[1].value).toBe('SI2');
+  });
+
+  it('adds a clamp line when the clamp held the price', () => {
+    const served = toServedExplanation(explanation, { price: 4000, clamped: true }, 4000);
+    expect(served.contributions.at(-1)).toEqual({ feature: 'clamp', value: null, effect: -210.45 });
+    const total = served.contributions.reduce((s, c) => s + Math.round(c.effect * 100), 3900_12);
+    expect(total).toBe(4000_00);
   });
 });

@@ -152,3 +152,46 @@ export function foldOnto(
   });
   return folded;
 }
+
+/** An explanation as served: what the price answer carries. */
+export interface ServedExplanation {
+  baseline: number;
+  contributions: Contribution[];
+}
+
+/**
+ * `explanation` against the price served (`held`: the model's answer after the clamp, unrounded;
+ * `served`: that rounded to the cent): when the clamp held the answer at the edge of the training
+ * prices, a `clamp` line says by how much; then everything in whole cents, the
+ * baseline rounded and the effects rounded so they add up exactly to `served − baseline`
+ * (largest remainders), so a person adding the lines finds the price to the cent.
+ */
+export function toServedExplanation(
+  explanation: Explanation,
+  held: { price: number; clamped: boolean },
+  served: number,
+): ServedExplanation {
+  const contributions = explanation.contributions.map((c) => ({ ...c }));
+  if (held.clamped) {
+    contributions.push({ feature: 'clamp', value: null, effect: held.price - explanation.price });
+  }
+  const baseline = Math.round(explanation.baseline * 100);
+  const target = Math.round(served * 100) - baseline;
+  const scaled = contributions.map((c) => c.effect * 100);
+  const cents = scaled.map(Math.floor);
+  let missing = target - cents.reduce((s, v) => s + v, 0);
+  const order = scaled
+    .map((value, i) => ({ i, remainder: value - Math.floor(value) }))
+    .sort((a, b) => b.remainder - a.remainder || a.i - b.i);
+  // The exact sum of the scaled effects is target up to float error: `missing` is 0..n here;
+  // any excess from rounding (served vs the unrounded price) goes to the largest lines.
+  for (let k = 0; missing !== 0 && order.length > 0; k = (k + 1) % order.length) {
+    const step = Math.sign(missing);
+    cents[order[k].i] += step;
+    missing -= step;
+  }
+  return {
+    baseline: baseline / 100,
+    contributions: contributions.map((c, i) => ({ ...c, effect: cents[i] / 100 })),
+  };
+}

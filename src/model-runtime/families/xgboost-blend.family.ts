@@ -14,7 +14,12 @@ import { TrialParams } from '../search/trial';
 import { XGBOOST_FIRST_TRIAL } from './xgboost-search-space';
 import { XgboostModel } from './xgboost-family.base';
 import { DenseMatrix } from '../xgboost/xgboost-runtime';
-import { Explanation, toExplanation, weighAttributions } from '../explanation/explanation';
+import {
+  Explanation,
+  toExplanation,
+  UsdAttribution,
+  weighAttributions,
+} from '../explanation/explanation';
 import { XgboostLogFamily } from './xgboost-log.family';
 import { XgboostFamily } from './xgboost.family';
 
@@ -110,9 +115,10 @@ class BlendFittedModel implements FittedModel {
     const encoded = this.encoder(rows);
     const answers = await this.partAnswers(encoded);
     const prices = this.weigh(answers);
-    const attributions = this.parts.map(({ model }, p) =>
-      model.attributeEncoded(rows, encoded(model), answers[p]),
-    );
+    const attributions: UsdAttribution[][] = [];
+    for (const [p, { model }] of this.parts.entries()) {
+      attributions.push(await model.attributeEncoded(rows, encoded(model), answers[p]));
+    }
     return rows.map((row, r) =>
       toExplanation(
         XGBOOST_FEATURES,

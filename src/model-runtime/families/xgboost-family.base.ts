@@ -188,7 +188,7 @@ export class XgboostModel implements FittedModel {
   async explain(rows: readonly DiamondFeatures[]): Promise<Explanation[]> {
     const matrix = this.encode(rows);
     const prices = await this.predictEncoded(matrix);
-    return this.attributeEncoded(rows, matrix, prices).map((attribution, i) =>
+    return (await this.attributeEncoded(rows, matrix, prices)).map((attribution, i) =>
       toExplanation(XGBOOST_FEATURES, rows[i], attribution),
     );
   }
@@ -197,23 +197,31 @@ export class XgboostModel implements FittedModel {
    * Per row: tree SHAP on `matrix` (this model's encoding of `rows`), the effects of estimated
    * measurements folded onto the columns they were estimated from, mapped to USD against
    * `prices` (this model's answers for the rows). One effect per XGBOOST_FEATURES column.
+   * A row of a large model takes milliseconds: the event loop gets a turn between rows, so a
+   * batch explained does not stall the other requests.
    */
-  attributeEncoded(
+  async attributeEncoded(
     rows: readonly DiamondFeatures[],
     matrix: DenseMatrix,
     prices: readonly number[],
-  ): UsdAttribution[] {
+  ): Promise<UsdAttribution[]> {
     this.assertLive();
+    // The raw trees are plain JS arrays: explaining goes on safely if the model is disposed.
     this.shap ??= TreeShap.fromModelBytes(this.modelBytes);
     const shap = this.shap;
-    return rows.map((row, r) => {
+    const out: UsdAttribution[] = [];
+    for (let r = 0; r < rows.length; r++) {
+      if (r > 0) await new Promise((resolve) => setImmediate(resolve));
       const { bias, phi } = shap.explainRow(matrix.values, r * matrix.cols, XGBOOST_MISSING);
-      const sources = measurementSources(row);
+      const sources = measurementSources(rows[r]);
       const folded = foldOnto(XGBOOST_FEATURES, phi, (column) => sources[column]);
-      return this.header.target === 'log-price'
-        ? logAttributionToUsd(bias, folded, prices[r])
-        : priceAttributionToUsd(bias, folded, prices[r]);
-    });
+      out.push(
+        this.header.target === 'log-price'
+          ? logAttributionToUsd(bias, folded, prices[r])
+          : priceAttributionToUsd(bias, folded, prices[r]),
+      );
+    }
+    return out;
   }
 
   serialize(): Buffer {
