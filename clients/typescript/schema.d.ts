@@ -453,6 +453,46 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/outcomes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record what the store paid for a diamond the service priced
+         * @description Names the pricing answer by its `requestId` (and, for a batch, the `item` index). A second outcome for the same diamond replaces the first. The features, the quote and the model version are those stored when the diamond was priced.
+         */
+        post: operations["OutcomesController_record"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/outcomes/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How the served prices did against what the store paid
+         * @description Count and mean absolute error of the quotes against the prices paid, per model version, and how often the paid price fell inside the range quoted.
+         */
+        get: operations["OutcomesController_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/prices": {
         parameters: {
             query?: never;
@@ -996,6 +1036,19 @@ export type components = {
             /** @example 3999 */
             trainRows: number;
         };
+        ModelOutcomesDto: {
+            /** @example 42 */
+            count: number;
+            /** @example xgboost-blend */
+            family: string;
+            /**
+             * @description Mean |quoted − paid|, USD.
+             * @example 301.5
+             */
+            mae: number;
+            /** @example 3 */
+            version: number;
+        };
         ModelRefDto: {
             /** @example xgboost */
             family: string;
@@ -1018,6 +1071,69 @@ export type components = {
             /** @description The model that prices requests by default: the champion with the lowest holdout MAE */
             defaultModel: components["schemas"]["VersionSummaryDto"] | null;
             families: components["schemas"]["FamilyDto"][];
+        };
+        OutcomeCoverageDto: {
+            /**
+             * @description Of those, paid prices inside the range quoted.
+             * @example 36
+             */
+            inside: number;
+            /**
+             * @description Outcomes whose quote carried a range.
+             * @example 40
+             */
+            quotedWithRange: number;
+            /**
+             * @description inside / quotedWithRange (null when none): compare with the ranges’ level.
+             * @example 0.9
+             */
+            share: number | null;
+        };
+        OutcomeDto: {
+            /** @example 0 */
+            item: number;
+            /** @description The model version that quoted it. */
+            model: components["schemas"]["OutcomeModelDto"];
+            /**
+             * @description What the store paid, USD.
+             * @example 2650
+             */
+            price: number;
+            /**
+             * @description The price the service quoted, USD.
+             * @example 2874.15
+             */
+            quotedPrice: number;
+            /** Format: date-time */
+            recordedAt: string;
+            /**
+             * @description true when this outcome replaced an earlier one for the same diamond.
+             * @example false
+             */
+            replaced: boolean;
+            /** @example 7b0c2a8e-5f7c-4c39-9f0e-3a6f1c2d9b11 */
+            requestId: string;
+        };
+        OutcomeModelDto: {
+            /** @example xgboost-blend */
+            family: string;
+            /** @example 3 */
+            version: number;
+        };
+        OutcomeSummaryDto: {
+            /** @description Per model version that quoted. */
+            byModel: components["schemas"]["ModelOutcomesDto"][];
+            /**
+             * @description Outcomes recorded (one per diamond).
+             * @example 42
+             */
+            count: number;
+            coverage: components["schemas"]["OutcomeCoverageDto"];
+            /**
+             * @description Mean |quoted − paid| over every outcome, USD; null when there is none.
+             * @example 301.5
+             */
+            mae: number | null;
         };
         OutsideTrainingRangeDto: {
             /** @example carat */
@@ -1215,6 +1331,24 @@ export type components = {
              * @example 2
              */
             version: number;
+        };
+        RecordOutcomeDto: {
+            /**
+             * @description For a batch: the diamond's index in `items` (0-based). Default 0, the one diamond of POST /v1/prices.
+             * @default 0
+             * @example 0
+             */
+            item?: number;
+            /**
+             * @description What the store paid for the diamond, USD.
+             * @example 2650
+             */
+            price: number;
+            /**
+             * @description The request id of the pricing answer (its `requestId`, also its X-Request-Id header).
+             * @example 7b0c2a8e-5f7c-4c39-9f0e-3a6f1c2d9b11
+             */
+            requestId: string;
         };
         RejectionDto: {
             /**
@@ -2671,6 +2805,94 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["LedgerEntryDto"][];
                 };
+            };
+        };
+    };
+    OutcomesController_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordOutcomeDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutcomeDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: requestId, item or price missing or out of range. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description NOT_FOUND: no request of that id priced a diamond, or it has no such item. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Staff endpoints disabled: neither STAFF_TOKEN nor ADMIN_TOKEN configured */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OutcomesController_summary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutcomeSummaryDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Staff endpoints disabled: neither STAFF_TOKEN nor ADMIN_TOKEN configured */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

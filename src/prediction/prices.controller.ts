@@ -24,7 +24,9 @@ import {
   PriceResponseDto,
   toFeatures,
 } from './prediction.dto';
-import { PredictionService } from './prediction.service';
+import { Pricing, PredictionService } from './prediction.service';
+import { PricedRequestLog } from '../outcomes/priced-request.log';
+import { DiamondFeatures } from '../diamonds/diamond-vocabulary';
 
 const REQUEST_ID_RESPONSE_HEADER = {
   'X-Request-Id': {
@@ -62,7 +64,10 @@ const RequestIdHeader = () =>
 })
 @Controller('v1/prices')
 export class PricesController {
-  constructor(private readonly prediction: PredictionService) {}
+  constructor(
+    private readonly prediction: PredictionService,
+    private readonly pricedRequests: PricedRequestLog,
+  ) {}
 
   @Post()
   @HttpCode(HttpStatus.OK)
@@ -131,15 +136,17 @@ export class PricesController {
     @Body() body: PriceRequestDto,
     @CurrentRequest() request: RequestContext,
   ): Promise<PriceResponseDto> {
-    const { prices, model, notes, ranges, rangeUnavailable, explanations } =
-      await this.prediction.price(
-        [toFeatures(body)],
-        body.model ?? {},
-        undefined,
-        body.level,
-        body.explain === true,
-      );
+    const rows = [toFeatures(body)];
+    const pricing = await this.prediction.price(
+      rows,
+      body.model ?? {},
+      undefined,
+      body.level,
+      body.explain === true,
+    );
+    const { prices, model, notes, ranges, rangeUnavailable, explanations } = pricing;
     request.model = model;
+    this.remember(request.requestId, rows, pricing);
     return {
       price: prices[0],
       range: ranges?.[0] ?? null,
@@ -211,15 +218,17 @@ export class PricesController {
         { field: 'items', rules: { maxExplainedItems: rule } },
       ]);
     }
-    const { prices, model, notes, ranges, rangeUnavailable, explanations } =
-      await this.prediction.price(
-        body.items.map(toFeatures),
-        body.model ?? {},
-        (i, feature) => `items.${i}.${feature}`,
-        body.level,
-        explain,
-      );
+    const rows = body.items.map(toFeatures);
+    const pricing = await this.prediction.price(
+      rows,
+      body.model ?? {},
+      (i, feature) => `items.${i}.${feature}`,
+      body.level,
+      explain,
+    );
+    const { prices, model, notes, ranges, rangeUnavailable, explanations } = pricing;
     request.model = model;
+    this.remember(request.requestId, rows, pricing);
     request.predictionCount = prices.length;
     return {
       items: prices.map((price, i) => ({
@@ -235,5 +244,18 @@ export class PricesController {
       model,
       requestId: request.requestId,
     };
+  }
+
+  /** What an outcome will link to: the diamonds, the prices and ranges served, the model. */
+  private remember(requestId: string, rows: DiamondFeatures[], pricing: Pricing): void {
+    this.pricedRequests.record(
+      requestId,
+      pricing.model,
+      rows.map((features, i) => ({
+        features,
+        price: pricing.prices[i],
+        range: pricing.ranges?.[i] ?? null,
+      })),
+    );
   }
 }
