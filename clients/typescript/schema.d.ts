@@ -623,9 +623,13 @@ export type components = {
             quarantined: number;
             /** @description Records waiting to be written (memory plus spool-only) */
             queueDepth: number;
+            /** @description Spool write(2) failures (those records were in memory only, or lost: see dropped) */
+            spoolAppendErrors: number;
             /** @description Bytes of the local spool files */
             spoolBytes: number;
             spoolSegments: number;
+            /** @description Spool fdatasync failures (the records are written but not known to be on the disk) */
+            spoolSyncErrors: number;
             /** @description Spool lines that could not be read back */
             unreadable: number;
             /** @description Age in seconds of the oldest record not yet in the database (0 when none waits) */
@@ -646,7 +650,7 @@ export type components = {
              * @description The training run that flagged this drifted batch
              * @example 12
              */
-            flaggedRunId: Record<string, never> | null;
+            flaggedRunId: number | null;
             /** @example 0.031 */
             maxPsi: number;
             /** @example carat */
@@ -656,14 +660,8 @@ export type components = {
              * @example 0.004
              */
             outsideShare: number;
-            /**
-             * @description The champion whose training rows are the reference
-             * @example {
-             *       "family": "xgboost",
-             *       "version": 3
-             *     }
-             */
-            reference: Record<string, never>;
+            /** @description The champion whose training rows are the reference */
+            reference: components["schemas"]["DriftReferenceDto"];
             /** @example 5000 */
             referenceRows: number;
             /**
@@ -792,7 +790,7 @@ export type components = {
             finishedAt?: string | null;
             id: number;
             /** @description Per family: version registered, promoted or not, MAE, or the error */
-            outcomes: string[];
+            outcomes: components["schemas"]["RunOutcomeDto"][];
             startedAt: string;
             /** @enum {string} */
             status: "running" | "succeeded" | "partial" | "failed" | "skipped";
@@ -828,8 +826,11 @@ export type components = {
             id: number;
             /** @example 2 */
             rejectedCount: number;
-            /** @description When an admin retracted the batch (its rows left the dataset); null if in use */
-            retractedAt: Record<string, never> | null;
+            /**
+             * Format: date-time
+             * @description When an admin retracted the batch (its rows left the dataset); null if in use
+             */
+            retractedAt: string | null;
             sha256: string;
             /** @example 51234 */
             sizeBytes: number;
@@ -888,24 +889,51 @@ export type components = {
              */
             z?: number | null;
         };
+        DriftFlagDto: {
+            /** @example 4 */
+            batchId: number;
+            /** @example 1.9 */
+            maxPsi: number;
+            /** @example carat */
+            maxPsiFeature: string;
+            /** @example 0.31 */
+            outsideShare: number;
+        };
+        DriftReferenceDto: {
+            /** @example xgboost */
+            family: string;
+            /** @example 3 */
+            version: number;
+        };
+        ErrorDetailDto: {
+            /**
+             * @description What the entry is about: a request field as a path (`items.3.carat`, `model.version`), a query or path parameter, or a fact of the answer (`runningRunId`)
+             * @example cut
+             */
+            field: string;
+            /**
+             * @description Each rule it broke, with its message
+             * @example {
+             *       "isIn": "cut must be one of: Fair, Good, Very Good, Premium, Ideal"
+             *     }
+             */
+            rules: {
+                [key: string]: string;
+            };
+            /**
+             * @description A value to act on, when there is one (the running run id of a 409)
+             * @example 12
+             */
+            value?: number | string;
+        };
         ErrorResponseDto: {
             /**
-             * @description Stable machine-readable code.
+             * @description Stable machine-readable code (VALIDATION_FAILED, MISSING_FEATURE, UNAUTHORIZED, NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, FILE_REFUSED, TOO_MANY_REQUESTS, MODEL_UNAVAILABLE, ADMIN_DISABLED, ARTIFACT_CORRUPT, INTERNAL_ERROR).
              * @example VALIDATION_FAILED
              */
-            code?: string;
-            /**
-             * @description For validation errors: each field and the rule it broke.
-             * @example [
-             *       {
-             *         "field": "cut",
-             *         "rules": {
-             *           "isIn": "cut must be one of: Fair, Good, Very Good, Premium, Ideal"
-             *         }
-             *       }
-             *     ]
-             */
-            details?: Record<string, never>;
+            code: string;
+            /** @description What the error is about, one entry per field or fact: for validation errors each field and the rule it broke. */
+            details?: components["schemas"]["ErrorDetailDto"][];
             /** @example Bad Request */
             error: string;
             /** @example Validation failed: cut must be one of: Fair, Good, Very Good, Premium, Ideal */
@@ -955,23 +983,76 @@ export type components = {
              *       3.01
              *     ]
              */
-            trainedRange?: string[];
+            trainedRange?: number[];
         };
         FeatureImportanceDto: {
-            /**
-             * @example [
-             *       {
-             *         "feature": "carat",
-             *         "importance": 2210.4
-             *       }
-             *     ]
-             */
-            features: string[];
+            features: components["schemas"]["FeatureImportanceEntryDto"][];
             /**
              * @description linear: |coefficient| × the design column’s standard deviation (log-price units); trees: holdout MAE increase (USD) when the feature is shuffled (the XGBoost WebAssembly build exposes no gain)
              * @enum {string}
              */
             method: "standardised-coefficient" | "permutation";
+        };
+        FeatureImportanceEntryDto: {
+            /** @example carat */
+            feature: string;
+            /** @example 2210.4 */
+            importance: number;
+        };
+        HealthResultDto: {
+            /**
+             * @description Every check
+             * @example {
+             *       "database": {
+             *         "status": "up"
+             *       },
+             *       "champion": {
+             *         "status": "up",
+             *         "family": "xgboost",
+             *         "version": 3
+             *       }
+             *     }
+             */
+            details: {
+                [key: string]: {
+                    /** @enum {string} */
+                    status: "up" | "down";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+            /** @description The checks that are down (empty on a 200) */
+            error: {
+                [key: string]: {
+                    /** @enum {string} */
+                    status: "up" | "down";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+            /** @description The checks that are up */
+            info: {
+                [key: string]: {
+                    /** @enum {string} */
+                    status: "up" | "down";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+            /** @enum {string} */
+            status: "ok";
+        };
+        HoldoutPointDto: {
+            /**
+             * @description The price of the holdout row, USD
+             * @example 5210
+             */
+            actual: number;
+            /**
+             * @description The price the version gave it, USD
+             * @example 5080.5
+             */
+            predicted: number;
         };
         IngestionReportDto: {
             /** @example 998 */
@@ -1003,7 +1084,7 @@ export type components = {
             /** @example xgboost */
             family: string;
             /** @example 2 */
-            fromVersion: Record<string, never> | null;
+            fromVersion: number | null;
             id: number;
             /** @example holdout MAE 280.10 beats champion v2 (291.77 on the same rows) */
             reason: string;
@@ -1173,8 +1254,11 @@ export type components = {
             mape: number;
             /** @example 230 */
             rows: number;
-            /** @example 2500 */
-            to: Record<string, never> | null;
+            /**
+             * @description null: no upper end
+             * @example 2500
+             */
+            to: number | null;
         };
         PricedItemDto: {
             /**
@@ -1400,6 +1484,11 @@ export type components = {
             /** @example new champion misprices large stones */
             reason?: string;
         };
+        RunDriftFlagsDto: {
+            flagged: components["schemas"]["DriftFlagDto"][];
+            /** @example 0.25 */
+            threshold: number;
+        };
         RunGateDto: {
             /**
              * @description `paired-bootstrap`: promoted when the 95 % upper bound of candidate MAE − champion MAE (seeded paired bootstrap of the per-row absolute errors) is below PROMOTION_TOLERANCE × champion MAE
@@ -1460,12 +1549,12 @@ export type components = {
              * @description Best complete MAE so far
              * @example 330.5
              */
-            bestSoFar: Record<string, never> | null;
+            bestSoFar: number | null;
             /**
              * @description Validation MAE (USD) of a complete trial; of a pruned one, the last value it reported
              * @example 341.2
              */
-            mae: Record<string, never> | null;
+            mae: number | null;
             /** @example 7 */
             number: number;
             pruned: boolean;
@@ -1533,7 +1622,7 @@ export type components = {
             trials?: number;
         };
         TrainingRunDto: {
-            datasetHash: Record<string, never> | null;
+            datasetHash: string | null;
             /**
              * @description Batches new since the champion trained that drifted beyond DRIFT_PSI_THRESHOLD (largest per-feature PSI against the champion's training data); flagged by the first run after their ingestion
              * @example {
@@ -1548,17 +1637,17 @@ export type components = {
              *       ]
              *     }
              */
-            drift: Record<string, never> | null;
+            drift: components["schemas"]["RunDriftFlagsDto"] | null;
             /** @example 412.5 */
-            durationSeconds: Record<string, never> | null;
-            error: Record<string, never> | null;
+            durationSeconds: number | null;
+            error: string | null;
             families: string[];
-            finishedAt: Record<string, never> | null;
+            finishedAt: string | null;
             id: number;
             /** @example host:1234 */
             instance: string;
             outcomes: components["schemas"]["RunOutcomeDto"][];
-            rowCount: Record<string, never> | null;
+            rowCount: number | null;
             startedAt: string;
             /**
              * @description `partial`: some families failed (each one's reason in `outcomes` and `error`)
@@ -1584,7 +1673,7 @@ export type components = {
             family: string;
             fitMs: number;
             /** @description Holdout (actual, predicted) pairs for plots */
-            holdoutSample: string[];
+            holdoutSample: components["schemas"]["HoldoutPointDto"][];
             /** @description The data it saw: ingestion batches, row count, content hash */
             lineage: Record<string, never>;
             metrics: components["schemas"]["MetricsDto"];
@@ -1607,9 +1696,11 @@ export type components = {
             /** @description Range of each feature and of the price among the training rows (null for versions trained before they were kept) */
             trainingRanges: Record<string, never> | null;
             /** @example 12 */
-            trainingRunId: Record<string, never> | null;
+            trainingRunId: number | null;
             /** @description Every search trial: params, score (inner MAE), duration, state */
-            trials: string[];
+            trials: {
+                [key: string]: unknown;
+            }[];
             /** @example 3 */
             version: number;
         };
@@ -1622,7 +1713,7 @@ export type components = {
             /** @enum {string} */
             status: "champion" | "candidate" | "retired" | "rolled-back";
             /** @example 12 */
-            trainingRunId: Record<string, never> | null;
+            trainingRunId: number | null;
             /** @example 3 */
             version: number;
         };
@@ -1663,7 +1754,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -1681,7 +1792,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -1702,6 +1833,24 @@ export interface operations {
                     "application/json": components["schemas"]["DashboardDataDto"];
                 };
             };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     DashboardController_version: {
@@ -1718,7 +1867,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -1731,145 +1900,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /**
-             * @description `{ status: "ok", info: { process: { status: "up", uptimeSeconds, pid } } }`
-             *
-             *     The Health Check is successful
-             */
+            /** @description Alive: `info.process` gives `uptimeSeconds` and `pid` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                        /** @example {} */
-                        error?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example ok
-                         * @enum {string}
-                         */
-                        status?: "ok" | "degraded";
-                    };
+                    "application/json": components["schemas"]["HealthResultDto"];
                 };
             };
-            /** @description The Health Check is not successful */
-            503: {
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       },
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect",
-                         *         "responseTime": 3005
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                        /**
-                         * @example {
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect",
-                         *         "responseTime": 3005
-                         *       }
-                         *     }
-                         */
-                        error?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example error
-                         * @enum {string}
-                         */
-                        status?: "error" | "shutting_down";
-                    };
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };
@@ -1883,149 +1929,31 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /**
-             * @description `{ status: "ok", info, error: {}, details: { database, migrations, champion, audit } }`
-             *
-             *     The Health Check is successful
-             */
+            /** @description Ready: `details` holds every check (database, migrations, champion, ...) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                        /** @example {} */
-                        error?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example ok
-                         * @enum {string}
-                         */
-                        status?: "ok" | "degraded";
-                    };
+                    "application/json": components["schemas"]["HealthResultDto"];
                 };
             };
-            /**
-             * @description Not ready: the error body names the failing checks in `message`, all checks in `details`
-             *
-             *     The Health Check is not successful
-             */
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_READY: the error body names the failing checks in `message` and in `details` (one entry per failing check) */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       },
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect",
-                         *         "responseTime": 3005
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                        /**
-                         * @example {
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect",
-                         *         "responseTime": 3005
-                         *       }
-                         *     }
-                         */
-                        error?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example error
-                         * @enum {string}
-                         */
-                        status?: "error" | "shutting_down";
-                    };
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };
@@ -2044,7 +1972,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2089,21 +2028,36 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2127,26 +2081,50 @@ export interface operations {
                     "application/json": components["schemas"]["AuditRecordDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such record */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2172,14 +2150,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2205,14 +2196,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2251,40 +2255,68 @@ export interface operations {
                     "application/json": components["schemas"]["IngestionReportDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Larger than UPLOAD_MAX_BYTES */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not a raw text/csv body */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description FILE_REFUSED: empty, not CSV, unparsable or wrong header; nothing stored */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2309,26 +2341,50 @@ export interface operations {
                     "application/json": components["schemas"]["RejectionDto"][];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such batch */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2356,33 +2412,68 @@ export interface operations {
                     "application/json": components["schemas"]["RetractionDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such batch */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description The batch is already retracted */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the JSON body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2405,26 +2496,50 @@ export interface operations {
                     "application/json": components["schemas"]["BatchDriftDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No drift report: unknown batch, no champion when it was ingested, or the champion trained on it */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2450,14 +2565,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2485,33 +2613,68 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerEntryDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Unknown family or version */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Already the champion */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the JSON body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2539,26 +2702,59 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerEntryDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No previous champion */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the JSON body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2581,19 +2777,41 @@ export interface operations {
                     "application/json": components["schemas"]["TrainingRunDto"][];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2618,26 +2836,59 @@ export interface operations {
                     "application/json": components["schemas"]["RunStartedDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: the body is not valid JSON or breaks a rule (`details` names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
-            /** @description A run is already in progress; details.runningRunId names it */
+            /** @description CONFLICT: a run is already in progress; the `details` entry with field `runningRunId` gives its id as `value` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the JSON body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2660,26 +2911,50 @@ export interface operations {
                     "application/json": components["schemas"]["TrainingRunDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such run */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2698,6 +2973,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ModelsOverviewDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };
@@ -2727,12 +3020,41 @@ export interface operations {
                     "application/json": components["schemas"]["CompareDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Unknown family or version */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2756,12 +3078,41 @@ export interface operations {
                     "application/json": components["schemas"]["VersionSummaryDto"][];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Unknown family */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2786,12 +3137,41 @@ export interface operations {
                     "application/json": components["schemas"]["VersionDetailDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Unknown family or version */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2816,12 +3196,41 @@ export interface operations {
                     "application/json": components["schemas"]["VersionTrustDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Unknown family or version */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2842,6 +3251,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LedgerEntryDto"][];
+                };
+            };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };
@@ -2881,10 +3317,39 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description NOT_FOUND: no request of that id priced a diamond, or it has no such item. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the JSON body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2897,7 +3362,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2923,14 +3390,36 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Staff endpoints disabled: neither STAFF_TOKEN nor ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2988,6 +3477,33 @@ export interface operations {
                 headers: {
                     /** @description The request id (the one sent, when valid; otherwise a new UUID). */
                     "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the JSON body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3078,6 +3594,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description MODEL_UNAVAILABLE: no model trained yet, the named family has no champion, or the model to price with cannot be loaded (its artifact is missing or corrupt; `details` names family, version and reason). */
             503: {
                 headers: {
@@ -3126,6 +3660,24 @@ export interface operations {
                 headers: {
                     /** @description The request id. */
                     "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -3,6 +3,7 @@ import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck } from '@nestjs/terminus';
 import { ErrorResponseDto } from '../common/error-response.dto';
 import { InfrastructureRoute } from '../common/not-audited.decorator';
+import { HealthResultDto } from './health.dto';
 import { HealthService } from './health.service';
 
 @ApiTags('ops')
@@ -12,19 +13,20 @@ export class HealthController {
   constructor(private readonly health: HealthService) {}
 
   @Get('live')
-  @HealthCheck()
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Liveness: the process is up and answers (restart it when this fails)' })
   @ApiResponse({
     status: 200,
-    description: '`{ status: "ok", info: { process: { status: "up", uptimeSeconds, pid } } }`',
+    type: HealthResultDto,
+    description: 'Alive: `info.process` gives `uptimeSeconds` and `pid`',
   })
   live() {
     return this.health.live();
   }
 
   @Get('ready')
-  @HealthCheck()
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Readiness: database reachable, migrations applied, a champion model loaded',
@@ -33,8 +35,8 @@ export class HealthController {
   })
   @ApiResponse({
     status: 200,
-    description:
-      '`{ status: "ok", info, error: {}, details: { database, migrations, champion, audit } }`',
+    type: HealthResultDto,
+    description: 'Ready: `details` holds every check (database, migrations, champion, ...)',
   })
   @ApiResponse({
     status: 503,
