@@ -982,7 +982,7 @@ export type components = {
             version?: number;
         };
         ModelsOverviewDto: {
-            /** @description The model that prices requests by default: the champion with the lowest holdout MAE */
+            /** @description The model that prices requests by default: the champion with the lowest MAE on the same holdout rows (the last run that ranked them all; else each one's own holdout MAE) */
             defaultModel: components["schemas"]["VersionSummaryDto"] | null;
             families: components["schemas"]["FamilyDto"][];
         };
@@ -1419,6 +1419,8 @@ export type components = {
              *     }
              */
             params: Record<string, never>;
+            /** @description Its split model's MAE on the holdout rows of the run that last ranked every champion on the same rows ({ mae, rows, trainingRunId, contentHash }): the default model is the lowest. null: never ranked */
+            ranking: Record<string, never> | null;
             searchMs: number;
             seed: number;
             /** @description How the rows were split into training and holdout */

@@ -6,7 +6,7 @@ import { ModelFamilyRegistry } from '../model-runtime/model-runtime.module';
 import { ArtifactStore } from './artifact.store';
 import { AliasAction, AliasLedgerEntity } from './entities/alias-ledger.entity';
 import { ModelVersionEntity } from './entities/model-version.entity';
-import { FamilySummary, ModelCatalog, ModelVersionInfo } from './model-catalog';
+import { ChampionRanking, FamilySummary, ModelCatalog, ModelVersionInfo } from './model-catalog';
 import { RegistryRepository } from './registry.repository';
 
 export type NewVersion = Omit<
@@ -19,6 +19,8 @@ export type NewVersion = Omit<
   | 'artifactSize'
   | 'artifactSha256'
   | 'splitArtifact'
+  | 'ranking'
+  | 'rankedByRun'
 >;
 
 function toVersionInfo(v: ModelVersionEntity): ModelVersionInfo {
@@ -92,7 +94,11 @@ export class RegistryService extends ModelCatalog {
     const champions = (await this.repository.findVersionsByIds(ids)).filter((v) =>
       this.families.has(v.family),
     );
-    champions.sort((a, b) => a.metrics.mae - b.metrics.mae || a.family.localeCompare(b.family));
+    // On the same rows when one run ranked them all; otherwise each one's own holdout figure.
+    const run = champions[0]?.ranking?.trainingRunId;
+    const ranked = champions.every((v) => v.ranking && v.ranking.trainingRunId === run);
+    const mae = (v: ModelVersionEntity) => (ranked ? v.ranking!.mae : v.metrics.mae);
+    champions.sort((a, b) => mae(a) - mae(b) || a.family.localeCompare(b.family));
     return champions[0] ? toVersionInfo(champions[0]) : null;
   }
 
@@ -242,11 +248,24 @@ export class RegistryService extends ModelCatalog {
       artifactSize: stored.size,
       artifactSha256: stored.sha256,
       splitArtifact,
+      ranking: null,
+      rankedByRun: null,
     });
     this.logger.log(
       `Registered ${entity.family} v${entity.version} (holdout MAE ${entity.metrics.mae.toFixed(2)})`,
     );
     return entity;
+  }
+
+  /** Records each champion's MAE on the same rows (one ranking run for all of them). */
+  async setRanking(rankings: { versionId: number; ranking: ChampionRanking }[]): Promise<void> {
+    for (const { versionId, ranking } of rankings)
+      await this.repository.updateVersion(versionId, {
+        ranking,
+        rankedByRun: ranking.trainingRunId,
+      });
+    // The default model may have changed: this instance reloads now, others see the revision.
+    if (rankings.length > 0) this.aliasMoved$.next();
   }
 
   async setComparison(

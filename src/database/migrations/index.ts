@@ -7,6 +7,7 @@ import { VersionTrust1764400000000 } from './1764400000000-version-trust';
 import { BatchDrift1764400000001 } from './1764400000001-batch-drift';
 import { AuditRecordPartitions1764500000000 } from './1764500000000-audit-record-partitions';
 import { SplitArtifact1765000000000 } from './1765000000000-split-artifact';
+import { ChampionRanking1765000000001 } from './1765000000001-champion-ranking';
 
 /**
  * Every migration, in order. Committed migrations are never edited: add a new file and a line here.
@@ -22,4 +23,5 @@ export const MIGRATIONS = [
   BatchDrift1764400000001,
   AuditRecordPartitions1764500000000,
   SplitArtifact1765000000000,
+  ChampionRanking1765000000001,
 ];
