@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { DiamondFeatures } from '../diamonds/diamond-vocabulary';
 import { FamilySummary, ModelCatalog, ModelVersionInfo } from '../registry/model-catalog';
 import { FittedModel, ModelDisposedError } from '../model-runtime/model-family';
+import { Explanation } from '../model-runtime/explanation/explanation';
 import { ChampionCache, MAX_EXTRA_MODELS } from './champion-cache.service';
 
 /** A model that prices every diamond at `1000 * id` dollars, so the answer names the version. */
@@ -18,6 +19,10 @@ class FakeModel implements FittedModel {
   async predict(rows: readonly DiamondFeatures[]): Promise<number[]> {
     if (this.disposed) throw new ModelDisposedError(this.family);
     return rows.map(() => 1000 * this.id);
+  }
+  async explain(rows: readonly DiamondFeatures[]): Promise<Explanation[]> {
+    const prices = await this.predict(rows);
+    return prices.map((price) => ({ price, baseline: price, contributions: [] }));
   }
   serialize(): Buffer {
     return Buffer.alloc(0);
