@@ -1442,11 +1442,47 @@ export type components = {
             /** @example new champion misprices large stones */
             reason?: string;
         };
+        RunGateDto: {
+            /**
+             * @description `paired-bootstrap`: promoted when the 95 % upper bound of candidate MAE − champion MAE (seeded paired bootstrap of the per-row absolute errors) is below PROMOTION_TOLERANCE × champion MAE
+             * @enum {string}
+             */
+            basis: "no-champion" | "champion-unavailable" | "no-rows" | "paired-bootstrap";
+            /**
+             * @description The candidate's MAE (USD) on those rows; null when there were no rows
+             * @example 287.1
+             */
+            candidateMae: number | null;
+            /**
+             * @description The champion's MAE (USD) on those rows; null when it has none or could not be scored
+             * @example 298.4
+             */
+            championMae: number | null;
+            /**
+             * @description null: no champion
+             * @example 3
+             */
+            championVersion: number | null;
+            /** @example true */
+            promoted: boolean;
+            /** @example promoted: the candidate is better beyond the noise on 1270 rows neither model was fitted on (both split models): … */
+            reason: string;
+            /**
+             * @description Holdout rows the decision was made on: neither model's fit saw them
+             * @example 1270
+             */
+            rows: number;
+        };
         RunOutcomeDto: {
             error?: string;
             /** @example xgboost */
             family: string;
-            /** @example 301.2 */
+            /** @description The promotion gate: the rows, both MAEs on them, the decision and why */
+            gate?: components["schemas"]["RunGateDto"];
+            /**
+             * @description The new version's holdout MAE (its split model)
+             * @example 301.2
+             */
             mae?: number;
             /** @example true */
             promoted?: boolean;
@@ -1606,6 +1642,8 @@ export type components = {
             seed: number;
             /** @description How the rows were split into training and holdout */
             split: Record<string, never>;
+            /** @description The split model's artifact (fitted on the training side only; what the promotion gate scores): file, size and sha256. null for versions older than it */
+            splitArtifact: Record<string, never> | null;
             /** @enum {string} */
             status: "champion" | "candidate" | "retired" | "rolled-back";
             /** @description Range of each feature and of the price among the training rows (null for versions trained before they were kept) */
@@ -3031,7 +3069,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description MODEL_UNAVAILABLE: no model trained yet, or the named family has no champion. */
+            /** @description MODEL_UNAVAILABLE: no model trained yet, the named family has no champion, or the model to price with cannot be loaded (its artifact is missing or corrupt; `details` names family, version and reason). */
             503: {
                 headers: {
                     /** @description The request id (the one sent, when valid; otherwise a new UUID). */
@@ -3115,7 +3153,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description MODEL_UNAVAILABLE: no model trained yet, or the named family has no champion. */
+            /** @description MODEL_UNAVAILABLE: no model trained yet, the named family has no champion, or the model to price with cannot be loaded (its artifact is missing or corrupt; `details` names family, version and reason). */
             503: {
                 headers: {
                     /** @description The request id (the one sent, when valid; otherwise a new UUID). */

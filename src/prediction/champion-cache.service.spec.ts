@@ -111,6 +111,7 @@ class FakeCatalog extends ModelCatalog {
   async trialsByFamilyAndState(): Promise<never[]> {
     return [];
   }
+  async verifyArtifact(): Promise<void> {}
   async loadModel(v: ModelVersionInfo): Promise<FittedModel> {
     this.calls.load++;
     if (this.failLoads > 0) {
@@ -271,7 +272,12 @@ describe('ChampionCache', () => {
     catalog.champions.set('linear', 1);
     catalog.failLoads = 2; // the eager load at start and the first request
     await start();
-    await expect(cache.resolve()).rejects.toThrow('artifact missing');
+    // 503 MODEL_UNAVAILABLE naming the version and the reason, never a 500.
+    await expect(cache.resolve()).rejects.toMatchObject({
+      code: ErrorCode.ModelUnavailable,
+      message: 'The model linear v1 cannot be loaded: artifact missing',
+      details: { family: 'linear', version: 1, reason: 'artifact missing' },
+    });
     await expect(priceWith(cache)).resolves.toMatchObject({ version: 1 });
   });
 

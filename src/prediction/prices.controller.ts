@@ -48,7 +48,8 @@ const RequestIdHeader = () =>
 @ApiTags('pricing')
 @ApiServiceUnavailableResponse({
   type: ErrorResponseDto,
-  description: 'MODEL_UNAVAILABLE: no model trained yet, or the named family has no champion.',
+  description:
+    'MODEL_UNAVAILABLE: no model trained yet, the named family has no champion, or the model to price with cannot be loaded (its artifact is missing or corrupt; `details` names family, version and reason).',
   headers: REQUEST_ID_RESPONSE_HEADER,
 })
 @ApiNotFoundResponse({

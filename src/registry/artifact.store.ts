@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { AppConfig } from '../config/app-config';
 import { DomainError, ErrorCode } from '../common/domain-error';
@@ -13,7 +13,7 @@ import { DomainError, ErrorCode } from '../common/domain-error';
  */
 export type ArtifactKind = 'served' | 'split';
 
-interface StoredArtifact {
+export interface StoredArtifact {
   /** Path of the model file relative to ARTIFACTS_DIR (portable across instances). */
   path: string;
   size: number;
@@ -71,6 +71,27 @@ export class ArtifactStore {
     }
     await rename(tempDir, finalDir);
     return { path: relative(this.root, join(finalDir, MODEL_FILE)), size: model.length, sha256 };
+  }
+
+  /** Files found intact, by path: the size and time they had then (a probe re-hashes on change). */
+  private readonly verified = new Map<string, string>();
+
+  /**
+   * Throws ARTIFACT_CORRUPT when a model file is missing or does not match the sha256 the
+   * registry recorded. Cheap when called often (readiness probes): a stat, and a re-hash only
+   * when the file's size or modification time changed since it was last found intact.
+   */
+  async verify(path: string, expectedSha256: string): Promise<void> {
+    let signature: string;
+    try {
+      const s = await stat(join(this.root, path));
+      signature = `${expectedSha256}:${s.size}:${s.mtimeMs}:${s.ino}`;
+    } catch {
+      throw new DomainError(ErrorCode.ArtifactCorrupt, `Model artifact ${path} is missing`);
+    }
+    if (this.verified.get(path) === signature) return;
+    await this.read(path, expectedSha256);
+    this.verified.set(path, signature);
   }
 
   /** Reads a model file and checks it against the sha256 the registry recorded. */

@@ -11,7 +11,14 @@ import { RegistryRepository } from './registry.repository';
 
 export type NewVersion = Omit<
   ModelVersionEntity,
-  'id' | 'createdAt' | 'version' | 'status' | 'artifactPath' | 'artifactSize' | 'artifactSha256'
+  | 'id'
+  | 'createdAt'
+  | 'version'
+  | 'status'
+  | 'artifactPath'
+  | 'artifactSize'
+  | 'artifactSha256'
+  | 'splitArtifact'
 >;
 
 function toVersionInfo(v: ModelVersionEntity): ModelVersionInfo {
@@ -115,9 +122,30 @@ export class RegistryService extends ModelCatalog {
     return this.loadEntity(entity);
   }
 
+  async verifyArtifact(version: ModelVersionInfo): Promise<void> {
+    const entity = await this.repository.findVersionById(version.id);
+    if (!entity)
+      throw new DomainError(
+        ErrorCode.NotFound,
+        `Model ${version.family} v${version.version} is not registered`,
+      );
+    await this.artifacts.verify(entity.artifactPath, entity.artifactSha256);
+  }
+
   async loadEntity(entity: ModelVersionEntity): Promise<FittedModel> {
     const bytes = await this.artifacts.read(entity.artifactPath, entity.artifactSha256);
     return this.families.get(entity.family).load(bytes);
+  }
+
+  /**
+   * The version's split model (fitted on the training side of its split only); null when the
+   * version has none (registered before split models were kept). Throws ARTIFACT_CORRUPT when
+   * its file is missing or does not match its sha256.
+   */
+  async loadSplitModel(entity: ModelVersionEntity): Promise<FittedModel | null> {
+    if (!entity.splitArtifact) return null;
+    const { path, sha256 } = entity.splitArtifact;
+    return this.families.get(entity.family).load(await this.artifacts.read(path, sha256));
   }
 
   // ---- full records, for the registry endpoints -----------------------------------------
@@ -169,25 +197,43 @@ export class RegistryService extends ModelCatalog {
 
   // ---- write side -----------------------------------------------------------------------
 
-  /** Writes the artifact (atomically), then registers the version as a candidate. */
-  async register(newVersion: NewVersion, model: FittedModel): Promise<ModelVersionEntity> {
+  /**
+   * Writes the served artifact and, when given, the split model's (each atomically), then
+   * registers the version as a candidate.
+   */
+  async register(
+    newVersion: NewVersion,
+    model: FittedModel,
+    splitModel?: FittedModel,
+  ): Promise<ModelVersionEntity> {
     const version = await this.repository.nextVersion(newVersion.family);
+    const metadata = {
+      params: newVersion.params,
+      metrics: newVersion.metrics,
+      lineage: newVersion.lineage,
+      split: newVersion.split,
+      seed: newVersion.seed,
+      codeVersion: newVersion.codeVersion,
+      trainingRunId: newVersion.trainingRunId,
+      createdAt: new Date().toISOString(),
+    };
     const stored = await this.artifacts.write(
       newVersion.family,
       version,
       'served',
       model.serialize(),
-      {
-        params: newVersion.params,
-        metrics: newVersion.metrics,
-        lineage: newVersion.lineage,
-        split: newVersion.split,
-        seed: newVersion.seed,
-        codeVersion: newVersion.codeVersion,
-        trainingRunId: newVersion.trainingRunId,
-        createdAt: new Date().toISOString(),
-      },
+      metadata,
     );
+    const splitArtifact = splitModel
+      ? await this.artifacts.write(newVersion.family, version, 'split', splitModel.serialize(), {
+          ...metadata,
+          lineage: {
+            ...newVersion.lineage,
+            fittedOn: 'train',
+            fittedRows: newVersion.split.trainRows,
+          },
+        })
+      : null;
     const entity = await this.repository.insertVersion({
       ...newVersion,
       version,
@@ -195,6 +241,7 @@ export class RegistryService extends ModelCatalog {
       artifactPath: stored.path,
       artifactSize: stored.size,
       artifactSha256: stored.sha256,
+      splitArtifact,
     });
     this.logger.log(
       `Registered ${entity.family} v${entity.version} (holdout MAE ${entity.metrics.mae.toFixed(2)})`,

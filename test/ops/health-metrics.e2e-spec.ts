@@ -1,6 +1,9 @@
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ModelCatalog } from '../../src/registry/model-catalog';
+import { RegistryService } from '../../src/registry/registry.service';
 import { ingestBatch, train, SAMPLE_DIAMOND } from '../support/training-helpers';
 import { createTestApp, ENGINE, TestApp } from '../support/test-app';
 
@@ -132,5 +135,51 @@ describe(`Health and metrics (${ENGINE})`, () => {
       `diamonds_predictions_total\\{family="${champion.family}",version="${champion.version}"\\} 4\\n`,
     );
     expect(text).toMatch(series);
+  });
+
+  it('a default model that cannot be loaded: ready 503 with the reason, a price request 503 MODEL_UNAVAILABLE', async () => {
+    const champion = (await t.app.get(ModelCatalog).defaultChampion())!;
+    const version = await t.app.get(RegistryService).getVersion(champion.family, champion.version);
+    const file = join(t.config.ARTIFACTS_DIR, version.artifactPath);
+    renameSync(file, `${file}.aside`);
+    // A replica on the same database and artifacts, starting now: it must load the model.
+    const replica = await createTestApp(
+      { DATABASE_SCHEMA: t.config.DATABASE_SCHEMA, VAR_DIR: join(t.workDir, 'var-2') },
+      { workDir: t.workDir, keepState: true },
+    );
+    try {
+      for (const app of [t, replica]) {
+        const ready = await request(app.app.getHttpServer()).get('/health/ready').expect(503);
+        expect(ready.body.message).toContain(
+          `champion (the default model ${champion.family} v${champion.version} cannot be loaded: Model artifact ${version.artifactPath} is missing)`,
+        );
+        expect(ready.body.details.champion).toMatchObject({ status: 'down' });
+      }
+      const price = await request(replica.app.getHttpServer())
+        .post('/v1/prices')
+        .send(SAMPLE_DIAMOND)
+        .expect(503);
+      expect(price.body).toMatchObject({
+        statusCode: 503,
+        code: 'MODEL_UNAVAILABLE',
+        message: expect.stringContaining(
+          `The model ${champion.family} v${champion.version} cannot be loaded`,
+        ),
+      });
+      // Corrupt rather than missing: the same, naming the checksum.
+      writeFileSync(file, 'not a model');
+      const corrupt = await request(t.app.getHttpServer()).get('/health/ready').expect(503);
+      expect(corrupt.body.message).toMatch(/is corrupt: sha256/);
+      // The artifact back: ready, and the replica prices with it.
+      renameSync(`${file}.aside`, file);
+      await request(t.app.getHttpServer()).get('/health/ready').expect(200);
+      await request(replica.app.getHttpServer())
+        .post('/v1/prices')
+        .send(SAMPLE_DIAMOND)
+        .expect(200);
+    } finally {
+      if (existsSync(`${file}.aside`)) renameSync(`${file}.aside`, file);
+      await replica.close();
+    }
   });
 });
