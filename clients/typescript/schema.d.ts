@@ -310,6 +310,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/outcomes/dataset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn the outcomes not yet used into a dataset batch of their own
+         * @description Each outcome becomes a row (the features as priced, the price paid) of one batch ingested as a CSV would be (same validation; drift assessed; retract it like any batch to leave it out). Prices paid after seeing the quote are anchored on it: see docs/explanations.md. With no unused outcome, nothing is ingested (batchId null).
+         */
+        post: operations["OutcomesAdminController_toDataset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/training-runs": {
         parameters: {
             query?: never;
@@ -834,7 +854,7 @@ export type components = {
             /** @example 51234 */
             sizeBytes: number;
             /** @enum {string} */
-            sourceKind: "bundled" | "drop-folder" | "upload" | "cli" | "api";
+            sourceKind: "bundled" | "drop-folder" | "upload" | "cli" | "api" | "outcomes";
             /** @example batch-2026-11.csv */
             sourceName: string;
         };
@@ -1088,6 +1108,28 @@ export type components = {
              * @example 0.9
              */
             share: number | null;
+        };
+        OutcomeDatasetDto: {
+            /**
+             * @description Rows accepted.
+             * @example 40
+             */
+            accepted: number;
+            /**
+             * @description The dataset batch made (null when no outcome was waiting).
+             * @example 12
+             */
+            batchId: number | null;
+            /**
+             * @description Outcomes that went into it.
+             * @example 42
+             */
+            outcomes: number;
+            /**
+             * @description Rows rejected (e.g. a diamond priced without every measurement).
+             * @example 2
+             */
+            rejected: number;
         };
         OutcomeDto: {
             /** @example 0 */
@@ -2550,6 +2592,39 @@ export interface operations {
             };
             /** @description No previous champion */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Admin disabled: no ADMIN_TOKEN configured */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OutcomesAdminController_toDataset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutcomeDatasetDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -110,4 +110,31 @@ describe(`Outcomes (${ENGINE})`, () => {
     );
     expect(doc.paths['/v1/outcomes/summary'].get.security).toEqual([{ staff: [] }]);
   });
+
+  it('turns the outcomes not yet used into a dataset batch of their own, once (admin)', async () => {
+    const dataset = () =>
+      http().post('/v1/admin/outcomes/dataset').set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+    await http()
+      .post('/v1/admin/outcomes/dataset')
+      .set('Authorization', `Bearer ${STAFF_TOKEN}`)
+      .expect(401);
+    const made = (await dataset().expect(200)).body;
+    expect(made).toEqual({ batchId: expect.any(Number), outcomes: 2, accepted: 2, rejected: 0 });
+    const batches = (
+      await http()
+        .get('/v1/admin/datasets')
+        .set('Authorization', `Bearer ${ADMIN_TOKEN}`)
+        .expect(200)
+    ).body;
+    const list = Array.isArray(batches) ? batches : batches.items;
+    const batch = list.find((b: { id: number }) => b.id === made.batchId);
+    expect(batch).toMatchObject({ sourceKind: 'outcomes', acceptedCount: 2 });
+    // Used once: nothing new the second time.
+    expect((await dataset().expect(200)).body).toEqual({
+      batchId: null,
+      outcomes: 0,
+      accepted: 0,
+      rejected: 0,
+    });
+  });
 });
