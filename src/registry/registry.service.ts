@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Subject } from 'rxjs';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import type { FittedModel } from '../model-runtime/model-family';
@@ -35,7 +35,7 @@ function toVersionInfo(v: ModelVersionEntity): ModelVersionInfo {
  * ledger of its moves. Read side: ModelCatalog.
  */
 @Injectable()
-export class RegistryService extends ModelCatalog {
+export class RegistryService extends ModelCatalog implements OnModuleInit {
   private readonly logger = new Logger(RegistryService.name);
   readonly aliasMoved$ = new Subject<void>();
 
@@ -45,6 +45,11 @@ export class RegistryService extends ModelCatalog {
     private readonly families: ModelFamilyRegistry,
   ) {
     super();
+  }
+
+  /** Artifacts of versions registered before they were kept in the database: imported from disk. */
+  async onModuleInit(): Promise<void> {
+    await this.artifacts.importFromDisk();
   }
 
   // ---- read side (ModelCatalog) ---------------------------------------------------------
@@ -116,7 +121,12 @@ export class RegistryService extends ModelCatalog {
   }
 
   async loadEntity(entity: ModelVersionEntity): Promise<FittedModel> {
-    const bytes = await this.artifacts.read(entity.artifactPath, entity.artifactSha256);
+    const bytes = await this.artifacts.load(
+      entity.family,
+      entity.version,
+      'served',
+      entity.artifactSha256,
+    );
     return this.families.get(entity.family).load(bytes);
   }
 
@@ -169,10 +179,25 @@ export class RegistryService extends ModelCatalog {
 
   // ---- write side -----------------------------------------------------------------------
 
-  /** Writes the artifact (atomically), then registers the version as a candidate. */
+  /**
+   * Registers the version as a candidate, its artifact in the same transaction (in the database,
+   * so every replica can load it), then caches the artifact in ARTIFACTS_DIR.
+   */
   async register(newVersion: NewVersion, model: FittedModel): Promise<ModelVersionEntity> {
     const version = await this.repository.nextVersion(newVersion.family);
-    const stored = await this.artifacts.write(newVersion.family, version, model.serialize(), {
+    const served = this.artifacts.digest('served', model.serialize());
+    const entity = await this.repository.insertVersion(
+      {
+        ...newVersion,
+        version,
+        status: 'candidate',
+        artifactPath: ArtifactStore.pathOf(newVersion.family, version, 'served'),
+        artifactSize: served.bytes.length,
+        artifactSha256: served.sha256,
+      },
+      [served],
+    );
+    await this.artifacts.cacheVersion(entity.family, entity.version, [served], {
       params: newVersion.params,
       metrics: newVersion.metrics,
       lineage: newVersion.lineage,
@@ -181,14 +206,6 @@ export class RegistryService extends ModelCatalog {
       codeVersion: newVersion.codeVersion,
       trainingRunId: newVersion.trainingRunId,
       createdAt: new Date().toISOString(),
-    });
-    const entity = await this.repository.insertVersion({
-      ...newVersion,
-      version,
-      status: 'candidate',
-      artifactPath: stored.path,
-      artifactSize: stored.size,
-      artifactSha256: stored.sha256,
     });
     this.logger.log(
       `Registered ${entity.family} v${entity.version} (holdout MAE ${entity.metrics.mae.toFixed(2)})`,

@@ -6,6 +6,7 @@ import { TrainingRanges1764300000001 } from './1764300000001-training-ranges';
 import { VersionTrust1764400000000 } from './1764400000000-version-trust';
 import { BatchDrift1764400000001 } from './1764400000001-batch-drift';
 import { AuditRecordPartitions1764500000000 } from './1764500000000-audit-record-partitions';
+import { ModelArtifact1765200000000 } from './1765200000000-model-artifact';
 
 /**
  * Every migration, in order. Committed migrations are never edited: add a new file and a line here.
@@ -20,4 +21,5 @@ export const MIGRATIONS = [
   VersionTrust1764400000000,
   BatchDrift1764400000001,
   AuditRecordPartitions1764500000000,
+  ModelArtifact1765200000000,
 ];
