@@ -44,9 +44,9 @@ export class ShutdownDrain {
       open = await connections(server);
     }
     const ms = Date.now() - this.startedAt;
-    this.logger.log(
-      `Drained in ${ms} ms: listener closed, ${open} connection(s) left${open > 0 ? ' (SHUTDOWN_DRAIN_MS reached)' : ''}`,
-    );
+    const message = `Drained in ${ms} ms: listener closed, ${open} connection(s) left`;
+    if (open > 0) this.logger.warn(`${message} (SHUTDOWN_DRAIN_MS reached: they are cut)`);
+    else this.logger.log(message);
     return { ms, connectionsLeft: open };
   }
 }

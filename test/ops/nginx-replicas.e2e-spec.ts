@@ -7,6 +7,7 @@ import { Client } from 'pg';
 import { ENGINE } from '../support/test-app';
 import { ADMIN_TOKEN, BATCH, SAMPLE_DIAMOND } from '../support/training-helpers';
 import {
+  call,
   ensureBuilt,
   freePort,
   Nginx,
@@ -195,7 +196,7 @@ describeRun(
 
       /** Count of the replica's answered prices (its /metrics, direct): nginx sends it traffic. */
       const pricesServed = async (r: Replica) => {
-        const text = await (await fetch(`http://127.0.0.1:${r.port}/metrics`)).text();
+        const { text } = await call(r.port, '/metrics');
         const m = text.match(
           /diamonds_http_requests_total\{method="POST",route="\/v1\/prices",status="200"\} (\d+)/,
         );
@@ -205,6 +206,8 @@ describeRun(
         mark(`SIGTERM ${replicas[i].name}`);
         const exit = await stopReplica(replicas[i], 'SIGTERM');
         mark(`${replicas[i].name} exited`);
+        const drained = /Drained in .*/.exec(replicas[i].output());
+        if (drained) mark(drained[0]);
         expect({ replica: replicas[i].name, exit }).toEqual({ replica: replicas[i].name, exit: 0 });
         const again = start(i);
         await waitReady(again);

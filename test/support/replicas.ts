@@ -1,5 +1,6 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { AddressInfo, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -10,6 +11,37 @@ import { join, resolve } from 'node:path';
 const ROOT = resolve(__dirname, '..', '..');
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One request on a connection of its own, closed after it (`Connection: close`): a pooled
+ * keep-alive connection left idle (fetch keeps one for the server's keep-alive hint, 72 s) would
+ * hold a draining replica up to SHUTDOWN_DRAIN_MS.
+ */
+export function call(
+  port: number,
+  path: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: init.method ?? 'GET',
+        headers: init.headers,
+        agent: false,
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
 
 export function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -65,8 +97,8 @@ export async function waitReady(
   while (Date.now() < deadline) {
     if (replica.child.exitCode !== null)
       throw new Error(`${replica.name} exited (${replica.child.exitCode}): ${replica.output()}`);
-    const ok = await fetch(`http://127.0.0.1:${replica.port}${path}`)
-      .then((r) => r.ok)
+    const ok = await call(replica.port, path)
+      .then((r) => r.status === 200)
       .catch(() => false);
     if (ok) return;
     await sleep(200);
@@ -153,8 +185,8 @@ export async function startNginx(
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`nginx exited: ${out}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/lb-health`)
-      .then((r) => r.ok)
+    const ok = await call(port, '/lb-health')
+      .then((r) => r.status === 200)
       .catch(() => false);
     if (ok) return nginx;
     await sleep(100);
