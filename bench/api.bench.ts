@@ -324,7 +324,7 @@ function referenceUnavailable(): string | undefined {
 
 /**
  * Writes the champion's boosters for the typical service: model.json (each part's weight and
- * target, the measurement imputation) and one XGBoost 0.7 binary per part. A blend's body is its
+ * target, the measurement imputation, the feature set) and one XGBoost 0.7 binary per part. A blend's body is its
  * parts' artifacts one after the other (xgboost-blend.family.ts); a single XGBoost model is one part.
  */
 function extractBoosters(
@@ -343,17 +343,24 @@ function extractBoosters(
   }
   mkdirSync(dir, { recursive: true });
   const imputations = new Set<string>();
+  const featureSets = new Set<string>();
   const described = parts.map(({ weight, artifact: bytes }, i) => {
     const part = readArtifact(bytes);
     if (!['xgboost', 'xgboost-log'].includes(part.header.family))
       throw new Error(`the typical service serves XGBoost models, not ${part.header.family}`);
     imputations.add(JSON.stringify(part.header.imputation));
+    featureSets.add(String(part.header.featureSet ?? 'columns-v1'));
     writeFileSync(join(dir, `part-${i}.bin`), part.body);
     return { file: `part-${i}.bin`, weight, target: part.header.target };
   });
   if (imputations.size !== 1) throw new Error('the parts fill missing measurements differently');
+  if (featureSets.size !== 1) throw new Error('the parts read different feature sets');
   const imputation = JSON.parse([...imputations][0]) as unknown;
-  writeFileSync(join(dir, 'model.json'), JSON.stringify({ model, imputation, parts: described }));
+  const featureSet = [...featureSets][0];
+  writeFileSync(
+    join(dir, 'model.json'),
+    JSON.stringify({ model, imputation, featureSet, parts: described }),
+  );
 }
 
 async function priceAt(base: string, diamond: Partial<Diamond>): Promise<number> {

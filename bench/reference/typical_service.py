@@ -97,7 +97,12 @@ def impute(d, imputation):
 def price_of(d):
     x, y, z, depth, table = impute(d, SPEC["imputation"])
     row = [d.carat, CUTS.index(d.cut), COLORS.index(d.color), CLARITIES.index(d.clarity)]
-    features = np.array([row + [depth, table, x, y, z]], dtype=np.float32)
+    row += [depth, table, x, y, z]
+    if SPEC.get("featureSet", "columns-v1") == "derived-v1":
+        # diamond-encoding.ts: volume, ln(carat), x/y, carat/volume after the nine columns
+        volume = x * y * z
+        row += [volume, math.log(d.carat), x / y, d.carat / volume]
+    features = np.array([row], dtype=np.float32)
     matrix = xgb.DMatrix(features, missing=MISSING)
     total = 0.0
     for booster, weight, log_target in PARTS:

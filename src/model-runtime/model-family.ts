@@ -18,6 +18,11 @@ export interface TrainOptions {
    * pipeline refits the parameters a search chose on more rows.
    */
   fixedParams?: Record<string, unknown>;
+  /**
+   * Tree families: the feature set to fit with (a TREE_FEATURE_SETS name; default the current
+   * one). A `feature_set` in `fixedParams` wins, so a refit keeps the set it was chosen with.
+   */
+  featureSet?: string;
 }
 
 export interface FittedModel {

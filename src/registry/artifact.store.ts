@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { AppConfig } from '../config/app-config';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import type { ArtifactKind } from './entities/model-artifact.entity';
+export type { ArtifactKind } from './entities/model-artifact.entity';
 import { NewArtifact, RegistryRepository } from './registry.repository';
 
 const FILE_OF: Record<ArtifactKind, string> = { served: 'model.bin', split: 'split.bin' };

@@ -52,7 +52,7 @@ export function checkRows(
   }
 }
 
-/** The nine features the tree models read, in this column order. */
+/** The nine columns the tree models read, in this column order. */
 export const XGBOOST_FEATURES = [
   'carat',
   'cut',
@@ -66,11 +66,55 @@ export const XGBOOST_FEATURES = [
 ] as const;
 
 /**
- * Tree model input: categories as ordinal codes in quality order (XGBoost 0.7 has no categorical
- * support), missing measurements as XGBoost's missing marker so trees route them natively.
+ * Features computed from the columns, after the nine: trees split on one column at a time and
+ * can not easily build products and ratios. On the pool's unseen rows (issue 21) x/y helped most.
  */
-export function encodeTreeFeatures(rows: readonly DiamondFeatures[]): DenseMatrix {
-  const cols = XGBOOST_FEATURES.length;
+export const DERIVED_FEATURES = ['volume', 'log_carat', 'x_over_y', 'carat_over_volume'] as const;
+
+/**
+ * The tree models' feature sets, by name. An artifact records its set (`featureSet`; none means
+ * `columns-v1`, every artifact written before derived features) and is priced with it.
+ */
+export const TREE_FEATURE_SETS = {
+  'columns-v1': XGBOOST_FEATURES,
+  'derived-v1': [...XGBOOST_FEATURES, ...DERIVED_FEATURES],
+} as const satisfies Record<string, readonly string[]>;
+export type TreeFeatureSet = keyof typeof TREE_FEATURE_SETS;
+
+/** The set new tree models are trained with. */
+export const DEFAULT_TREE_FEATURE_SET: TreeFeatureSet = 'derived-v1';
+
+export function isTreeFeatureSet(value: unknown): value is TreeFeatureSet {
+  return (
+    typeof value === 'string' && Object.prototype.hasOwnProperty.call(TREE_FEATURE_SETS, value)
+  );
+}
+
+/** The float32 just above XGBoost's missing marker, for a computed value that would equal it. */
+const ABOVE_MISSING = Math.fround(XGBOOST_MISSING + 2 ** -23);
+
+/**
+ * A computed feature: missing when it can not be computed, never XGBoost's missing marker when it
+ * can (ln(carat) is -1 at carat e^-1).
+ */
+function derivedValue(value: number): number {
+  if (!Number.isFinite(value)) return XGBOOST_MISSING;
+  return Math.fround(value) === XGBOOST_MISSING ? ABOVE_MISSING : value;
+}
+
+/**
+ * Tree model input: categories as ordinal codes in quality order (XGBoost 0.7 has no categorical
+ * support), missing measurements as XGBoost's missing marker so trees route them natively. With
+ * `derived-v1`, four more columns from the measurements: volume x·y·z, ln(carat), x/y and
+ * carat/volume, each missing (never 0) when a measurement it needs is; the families impute
+ * measurements first (see MeasurementImputation), so a priced row has them all.
+ */
+export function encodeTreeFeatures(
+  rows: readonly DiamondFeatures[],
+  featureSet: TreeFeatureSet,
+): DenseMatrix {
+  const cols = TREE_FEATURE_SETS[featureSet].length;
+  const derived = featureSet === 'derived-v1';
   const values = new Float32Array(rows.length * cols);
   const measured = (value: number | null | undefined) =>
     isPresent(value) ? value : XGBOOST_MISSING;
@@ -85,6 +129,13 @@ export function encodeTreeFeatures(rows: readonly DiamondFeatures[]): DenseMatri
     values[at + 6] = measured(row.x);
     values[at + 7] = measured(row.y);
     values[at + 8] = measured(row.z);
+    if (!derived) continue;
+    const { carat, x, y, z } = row;
+    const volume = isPresent(x) && isPresent(y) && isPresent(z) ? x * y * z : NaN;
+    values[at + 9] = derivedValue(volume);
+    values[at + 10] = derivedValue(isPresent(carat) && carat > 0 ? Math.log(carat) : NaN);
+    values[at + 11] = derivedValue(isPresent(x) && isPresent(y) && y > 0 ? x / y : NaN);
+    values[at + 12] = derivedValue(isPresent(carat) && volume > 0 ? carat / volume : NaN);
   }
   return { values, rows: rows.length, cols };
 }

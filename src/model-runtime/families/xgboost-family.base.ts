@@ -9,7 +9,15 @@ import { runSearch } from '../search/search-runner';
 import { TrialParams, TrialRecord } from '../search/trial';
 import { WorkerPool } from '../search/worker-pool';
 import { sklearnSplitIndices } from '../split/sklearn-split';
-import { checkRows, encodeTreeFeatures, XGBOOST_FEATURES } from '../encoding/diamond-encoding';
+import {
+  checkRows,
+  DEFAULT_TREE_FEATURE_SET,
+  encodeTreeFeatures,
+  isTreeFeatureSet,
+  TREE_FEATURE_SETS,
+  TreeFeatureSet,
+  XGBOOST_FEATURES,
+} from '../encoding/diamond-encoding';
 import {
   fitMeasurementImputation,
   imputeMeasurements,
@@ -57,6 +65,8 @@ const SEARCH_LAG = 2;
 interface XgboostHeader extends ArtifactHeader {
   family: string;
   target: XgboostTarget;
+  /** Absent in artifacts written before derived features: those read `columns-v1`. */
+  featureSet?: TreeFeatureSet;
   features: readonly string[];
   missing: number;
   /** Fills missing measurements before the trees see them (see MeasurementImputation). */
@@ -78,6 +88,12 @@ function isImputation(value: unknown): value is MeasurementImputation {
       candidate.table,
     ].every((v) => typeof v === 'number' && Number.isFinite(v))
   );
+}
+
+/** The feature set an artifact's header names; none names `columns-v1`, the nine columns. */
+function headerFeatureSet(header: { featureSet?: unknown }): TreeFeatureSet | undefined {
+  const named = header.featureSet ?? 'columns-v1';
+  return isTreeFeatureSet(named) ? named : undefined;
 }
 
 /** Frees the booster of a model that was dropped without dispose(). */
@@ -123,6 +139,7 @@ export class XgboostModel implements FittedModel {
   readonly params: Record<string, unknown>;
   /** Equal for models that encode rows the same way (same features and imputation). */
   readonly encodingKey: string;
+  private readonly featureSet: TreeFeatureSet;
   private disposed = false;
 
   /** With `trees`, the booster is already freed; without, it answers and is freed on dispose. */
@@ -133,6 +150,7 @@ export class XgboostModel implements FittedModel {
     private readonly threads: PredictionThreads | undefined,
   ) {
     this.params = header.params;
+    this.featureSet = headerFeatureSet(header) ?? 'columns-v1';
     this.encodingKey = JSON.stringify([header.features, header.imputation]);
     if (evaluate instanceof Booster) boosters.register(this, evaluate, this);
   }
@@ -153,7 +171,10 @@ export class XgboostModel implements FittedModel {
   encode(rows: readonly DiamondFeatures[]): DenseMatrix {
     this.assertLive();
     checkRows(rows, REQUIRED, this.family);
-    return encodeTreeFeatures(rows.map((row) => imputeMeasurements(row, this.header.imputation)));
+    return encodeTreeFeatures(
+      rows.map((row) => imputeMeasurements(row, this.header.imputation)),
+      this.featureSet,
+    );
   }
 
   async predictEncoded(matrix: DenseMatrix): Promise<number[]> {
@@ -221,7 +242,13 @@ export abstract class XgboostFamilyBase implements ModelFamily {
     }
     const seed = options.seed >>> 0;
     const trials = Math.max(0, Math.floor(options.trials));
-    const setup = this.taskSetup(rows, seed);
+    // A refit keeps the feature set its parameters were chosen with; a new fit takes the default.
+    const requested = options.fixedParams?.feature_set ?? options.featureSet;
+    if (requested !== undefined && !isTreeFeatureSet(requested)) {
+      throw new RangeError(`Unknown tree feature set ${JSON.stringify(requested)}`);
+    }
+    const featureSet = requested ?? DEFAULT_TREE_FEATURE_SET;
+    const setup = this.taskSetup(rows, seed, featureSet);
     const concurrency =
       trials > 0
         ? Math.max(1, Math.min(trials, Math.floor(options.concurrency ?? availableParallelism())))
@@ -266,13 +293,15 @@ export abstract class XgboostFamilyBase implements ModelFamily {
       ...best,
       ...XGBOOST_FIXED_PARAMS,
       target: this.target,
+      feature_set: featureSet,
       base_score: meanOf(setup.fullLabels),
       seed,
     };
     const header: XgboostHeader = {
       family: this.name,
       target: this.target,
-      features: XGBOOST_FEATURES,
+      featureSet,
+      features: TREE_FEATURE_SETS[featureSet],
       missing: XGBOOST_MISSING,
       imputation: fitMeasurementImputation(rows),
       params,
@@ -285,11 +314,13 @@ export abstract class XgboostFamilyBase implements ModelFamily {
     const { header, body } = decodeArtifact(artifact, this.name);
     const candidate = header as unknown as XgboostHeader;
     const features = candidate.features;
+    const featureSet = headerFeatureSet(candidate);
     if (
       candidate.target !== this.target ||
       candidate.missing !== XGBOOST_MISSING ||
+      featureSet === undefined ||
       !Array.isArray(features) ||
-      features.join() !== XGBOOST_FEATURES.join() ||
+      features.join() !== TREE_FEATURE_SETS[featureSet].join() ||
       typeof candidate.params !== 'object' ||
       !isImputation(candidate.imputation) ||
       body.length === 0
@@ -303,14 +334,19 @@ export abstract class XgboostFamilyBase implements ModelFamily {
 
   private async materialize(header: XgboostHeader, bytes: Uint8Array): Promise<XgboostModel> {
     const runtime = await loadXgboostRuntime();
-    const booster = runtime.loadBooster(bytes, XGBOOST_FEATURES.length);
+    const featureSet = headerFeatureSet(header) ?? 'columns-v1';
+    const booster = runtime.loadBooster(bytes, TREE_FEATURE_SETS[featureSet].length);
     const trees = checkedTrees(bytes, booster, header.family);
     if (!trees) return new XgboostModel(header, booster, bytes, this.threads);
     booster.free();
     return new XgboostModel(header, trees, bytes, this.threads);
   }
 
-  private taskSetup(rows: readonly PricedDiamond[], seed: number): XgboostTaskSetup {
+  private taskSetup(
+    rows: readonly PricedDiamond[],
+    seed: number,
+    featureSet: TreeFeatureSet,
+  ): XgboostTaskSetup {
     const labelsOf = (subset: readonly PricedDiamond[]) =>
       Float32Array.from(subset, (row) => toTargetScale(row.price, this.target));
     const { trainIndices, testIndices } = sklearnSplitIndices(rows.length, {
@@ -322,11 +358,11 @@ export abstract class XgboostFamilyBase implements ModelFamily {
     return {
       target: this.target,
       seed,
-      innerTrain: encodeTreeFeatures(innerTrain),
+      innerTrain: encodeTreeFeatures(innerTrain, featureSet),
       innerLabels: labelsOf(innerTrain),
-      validation: encodeTreeFeatures(validation),
+      validation: encodeTreeFeatures(validation, featureSet),
       validationPrices: Float64Array.from(validation, (row) => row.price),
-      full: encodeTreeFeatures(rows),
+      full: encodeTreeFeatures(rows, featureSet),
       fullLabels: labelsOf(rows),
     };
   }

@@ -45,7 +45,7 @@ function withGaps(matrix: DenseMatrix): DenseMatrix {
 
 describe('XgboostTrees (XGBoost 0.7 models evaluated in JS)', () => {
   const { rows, prices } = bundledRows();
-  const data = encodeTreeFeatures(rows);
+  const data = encodeTreeFeatures(rows, 'columns-v1');
   const labels = Float32Array.from(prices, (price) => Math.log(price));
   const boosters: Booster[] = [];
 

@@ -1,7 +1,11 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { BYTES_COLUMN, DATE_COLUMN } from '../../database/column-types';
 
-/** Which artifact of a version: the served model (refit) or the split model (training side only). */
+/**
+ * Which model of a version an artifact holds: `served` (refit on every row, what prediction
+ * loads) or `split` (fitted on the training side of the split only: what the promotion gate
+ * scores on holdout rows it never saw).
+ */
 export type ArtifactKind = 'served' | 'split';
 export const ARTIFACT_KINDS: readonly ArtifactKind[] = ['served', 'split'];
 
