@@ -113,6 +113,10 @@ function setupSwagger(app: INestApplication, fastify?: FastifyInstance): void {
       )
       .setVersion('1')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' }, 'admin')
+      .addBearerAuth(
+        { type: 'http', scheme: 'bearer', description: 'STAFF_TOKEN or ADMIN_TOKEN' },
+        'staff',
+      )
       .build(),
   );
   if (fastify) markDocsNotAudited(fastify);

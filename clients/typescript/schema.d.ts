@@ -453,6 +453,46 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/outcomes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record what the store paid for a diamond the service priced
+         * @description Names the pricing answer by its `requestId` (and, for a batch, the `item` index). A second outcome for the same diamond replaces the first. The features, the quote and the model version are those stored when the diamond was priced.
+         */
+        post: operations["OutcomesController_record"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/outcomes/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How the served prices did against what the store paid
+         * @description Count and mean absolute error of the quotes against the prices paid, per model version, and how often the paid price fell inside the range quoted.
+         */
+        get: operations["OutcomesController_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/prices": {
         parameters: {
             query?: never;
@@ -633,6 +673,12 @@ export type components = {
             threshold: number;
         };
         BatchPriceRequestDto: {
+            /**
+             * @description true adds `explanation` to every item of the answer (at most 100 items then): the model's baseline and what each column of the diamond adds to it or takes from it, in USD (baseline + the effects = price). Default false.
+             * @default false
+             * @example true
+             */
+            explain?: boolean;
             /** @description 1 to 1000 diamonds, each as in POST /v1/prices (without `model`). Answers come in the same order. */
             items: components["schemas"]["DiamondFeaturesDto"][];
             /**
@@ -663,6 +709,24 @@ export type components = {
             paramsChanged: Record<string, never>;
             /** @description Whether both saw the same data */
             sameData: boolean;
+        };
+        ContributionDto: {
+            /**
+             * @description What this column adds to (or, negative, takes from) the baseline, USD.
+             * @example -610.25
+             */
+            effect: number;
+            /**
+             * @description A column of the diamond as sent (carat, cut, color, clarity, depth, table, x, y, z: the ones the model reads), or `clamp` when the price was held at the edge of the training prices (`priceClamped`).
+             * @example clarity
+             * @enum {string}
+             */
+            feature: "carat" | "cut" | "color" | "clarity" | "depth" | "table" | "x" | "y" | "z" | "clamp";
+            /**
+             * @description The value sent for that column (a number or a grade); null for a column not sent (a measurement the model estimated: its effect is on the column it was estimated from, e.g. x on carat) and for `clamp`.
+             * @example SI2
+             */
+            value: (number | string) | null;
         };
         CoverageCheckDto: {
             /**
@@ -851,6 +915,15 @@ export type components = {
             /** @example 400 */
             statusCode: number;
         };
+        ExplanationDto: {
+            /**
+             * @description The model's expected price over its training diamonds (SHAP's base value), USD: where every diamond starts.
+             * @example 3932.8
+             */
+            baseline: number;
+            /** @description One line per column (and `clamp` when it acted); baseline + the sum of the effects = price, to the cent. Exact in the model’s own scale (tree SHAP; for linear, coefficient × the difference from the training mean), mapped to USD (for a log-price model effect = phi × (p − b) / (ln p − ln b)). */
+            contributions: components["schemas"]["ContributionDto"][];
+        };
         FamilyDto: {
             champion: components["schemas"]["VersionSummaryDto"] | null;
             /** @example XGBoost on all nine features, tuned by a TPE search */
@@ -963,6 +1036,19 @@ export type components = {
             /** @example 3999 */
             trainRows: number;
         };
+        ModelOutcomesDto: {
+            /** @example 42 */
+            count: number;
+            /** @example xgboost-blend */
+            family: string;
+            /**
+             * @description Mean |quoted − paid|, USD.
+             * @example 301.5
+             */
+            mae: number;
+            /** @example 3 */
+            version: number;
+        };
         ModelRefDto: {
             /** @example xgboost */
             family: string;
@@ -985,6 +1071,69 @@ export type components = {
             /** @description The model that prices requests by default: the champion with the lowest holdout MAE */
             defaultModel: components["schemas"]["VersionSummaryDto"] | null;
             families: components["schemas"]["FamilyDto"][];
+        };
+        OutcomeCoverageDto: {
+            /**
+             * @description Of those, paid prices inside the range quoted.
+             * @example 36
+             */
+            inside: number;
+            /**
+             * @description Outcomes whose quote carried a range.
+             * @example 40
+             */
+            quotedWithRange: number;
+            /**
+             * @description inside / quotedWithRange (null when none): compare with the ranges’ level.
+             * @example 0.9
+             */
+            share: number | null;
+        };
+        OutcomeDto: {
+            /** @example 0 */
+            item: number;
+            /** @description The model version that quoted it. */
+            model: components["schemas"]["OutcomeModelDto"];
+            /**
+             * @description What the store paid, USD.
+             * @example 2650
+             */
+            price: number;
+            /**
+             * @description The price the service quoted, USD.
+             * @example 2874.15
+             */
+            quotedPrice: number;
+            /** Format: date-time */
+            recordedAt: string;
+            /**
+             * @description true when this outcome replaced an earlier one for the same diamond.
+             * @example false
+             */
+            replaced: boolean;
+            /** @example 7b0c2a8e-5f7c-4c39-9f0e-3a6f1c2d9b11 */
+            requestId: string;
+        };
+        OutcomeModelDto: {
+            /** @example xgboost-blend */
+            family: string;
+            /** @example 3 */
+            version: number;
+        };
+        OutcomeSummaryDto: {
+            /** @description Per model version that quoted. */
+            byModel: components["schemas"]["ModelOutcomesDto"][];
+            /**
+             * @description Outcomes recorded (one per diamond).
+             * @example 42
+             */
+            count: number;
+            coverage: components["schemas"]["OutcomeCoverageDto"];
+            /**
+             * @description Mean |quoted − paid| over every outcome, USD; null when there is none.
+             * @example 301.5
+             */
+            mae: number | null;
         };
         OutsideTrainingRangeDto: {
             /** @example carat */
@@ -1033,6 +1182,8 @@ export type components = {
              * @enum {string}
              */
             currency: "USD";
+            /** @description Present only when `explain` was true: why this price. */
+            explanation?: components["schemas"]["ExplanationDto"];
             model: components["schemas"]["ModelRefDto"];
             /** @description Fields of this diamond outside the range the model was trained on (empty when none): the price is an extrapolation, treat it with care. */
             outsideTrainingRange: components["schemas"]["OutsideTrainingRangeDto"][];
@@ -1098,6 +1249,12 @@ export type components = {
              */
             depth?: number | null;
             /**
+             * @description true adds `explanation` to the answer: the model's baseline and what each column of the diamond adds to it or takes from it, in USD (baseline + the effects = price). Default false.
+             * @default false
+             * @example true
+             */
+            explain?: boolean;
+            /**
              * @description Confidence of the price range, 0.5-0.99 (default 0.9): the share of diamonds like this one whose true price falls inside it.
              * @default 0.9
              * @example 0.9
@@ -1132,6 +1289,8 @@ export type components = {
              * @enum {string}
              */
             currency: "USD";
+            /** @description Present only when `explain` was true: why this price. */
+            explanation?: components["schemas"]["ExplanationDto"];
             /** @description The model version that priced the diamond. */
             model: components["schemas"]["ModelRefDto"];
             /** @description Fields of this diamond outside the range the model was trained on (empty when none): the price is an extrapolation, treat it with care. */
@@ -1172,6 +1331,24 @@ export type components = {
              * @example 2
              */
             version: number;
+        };
+        RecordOutcomeDto: {
+            /**
+             * @description For a batch: the diamond's index in `items` (0-based). Default 0, the one diamond of POST /v1/prices.
+             * @default 0
+             * @example 0
+             */
+            item?: number;
+            /**
+             * @description What the store paid for the diamond, USD.
+             * @example 2650
+             */
+            price: number;
+            /**
+             * @description The request id of the pricing answer (its `requestId`, also its X-Request-Id header).
+             * @example 7b0c2a8e-5f7c-4c39-9f0e-3a6f1c2d9b11
+             */
+            requestId: string;
         };
         RejectionDto: {
             /**
@@ -1223,11 +1400,47 @@ export type components = {
             /** @example new champion misprices large stones */
             reason?: string;
         };
+        RunGateDto: {
+            /**
+             * @description `paired-bootstrap`: promoted when the 95 % upper bound of candidate MAE − champion MAE (seeded paired bootstrap of the per-row absolute errors) is below PROMOTION_TOLERANCE × champion MAE
+             * @enum {string}
+             */
+            basis: "no-champion" | "champion-unavailable" | "no-rows" | "paired-bootstrap";
+            /**
+             * @description The candidate's MAE (USD) on those rows; null when there were no rows
+             * @example 287.1
+             */
+            candidateMae: number | null;
+            /**
+             * @description The champion's MAE (USD) on those rows; null when it has none or could not be scored
+             * @example 298.4
+             */
+            championMae: number | null;
+            /**
+             * @description null: no champion
+             * @example 3
+             */
+            championVersion: number | null;
+            /** @example true */
+            promoted: boolean;
+            /** @example promoted: the candidate is better beyond the noise on 1270 rows neither model was fitted on (both split models): … */
+            reason: string;
+            /**
+             * @description Holdout rows the decision was made on: neither model's fit saw them
+             * @example 1270
+             */
+            rows: number;
+        };
         RunOutcomeDto: {
             error?: string;
             /** @example xgboost */
             family: string;
-            /** @example 301.2 */
+            /** @description The promotion gate: the rows, both MAEs on them, the decision and why */
+            gate?: components["schemas"]["RunGateDto"];
+            /**
+             * @description The new version's holdout MAE (its split model)
+             * @example 301.2
+             */
             mae?: number;
             /** @example true */
             promoted?: boolean;
@@ -1387,6 +1600,8 @@ export type components = {
             seed: number;
             /** @description How the rows were split into training and holdout */
             split: Record<string, never>;
+            /** @description The split model's artifact (fitted on the training side only; what the promotion gate scores): file, size and sha256. null for versions older than it */
+            splitArtifact: Record<string, never> | null;
             /** @enum {string} */
             status: "champion" | "candidate" | "retired" | "rolled-back";
             /** @description Range of each feature and of the price among the training rows (null for versions trained before they were kept) */
@@ -2631,6 +2846,94 @@ export interface operations {
             };
         };
     };
+    OutcomesController_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordOutcomeDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutcomeDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: requestId, item or price missing or out of range. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description NOT_FOUND: no request of that id priced a diamond, or it has no such item. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Staff endpoints disabled: neither STAFF_TOKEN nor ADMIN_TOKEN configured */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OutcomesController_summary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutcomeSummaryDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Staff endpoints disabled: neither STAFF_TOKEN nor ADMIN_TOKEN configured */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     PricesController_price: {
         parameters: {
             query?: never;
@@ -2680,7 +2983,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description MODEL_UNAVAILABLE: no model trained yet, or the named family has no champion. */
+            /** @description CONFLICT: `explain` was asked of a model version that cannot explain its prices (a linear version trained before explanations existed); retrain or choose another version. */
+            409: {
+                headers: {
+                    /** @description The request id (the one sent, when valid; otherwise a new UUID). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description MODEL_UNAVAILABLE: no model trained yet, the named family has no champion, or the model to price with cannot be loaded (its artifact is missing or corrupt; `details` names family, version and reason). */
             503: {
                 headers: {
                     /** @description The request id (the one sent, when valid; otherwise a new UUID). */
@@ -2720,7 +3034,7 @@ export interface operations {
                     "application/json": components["schemas"]["BatchPriceResponseDto"];
                 };
             };
-            /** @description VALIDATION_FAILED: `items` missing, empty or longer than 1000, or an item invalid (named as items.i.field). MISSING_FEATURE: the chosen model needs a measurement an item lacks. */
+            /** @description VALIDATION_FAILED: `items` missing, empty or longer than 1000 (100 with `explain`), or an item invalid (named as items.i.field). MISSING_FEATURE: the chosen model needs a measurement an item lacks. */
             400: {
                 headers: {
                     /** @description The request id (the one sent, when valid; otherwise a new UUID). */
@@ -2742,6 +3056,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description CONFLICT: `explain` was asked of a model version that cannot explain its prices (a linear version trained before explanations existed); retrain or choose another version. */
+            409: {
+                headers: {
+                    /** @description The request id (the one sent, when valid; otherwise a new UUID). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description The body exceeds BODY_LIMIT (1 MB by default). */
             413: {
                 headers: {
@@ -2753,7 +3078,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description MODEL_UNAVAILABLE: no model trained yet, or the named family has no champion. */
+            /** @description MODEL_UNAVAILABLE: no model trained yet, the named family has no champion, or the model to price with cannot be loaded (its artifact is missing or corrupt; `details` names family, version and reason). */
             503: {
                 headers: {
                     /** @description The request id (the one sent, when valid; otherwise a new UUID). */

@@ -1,5 +1,6 @@
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { DiamondFeatures, PricedDiamond } from '../diamonds/diamond-vocabulary';
+import { Explanation } from './explanation/explanation';
 import { TrialRecord } from './search/trial';
 
 export { TrialRecord };
@@ -34,6 +35,14 @@ export interface FittedModel {
    * Asynchronous because a family may share a large batch with worker threads.
    */
   predict(rows: readonly DiamondFeatures[]): Promise<number[]>;
+  /**
+   * Why each price: per row, the price `predict` gives, the model's baseline and one effect per
+   * column a person typed, all in USD, with `baseline + sum(effect) = price`. Exact in the
+   * model's output space (tree SHAP; coefficient × difference from the training mean), then
+   * mapped to USD (see explanation.ts). Rejects as `predict` does, and with
+   * ExplanationUnavailableError when the artifact lacks what it needs.
+   */
+  explain(rows: readonly DiamondFeatures[]): Promise<Explanation[]>;
   /** An artifact `ModelFamily.load` turns back into a model predicting bit for bit the same. */
   serialize(): Buffer;
   /** Frees WebAssembly memory; idempotent. Predicting afterwards throws. */
@@ -123,6 +132,19 @@ export class ModelDisposedError extends DomainError {
   constructor(public readonly family: string) {
     super(ErrorCode.ModelUnavailable, `The ${family} model was disposed`);
     this.name = 'ModelDisposedError';
+  }
+}
+
+/** The model cannot explain its prices (an artifact from before explanations existed). */
+export class ExplanationUnavailableError extends DomainError {
+  constructor(
+    public readonly family: string,
+    reason: string,
+  ) {
+    super(ErrorCode.Conflict, `The ${family} model cannot explain its prices: ${reason}`, {
+      family,
+    });
+    this.name = 'ExplanationUnavailableError';
   }
 }
 

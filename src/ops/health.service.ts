@@ -33,8 +33,8 @@ export class HealthService {
   }
 
   /**
-   * Ready = not draining, database reachable, no pending migration, a champion to price with.
-   * Throws 503 (terminus) otherwise.
+   * Ready = not draining, database reachable, no pending migration, a default champion whose
+   * artifact is intact. Throws 503 (terminus) otherwise.
    */
   ready() {
     return this.health.check([
@@ -85,11 +85,22 @@ export class HealthService {
           message:
             'no champion model yet: train one (first start, POST /v1/admin/training-runs, npm run train)',
         });
-      return session.up({
+      const model = {
         family: champion.family,
         version: champion.version,
         mae: champion.metrics.mae,
-      });
+      };
+      try {
+        await this.catalog.verifyArtifact(champion);
+      } catch (err) {
+        // Not ready: a price request would fail (503 MODEL_UNAVAILABLE) once the model has to be
+        // loaded from it, and any restart of a replica would.
+        return session.down({
+          ...model,
+          message: `the default model ${champion.family} v${champion.version} cannot be loaded: ${(err as Error).message}`,
+        });
+      }
+      return session.up(model);
     } catch (err) {
       return session.down({ message: `cannot read the registry: ${(err as Error).message}` });
     }

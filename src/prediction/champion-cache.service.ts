@@ -207,7 +207,14 @@ export class ChampionCache implements OnApplicationBootstrap, BeforeApplicationS
       (err: unknown) => {
         // Forget the failure so that the next request tries again.
         if (this.loaded.get(info.id) === created) this.loaded.delete(info.id);
-        throw err;
+        // A model that cannot be loaded (missing or corrupt artifact) is the service's trouble,
+        // said as such: 503 with a code, never a 500 nor another model silently.
+        const reason = (err as Error).message ?? String(err);
+        throw new DomainError(
+          ErrorCode.ModelUnavailable,
+          `The model ${info.family} v${info.version} cannot be loaded: ${reason}`,
+          { family: info.family, version: info.version, reason },
+        );
       },
     );
     this.loaded.set(info.id, created);

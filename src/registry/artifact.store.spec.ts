@@ -23,14 +23,14 @@ function fakeRepository(legacy: { family: string; version: number; sha256: strin
       if (!rows.has(key(f, v, a.kind))) rows.set(key(f, v, a.kind), a);
       return Promise.resolve();
     },
-    versionsWithoutServedArtifact: () =>
+    artifactsNotStored: () =>
       Promise.resolve(
         legacy
           .filter((l) => !rows.has(key(l.family, l.version, 'served')))
           .map((l) => ({
             ...l,
-            artifactPath: ArtifactStore.pathOf(l.family, l.version, 'served'),
-            artifactSha256: l.sha256,
+            kind: 'served',
+            path: ArtifactStore.pathOf(l.family, l.version, 'served'),
           })),
       ),
   };
@@ -49,7 +49,7 @@ describe('ArtifactStore', () => {
     const store = storeOn(repo);
     const served = store.digest('served', Buffer.from('model bytes'));
     expect(served.sha256).toBe(sha('model bytes'));
-    await store.cacheVersion('linear', 1, [served], { note: 'x' });
+    await store.cacheVersion('linear', 1, served, { note: 'x' });
     expect(readFileSync(join(root, 'linear', '1', 'model.bin'), 'utf8')).toBe('model bytes');
     expect(
       JSON.parse(readFileSync(join(root, 'linear', '1', 'metadata.json'), 'utf8')),
@@ -61,7 +61,7 @@ describe('ArtifactStore', () => {
     mkdirSync(join(root, 'xgboost', '3'), { recursive: true });
     writeFileSync(join(root, 'xgboost', '3', 'model.bin'), 'someone else');
     const store = storeOn(fakeRepository().repo);
-    await store.cacheVersion('xgboost', 3, [store.digest('served', Buffer.from('mine'))], {});
+    await store.cacheVersion('xgboost', 3, store.digest('served', Buffer.from('mine')), {});
     expect(readFileSync(join(root, 'xgboost', '3', 'model.bin'), 'utf8')).toBe('mine');
     const aside = readdirSync(join(root, 'xgboost')).filter((n) => n.startsWith('.replaced-3-'));
     expect(aside).toHaveLength(1);
@@ -76,7 +76,7 @@ describe('ArtifactStore', () => {
     expect((await store.load('linear', 2, 'served', sha('v2'))).toString()).toBe('v2');
     expect((await store.load('linear', 2, 'split')).toString()).toBe('v2 split');
     expect(readFileSync(join(root, 'linear', '2', 'model.bin'), 'utf8')).toBe('v2');
-    expect(readFileSync(join(root, 'linear', '2', 'split.bin'), 'utf8')).toBe('v2 split');
+    expect(readFileSync(join(root, 'linear', '2-split', 'model.bin'), 'utf8')).toBe('v2 split');
     const before = reads();
     expect((await store.load('linear', 2, 'served', sha('v2'))).toString()).toBe('v2');
     expect(reads()).toBe(before);
@@ -122,19 +122,34 @@ describe('ArtifactStore', () => {
     expect(await store.importFromDisk()).toEqual({
       imported: 1,
       missing: [
-        `linear v2 (${join('linear', '2', 'model.bin')})`,
-        `xgboost v1 (${join('xgboost', '1', 'model.bin')})`,
+        `linear v2 served (${join('linear', '2', 'model.bin')})`,
+        `xgboost v1 served (${join('xgboost', '1', 'model.bin')})`,
       ],
     });
     expect(rows.get('linear/1/served')?.bytes.toString()).toBe('one');
     expect(await store.importFromDisk()).toMatchObject({ imported: 0 });
   });
 
+  it('verifies an artifact once, then again only when its cached file changed', async () => {
+    const { repo, rows, reads } = fakeRepository();
+    rows.set('linear/1/served', { bytes: Buffer.from('v1'), sha256: sha('v1') });
+    const store = storeOn(repo);
+    await store.verify('linear', 1, 'served', sha('v1'));
+    const after = reads();
+    await store.verify('linear', 1, 'served', sha('v1'));
+    expect(reads()).toBe(after);
+    rows.delete('linear/1/served');
+    rmSync(join(root, 'linear', '1', 'model.bin'));
+    await expect(store.verify('linear', 1, 'served', sha('v1'))).rejects.toThrow(
+      /linear\/1\/model\.bin is missing/,
+    );
+  });
+
   it('works without a cache folder (ARTIFACTS_DIR empty)', async () => {
     const { repo, rows } = fakeRepository();
     rows.set('linear/1/served', { bytes: Buffer.from('v1'), sha256: sha('v1') });
     const store = storeOn(repo, '');
-    await store.cacheVersion('linear', 1, [store.digest('served', Buffer.from('v1'))], {});
+    await store.cacheVersion('linear', 1, store.digest('served', Buffer.from('v1')), {});
     expect((await store.load('linear', 1, 'served', sha('v1'))).toString()).toBe('v1');
   });
 });

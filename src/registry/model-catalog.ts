@@ -36,11 +36,18 @@ export interface ModelVersionInfo {
 /** The promotion gate's verdict, kept with the candidate. */
 export interface ChampionComparison {
   championVersion: number | null;
+  /** Both MAEs on the same rows (older versions: the champion's recorded figure). */
   championMae: number | null;
-  candidateMae: number;
+  candidateMae: number | null;
   tolerance: number;
   promoted: boolean;
   reason: string;
+  /** Rows the decision was made on (absent on versions older than the paired gate). */
+  rows?: number;
+  /** no-champion | champion-unavailable | no-rows | paired-bootstrap */
+  basis?: string;
+  /** candidate MAE − champion MAE and its bootstrap 90 % interval. */
+  difference?: { mean: number; low: number; high: number } | null;
 }
 
 export interface FamilySummary {
@@ -71,6 +78,11 @@ export abstract class ModelCatalog {
   abstract trialsByFamilyAndState(): Promise<{ family: string; state: string; count: number }[]>;
   /** Emits in this process right after an alias moved here (other instances: poll aliasRevision). */
   abstract readonly aliasMoved$: Observable<void>;
+  /**
+   * Checks that a version's served artifact is there and matches its sha256 (re-hashed only when
+   * the file's size or time changed); throws DomainError ARTIFACT_CORRUPT naming what is wrong.
+   */
+  abstract verifyArtifact(version: ModelVersionInfo): Promise<void>;
   /** Loads the artifact, verifying its sha256 (DomainError ARTIFACT_CORRUPT when it does not match). */
   abstract loadModel(version: ModelVersionInfo): Promise<FittedModel>;
 }

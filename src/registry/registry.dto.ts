@@ -85,6 +85,12 @@ export class VersionDetailDto extends VersionSummaryDto {
     size: number;
     sha256: string;
   };
+  @ApiProperty({
+    nullable: true,
+    description:
+      "The split model's artifact (fitted on the training side only; what the promotion gate scores): file, size and sha256. null for versions older than it",
+  })
+  splitArtifact: { path: string; size: number; sha256: string } | null;
   @ApiProperty({ description: 'Holdout (actual, predicted) pairs for plots' }) holdoutSample: {
     actual: number;
     predicted: number;
@@ -288,6 +294,7 @@ export function toVersionDetailDto(v: ModelVersionEntity): VersionDetailDto {
     trainingRanges: (v.trainingRanges ?? null) as unknown as Record<string, unknown> | null,
     trials: v.trials,
     artifact: { path: v.artifactPath, size: v.artifactSize, sha256: v.artifactSha256 },
+    splitArtifact: v.splitArtifact ?? null,
     holdoutSample: v.holdoutSample,
     calibration: (v.calibration as unknown as Record<string, unknown>) ?? null,
   };

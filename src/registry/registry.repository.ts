@@ -85,17 +85,45 @@ export class RegistryRepository {
       .execute();
   }
 
-  /** Versions whose served artifact is not in the database yet (registered before it was kept there). */
-  versionsWithoutServedArtifact(): Promise<ModelVersionEntity[]> {
-    return this.dataSource
-      .getRepository(ModelVersionEntity)
-      .createQueryBuilder('v')
-      .select(['v.id', 'v.family', 'v.version', 'v.artifactPath', 'v.artifactSha256'])
-      .where(
-        `NOT EXISTS (SELECT 1 FROM model_artifact a WHERE a.family = v.family AND a.version = v.version AND a.kind = 'served')`,
-      )
-      .orderBy('v.id', 'ASC')
-      .getMany();
+  /**
+   * Artifacts the registry rows record but the database does not hold yet (versions registered
+   * before artifacts were kept there): each with its recorded cache path and sha256.
+   */
+  async artifactsNotStored(): Promise<
+    { family: string; version: number; kind: ArtifactKind; path: string; sha256: string }[]
+  > {
+    const versions = await this.dataSource.getRepository(ModelVersionEntity).find({
+      select: {
+        id: true,
+        family: true,
+        version: true,
+        artifactPath: true,
+        artifactSha256: true,
+        splitArtifact: true,
+      },
+      order: { id: 'ASC' },
+    });
+    const stored = new Set(
+      (
+        await this.dataSource
+          .getRepository(ModelArtifactEntity)
+          .find({ select: { family: true, version: true, kind: true } })
+      ).map((a) => `${a.family}/${a.version}/${a.kind}`),
+    );
+    return versions.flatMap((v) => {
+      const recorded: { kind: ArtifactKind; path: string; sha256: string }[] = [
+        { kind: 'served', path: v.artifactPath, sha256: v.artifactSha256 },
+      ];
+      if (v.splitArtifact)
+        recorded.push({
+          kind: 'split',
+          path: v.splitArtifact.path,
+          sha256: v.splitArtifact.sha256,
+        });
+      return recorded
+        .filter((a) => !stored.has(`${v.family}/${v.version}/${a.kind}`))
+        .map((a) => ({ family: v.family, version: v.version, ...a }));
+    });
   }
 
   findVersion(family: string, version: number): Promise<ModelVersionEntity | null> {

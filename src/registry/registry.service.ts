@@ -11,7 +11,14 @@ import { RegistryRepository } from './registry.repository';
 
 export type NewVersion = Omit<
   ModelVersionEntity,
-  'id' | 'createdAt' | 'version' | 'status' | 'artifactPath' | 'artifactSize' | 'artifactSha256'
+  | 'id'
+  | 'createdAt'
+  | 'version'
+  | 'status'
+  | 'artifactPath'
+  | 'artifactSize'
+  | 'artifactSha256'
+  | 'splitArtifact'
 >;
 
 function toVersionInfo(v: ModelVersionEntity): ModelVersionInfo {
@@ -120,12 +127,38 @@ export class RegistryService extends ModelCatalog implements OnModuleInit {
     return this.loadEntity(entity);
   }
 
+  async verifyArtifact(version: ModelVersionInfo): Promise<void> {
+    const entity = await this.repository.findVersionById(version.id);
+    if (!entity)
+      throw new DomainError(
+        ErrorCode.NotFound,
+        `Model ${version.family} v${version.version} is not registered`,
+      );
+    await this.artifacts.verify(entity.family, entity.version, 'served', entity.artifactSha256);
+  }
+
   async loadEntity(entity: ModelVersionEntity): Promise<FittedModel> {
     const bytes = await this.artifacts.load(
       entity.family,
       entity.version,
       'served',
       entity.artifactSha256,
+    );
+    return this.families.get(entity.family).load(bytes);
+  }
+
+  /**
+   * The version's split model (fitted on the training side of its split only); null when the
+   * version has none (registered before split models were kept). Throws ARTIFACT_CORRUPT when
+   * its file is missing or does not match its sha256.
+   */
+  async loadSplitModel(entity: ModelVersionEntity): Promise<FittedModel | null> {
+    if (!entity.splitArtifact) return null;
+    const bytes = await this.artifacts.load(
+      entity.family,
+      entity.version,
+      'split',
+      entity.splitArtifact.sha256,
     );
     return this.families.get(entity.family).load(bytes);
   }
@@ -180,12 +213,18 @@ export class RegistryService extends ModelCatalog implements OnModuleInit {
   // ---- write side -----------------------------------------------------------------------
 
   /**
-   * Registers the version as a candidate, its artifact in the same transaction (in the database,
-   * so every replica can load it), then caches the artifact in ARTIFACTS_DIR.
+   * Registers the version as a candidate with its artifacts (the served model and, when given,
+   * the split model) in the same transaction, in the database, so every replica can load them;
+   * then caches them in ARTIFACTS_DIR.
    */
-  async register(newVersion: NewVersion, model: FittedModel): Promise<ModelVersionEntity> {
+  async register(
+    newVersion: NewVersion,
+    model: FittedModel,
+    splitModel?: FittedModel,
+  ): Promise<ModelVersionEntity> {
     const version = await this.repository.nextVersion(newVersion.family);
     const served = this.artifacts.digest('served', model.serialize());
+    const split = splitModel ? this.artifacts.digest('split', splitModel.serialize()) : null;
     const entity = await this.repository.insertVersion(
       {
         ...newVersion,
@@ -194,10 +233,17 @@ export class RegistryService extends ModelCatalog implements OnModuleInit {
         artifactPath: ArtifactStore.pathOf(newVersion.family, version, 'served'),
         artifactSize: served.bytes.length,
         artifactSha256: served.sha256,
+        splitArtifact: split
+          ? {
+              path: ArtifactStore.pathOf(newVersion.family, version, 'split'),
+              size: split.bytes.length,
+              sha256: split.sha256,
+            }
+          : null,
       },
-      [served],
+      split ? [served, split] : [served],
     );
-    await this.artifacts.cacheVersion(entity.family, entity.version, [served], {
+    const metadata = {
       params: newVersion.params,
       metrics: newVersion.metrics,
       lineage: newVersion.lineage,
@@ -206,7 +252,17 @@ export class RegistryService extends ModelCatalog implements OnModuleInit {
       codeVersion: newVersion.codeVersion,
       trainingRunId: newVersion.trainingRunId,
       createdAt: new Date().toISOString(),
-    });
+    };
+    await this.artifacts.cacheVersion(entity.family, entity.version, served, metadata);
+    if (split)
+      await this.artifacts.cacheVersion(entity.family, entity.version, split, {
+        ...metadata,
+        lineage: {
+          ...newVersion.lineage,
+          fittedOn: 'train',
+          fittedRows: newVersion.split.trainRows,
+        },
+      });
     this.logger.log(
       `Registered ${entity.family} v${entity.version} (holdout MAE ${entity.metrics.mae.toFixed(2)})`,
     );

@@ -43,11 +43,57 @@ export class RunStartedDto {
   @ApiProperty({ example: '/v1/admin/training-runs/7' }) href: string;
 }
 
+class RunGateDto {
+  @ApiProperty({
+    example: 1270,
+    description: "Holdout rows the decision was made on: neither model's fit saw them",
+  })
+  rows: number;
+  @ApiProperty({ type: Number, nullable: true, example: 3, description: 'null: no champion' })
+  championVersion: number | null;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 298.4,
+    description:
+      "The champion's MAE (USD) on those rows; null when it has none or could not be scored",
+  })
+  championMae: number | null;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 287.1,
+    description: "The candidate's MAE (USD) on those rows; null when there were no rows",
+  })
+  candidateMae: number | null;
+  @ApiProperty({ example: true }) promoted: boolean;
+  @ApiProperty({
+    enum: ['no-champion', 'champion-unavailable', 'no-rows', 'paired-bootstrap'],
+    description:
+      '`paired-bootstrap`: promoted when the 95 % upper bound of candidate MAE − champion MAE (seeded paired bootstrap of the per-row absolute errors) is below PROMOTION_TOLERANCE × champion MAE',
+  })
+  basis: string;
+  @ApiProperty({
+    example:
+      'promoted: the candidate is better beyond the noise on 1270 rows neither model was fitted on (both split models): …',
+  })
+  reason: string;
+}
+
 class RunOutcomeDto {
   @ApiProperty({ example: 'xgboost' }) family: string;
   @ApiPropertyOptional({ example: 4 }) version?: number;
   @ApiPropertyOptional({ example: true }) promoted?: boolean;
-  @ApiPropertyOptional({ example: 301.2 }) mae?: number;
+  @ApiPropertyOptional({
+    example: 301.2,
+    description: "The new version's holdout MAE (its split model)",
+  })
+  mae?: number;
+  @ApiPropertyOptional({
+    type: RunGateDto,
+    description: 'The promotion gate: the rows, both MAEs on them, the decision and why',
+  })
+  gate?: RunGateDto;
   @ApiPropertyOptional() error?: string;
 }
 

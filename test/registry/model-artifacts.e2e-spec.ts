@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { ArtifactStore } from '../../src/registry/artifact.store';
 import { ModelArtifactEntity } from '../../src/registry/entities/model-artifact.entity';
 import { RegistryService } from '../../src/registry/registry.service';
 import { createTestApp, dropSchema, ENGINE, TestApp } from '../support/test-app';
@@ -59,10 +60,15 @@ describe(`Model artifacts in the database (${ENGINE})`, () => {
       .find({ order: { id: 'ASC' } });
     const registry = a.app.get(RegistryService);
     for (const { family, version } of versions) {
-      const row = stored.find((s) => s.family === family && s.version === version)!;
+      const rows = stored.filter((s) => s.family === family && s.version === version);
       const v = await registry.getVersion(family, version);
-      expect(row).toMatchObject({ kind: 'served', size: v.artifactSize, sha256: v.artifactSha256 });
-      expect(createHash('sha256').update(row.bytes).digest('hex')).toBe(v.artifactSha256);
+      // Both artifacts of the version: the served refit and the split model.
+      expect(rows.map((r) => [r.kind, r.size, r.sha256])).toEqual([
+        ['served', v.artifactSize, v.artifactSha256],
+        ['split', v.splitArtifact!.size, v.splitArtifact!.sha256],
+      ]);
+      for (const r of rows)
+        expect(createHash('sha256').update(r.bytes).digest('hex')).toBe(r.sha256);
     }
 
     const b = await replicaOf(a); // a new folder: its ARTIFACTS_DIR starts empty
@@ -86,24 +92,31 @@ describe(`Model artifacts in the database (${ENGINE})`, () => {
     const repo = () => a.app.get(DataSource).getRepository(ModelArtifactEntity);
     const before = await repo().find({ order: { id: 'ASC' } });
     await repo().clear();
-    // linear v1's file is gone too: it cannot be imported, and says so (the others are).
+    // linear v1's served file is gone too: it cannot be imported, and says so (the others are).
     rmSync(join(a.workDir, 'artifacts', 'linear', '1', 'model.bin'));
     await a.close();
     a = await createTestApp(
       { ADMIN_TOKEN, DATABASE_SCHEMA: a.config.DATABASE_SCHEMA, SQLITE_PATH: a.config.SQLITE_PATH },
       { workDir: a.workDir, keepState: true },
     );
-    const after = await repo().find({ order: { family: 'ASC', version: 'ASC' } });
+    const after = await repo().find({ order: { family: 'ASC', version: 'ASC', kind: 'ASC' } });
     expect(after.map((r) => [r.family, r.version, r.kind, r.sha256])).toEqual(
       before
-        .filter((r) => !(r.family === 'linear' && r.version === 1))
-        .sort((x, y) => x.family.localeCompare(y.family) || x.version - y.version)
+        .filter((r) => !(r.family === 'linear' && r.version === 1 && r.kind === 'served'))
+        .sort(
+          (x, y) =>
+            x.family.localeCompare(y.family) ||
+            x.version - y.version ||
+            x.kind.localeCompare(y.kind),
+        )
         .map((r) => [r.family, r.version, r.kind, r.sha256]),
     );
     for (const r of after)
       expect(
         r.bytes.equals(
-          readFileSync(join(a.workDir, 'artifacts', r.family, String(r.version), 'model.bin')),
+          readFileSync(
+            join(a.workDir, 'artifacts', ArtifactStore.pathOf(r.family, r.version, r.kind)),
+          ),
         ),
       ).toBe(true);
 

@@ -23,7 +23,13 @@ describe(`Model registry (${ENGINE})`, () => {
     const run = await train(t);
     expect(run).toMatchObject({ status: 'succeeded', trigger: 'cli', rowCount: 1000 });
     expect(run.outcomes).toEqual([
-      { family: 'linear', version: 1, promoted: true, mae: expect.any(Number) },
+      {
+        family: 'linear',
+        version: 1,
+        promoted: true,
+        mae: expect.any(Number),
+        gate: expect.objectContaining({ basis: 'no-champion', championVersion: null }),
+      },
     ]);
 
     const res = await request(t.app.getHttpServer())
@@ -60,6 +66,9 @@ describe(`Model registry (${ENGINE})`, () => {
 
     const modelFile = join(t.config.ARTIFACTS_DIR, v.artifact.path);
     expect(v.artifact.path).toBe(join('linear', '1', 'model.bin'));
+    // The split model (training side only) is kept beside the served refit.
+    expect(v.splitArtifact.path).toBe(join('linear', '1-split', 'model.bin'));
+    expect(v.splitArtifact.sha256).not.toBe(v.artifact.sha256);
     expect(readFileSync(modelFile).length).toBe(v.artifact.size);
     const metadata = JSON.parse(
       readFileSync(join(t.config.ARTIFACTS_DIR, 'linear', '1', 'metadata.json'), 'utf8'),
@@ -101,7 +110,7 @@ describe(`Model registry (${ENGINE})`, () => {
     expect(ledger.body).toHaveLength(1);
   });
 
-  it('promotes a model within the configured tolerance, the champion judged by its honest holdout MAE', async () => {
+  it('promotes a model within the configured tolerance, both split models scored on the same rows', async () => {
     await t.close();
     t = await createTestApp({ ADMIN_TOKEN, PROMOTION_TOLERANCE: '0.5' });
     registry = t.app.get(RegistryService);
@@ -111,9 +120,15 @@ describe(`Model registry (${ENGINE})`, () => {
     const second = await train(t);
     expect(second.outcomes[0]).toMatchObject({ version: 2, promoted: true });
     const v2 = await registry.getVersion('linear', 2);
-    // v1's artifact was refit on all its rows, holdout included: its split model's figure stands.
     const v1 = await registry.getVersion('linear', 1);
-    expect(v2.comparison!.championMae).toBeCloseTo(v1.metrics.mae, 6);
+    // v1's split model on v2's holdout (which it never saw): the rows of both batches.
+    expect(v2.comparison).toMatchObject({
+      basis: 'paired-bootstrap',
+      rows: v2.metrics.holdoutRows,
+      candidateMae: v2.metrics.mae,
+    });
+    expect(v2.comparison!.rows).toBeGreaterThan(v1.metrics.holdoutRows);
+    expect(second.outcomes[0].gate).toMatchObject({ rows: v2.metrics.holdoutRows, promoted: true });
     expect(v2.status).toBe('champion');
     expect(v1.status).toBe('retired');
     const [entry] = await registry.ledger('linear');

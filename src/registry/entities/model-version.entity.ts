@@ -4,6 +4,7 @@ import { DATE_COLUMN, JSON_COLUMN } from '../../database/column-types';
 import type { ModelDiagnostics } from '../../model-runtime/evaluation/model-diagnostics';
 import type { PriceRangeCalibration } from '../../model-runtime/evaluation/price-range';
 import type { TrialRecord } from '../../model-runtime/model-family';
+import type { StoredArtifact } from '../artifact.store';
 import type { ChampionComparison, ModelMetrics, VersionStatus } from '../model-catalog';
 
 interface DatasetLineage {
@@ -24,6 +25,8 @@ interface SplitInfo {
   kind: 'stable-hash' | 'sklearn';
   testFraction: number;
   seed: number;
+  /** The stable hash split's salt ('' by default; absent on older versions: ''). */
+  salt?: string;
   trainRows: number;
   holdoutRows: number;
 }
@@ -103,4 +106,11 @@ export class ModelVersionEntity {
 
   @Column({ name: 'artifact_sha256', type: 'varchar', length: 64 })
   artifactSha256: string;
+
+  /**
+   * The split model's artifact (fitted on the training side of `split` only), which the
+   * promotion gate scores; null for versions older than it.
+   */
+  @Column({ name: 'split_artifact', type: JSON_COLUMN, nullable: true })
+  splitArtifact: StoredArtifact | null;
 }

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { OutcomeEntity } from './outcome.entity';
+import { OutcomesController } from './outcomes.controller';
+import { OutcomesService } from './outcomes.service';
+import { PricedRequestEntity } from './priced-request.entity';
+import { PricedRequestLog } from './priced-request.log';
+
+/**
+ * The store's outcomes: the priced requests (written by the prediction path through
+ * PricedRequestLog) and what the store then paid (POST /v1/outcomes, its summary).
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([PricedRequestEntity, OutcomeEntity])],
+  controllers: [OutcomesController],
+  providers: [PricedRequestLog, OutcomesService],
+  exports: [PricedRequestLog],
+})
+export class OutcomesModule {}
