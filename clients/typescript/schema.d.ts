@@ -95,7 +95,7 @@ export type paths = {
             cookie?: never;
         };
         /**
-         * Readiness: database reachable, migrations applied, a champion model loaded
+         * Readiness: not draining (stopping), database reachable, migrations applied, a champion model loaded
          * @description Send traffic to this instance only while it answers 200. The `details` say which check failed.
          */
         get: operations["HealthController_ready"];
@@ -1928,7 +1928,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             /**
-             * @description `{ status: "ok", info, error: {}, details: { database, migrations, champion, audit } }`
+             * @description `{ status: "ok", info, error: {}, details: { shutdown, database, migrations, champion, audit } }`
              *
              *     The Health Check is successful
              */

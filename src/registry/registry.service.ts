@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Subject } from 'rxjs';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import type { FittedModel } from '../model-runtime/model-family';
@@ -44,7 +44,7 @@ function toVersionInfo(v: ModelVersionEntity): ModelVersionInfo {
  * ledger of its moves. Read side: ModelCatalog.
  */
 @Injectable()
-export class RegistryService extends ModelCatalog {
+export class RegistryService extends ModelCatalog implements OnModuleInit {
   private readonly logger = new Logger(RegistryService.name);
   readonly aliasMoved$ = new Subject<void>();
 
@@ -54,6 +54,11 @@ export class RegistryService extends ModelCatalog {
     private readonly families: ModelFamilyRegistry,
   ) {
     super();
+  }
+
+  /** Artifacts of versions registered before they were kept in the database: imported from disk. */
+  async onModuleInit(): Promise<void> {
+    await this.artifacts.importFromDisk();
   }
 
   // ---- read side (ModelCatalog) ---------------------------------------------------------
@@ -135,11 +140,16 @@ export class RegistryService extends ModelCatalog {
         ErrorCode.NotFound,
         `Model ${version.family} v${version.version} is not registered`,
       );
-    await this.artifacts.verify(entity.artifactPath, entity.artifactSha256);
+    await this.artifacts.verify(entity.family, entity.version, 'served', entity.artifactSha256);
   }
 
   async loadEntity(entity: ModelVersionEntity): Promise<FittedModel> {
-    const bytes = await this.artifacts.read(entity.artifactPath, entity.artifactSha256);
+    const bytes = await this.artifacts.load(
+      entity.family,
+      entity.version,
+      'served',
+      entity.artifactSha256,
+    );
     return this.families.get(entity.family).load(bytes);
   }
 
@@ -150,8 +160,13 @@ export class RegistryService extends ModelCatalog {
    */
   async loadSplitModel(entity: ModelVersionEntity): Promise<FittedModel | null> {
     if (!entity.splitArtifact) return null;
-    const { path, sha256 } = entity.splitArtifact;
-    return this.families.get(entity.family).load(await this.artifacts.read(path, sha256));
+    const bytes = await this.artifacts.load(
+      entity.family,
+      entity.version,
+      'split',
+      entity.splitArtifact.sha256,
+    );
+    return this.families.get(entity.family).load(bytes);
   }
 
   // ---- full records, for the registry endpoints -----------------------------------------
@@ -204,8 +219,9 @@ export class RegistryService extends ModelCatalog {
   // ---- write side -----------------------------------------------------------------------
 
   /**
-   * Writes the served artifact and, when given, the split model's (each atomically), then
-   * registers the version as a candidate.
+   * Registers the version as a candidate with its artifacts (the served model and, when given,
+   * the split model) in the same transaction, in the database, so every replica can load them;
+   * then caches them in ARTIFACTS_DIR.
    */
   async register(
     newVersion: NewVersion,
@@ -213,6 +229,28 @@ export class RegistryService extends ModelCatalog {
     splitModel?: FittedModel,
   ): Promise<ModelVersionEntity> {
     const version = await this.repository.nextVersion(newVersion.family);
+    const served = this.artifacts.digest('served', model.serialize());
+    const split = splitModel ? this.artifacts.digest('split', splitModel.serialize()) : null;
+    const entity = await this.repository.insertVersion(
+      {
+        ...newVersion,
+        version,
+        status: 'candidate',
+        artifactPath: ArtifactStore.pathOf(newVersion.family, version, 'served'),
+        artifactSize: served.bytes.length,
+        artifactSha256: served.sha256,
+        splitArtifact: split
+          ? {
+              path: ArtifactStore.pathOf(newVersion.family, version, 'split'),
+              size: split.bytes.length,
+              sha256: split.sha256,
+            }
+          : null,
+        ranking: null,
+        rankedByRun: null,
+      },
+      split ? [served, split] : [served],
+    );
     const metadata = {
       params: newVersion.params,
       metrics: newVersion.metrics,
@@ -223,34 +261,16 @@ export class RegistryService extends ModelCatalog {
       trainingRunId: newVersion.trainingRunId,
       createdAt: new Date().toISOString(),
     };
-    const stored = await this.artifacts.write(
-      newVersion.family,
-      version,
-      'served',
-      model.serialize(),
-      metadata,
-    );
-    const splitArtifact = splitModel
-      ? await this.artifacts.write(newVersion.family, version, 'split', splitModel.serialize(), {
-          ...metadata,
-          lineage: {
-            ...newVersion.lineage,
-            fittedOn: 'train',
-            fittedRows: newVersion.split.trainRows,
-          },
-        })
-      : null;
-    const entity = await this.repository.insertVersion({
-      ...newVersion,
-      version,
-      status: 'candidate',
-      artifactPath: stored.path,
-      artifactSize: stored.size,
-      artifactSha256: stored.sha256,
-      splitArtifact,
-      ranking: null,
-      rankedByRun: null,
-    });
+    await this.artifacts.cacheVersion(entity.family, entity.version, served, metadata);
+    if (split)
+      await this.artifacts.cacheVersion(entity.family, entity.version, split, {
+        ...metadata,
+        lineage: {
+          ...newVersion.lineage,
+          fittedOn: 'train',
+          fittedRows: newVersion.split.trainRows,
+        },
+      });
     this.logger.log(
       `Registered ${entity.family} v${entity.version} (holdout MAE ${entity.metrics.mae.toFixed(2)})`,
     );
