@@ -8,6 +8,7 @@ import { BatchDrift1764400000001 } from './1764400000001-batch-drift';
 import { AuditRecordPartitions1764500000000 } from './1764500000000-audit-record-partitions';
 import { SplitArtifact1765000000000 } from './1765000000000-split-artifact';
 import { Outcomes1765400000000 } from './1765400000000-outcomes';
+import { OutcomeDatasetBatch1765400000001 } from './1765400000001-outcome-dataset-batch';
 
 /**
  * Every migration, in order. Committed migrations are never edited: add a new file and a line here.
@@ -24,4 +25,5 @@ export const MIGRATIONS = [
   AuditRecordPartitions1764500000000,
   SplitArtifact1765000000000,
   Outcomes1765400000000,
+  OutcomeDatasetBatch1765400000001,
 ];
