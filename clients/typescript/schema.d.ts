@@ -95,7 +95,7 @@ export type paths = {
             cookie?: never;
         };
         /**
-         * Readiness: database reachable, migrations applied, a champion model loaded
+         * Readiness: not draining (stopping), database reachable, migrations applied, a champion model loaded
          * @description Send traffic to this instance only while it answers 200. The `details` say which check failed.
          */
         get: operations["HealthController_ready"];
@@ -1116,7 +1116,7 @@ export type components = {
             version?: number;
         };
         ModelsOverviewDto: {
-            /** @description The model that prices requests by default: the champion with the lowest holdout MAE */
+            /** @description The model that prices requests by default: the champion with the lowest MAE on the same holdout rows (the last run that ranked them all; else each one's own holdout MAE) */
             defaultModel: components["schemas"]["VersionSummaryDto"] | null;
             families: components["schemas"]["FamilyDto"][];
         };
@@ -1666,6 +1666,8 @@ export type components = {
              *     }
              */
             params: Record<string, never>;
+            /** @description Its split model's MAE on the holdout rows of the run that last ranked every champion on the same rows ({ mae, rows, trainingRunId, contentHash }): the default model is the lowest. null: never ranked */
+            ranking: Record<string, never> | null;
             searchMs: number;
             seed: number;
             /** @description How the rows were split into training and holdout */
@@ -1954,7 +1956,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             /**
-             * @description `{ status: "ok", info, error: {}, details: { database, migrations, champion, audit } }`
+             * @description `{ status: "ok", info, error: {}, details: { shutdown, database, migrations, champion, audit } }`
              *
              *     The Health Check is successful
              */

@@ -26,14 +26,15 @@ export class HealthController {
   @HealthCheck()
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
-    summary: 'Readiness: database reachable, migrations applied, a champion model loaded',
+    summary:
+      'Readiness: not draining (stopping), database reachable, migrations applied, a champion model loaded',
     description:
       'Send traffic to this instance only while it answers 200. The `details` say which check failed.',
   })
   @ApiResponse({
     status: 200,
     description:
-      '`{ status: "ok", info, error: {}, details: { database, migrations, champion, audit } }`',
+      '`{ status: "ok", info, error: {}, details: { shutdown, database, migrations, champion, audit } }`',
   })
   @ApiResponse({
     status: 503,

@@ -18,6 +18,7 @@ import { MetricsService } from './metrics.service';
 import { OpsStatsRepository } from './ops-stats.repository';
 import { PinoLoggerService } from './pino-logger.service';
 import { PublicThrottlerGuard } from './public-throttler.guard';
+import { ShutdownDrain } from './shutdown-drain';
 
 /** Health, metrics, logs, throttling, the dashboard and the counter page: reads every other module, nothing depends on it. */
 @Module({
@@ -44,9 +45,10 @@ import { PublicThrottlerGuard } from './public-throttler.guard';
     HealthService,
     DashboardService,
     OpsStatsRepository,
+    ShutdownDrain,
     { provide: APP_GUARD, useClass: PublicThrottlerGuard },
   ],
-  exports: [PinoLoggerService, MetricsService],
+  exports: [PinoLoggerService, MetricsService, ShutdownDrain],
 })
 export class OpsModule implements OnApplicationBootstrap {
   private readonly logger = new Logger(OpsModule.name);

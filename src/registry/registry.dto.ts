@@ -45,7 +45,7 @@ export class ModelsOverviewDto {
     type: VersionSummaryDto,
     nullable: true,
     description:
-      'The model that prices requests by default: the champion with the lowest holdout MAE',
+      "The model that prices requests by default: the champion with the lowest MAE on the same holdout rows (the last run that ranked them all; else each one's own holdout MAE)",
   })
   defaultModel: VersionSummaryDto | null;
   @ApiProperty({ type: [FamilyDto] }) families: FamilyDto[];
@@ -91,6 +91,12 @@ export class VersionDetailDto extends VersionSummaryDto {
       "The split model's artifact (fitted on the training side only; what the promotion gate scores): file, size and sha256. null for versions older than it",
   })
   splitArtifact: { path: string; size: number; sha256: string } | null;
+  @ApiProperty({
+    nullable: true,
+    description:
+      "Its split model's MAE on the holdout rows of the run that last ranked every champion on the same rows ({ mae, rows, trainingRunId, contentHash }): the default model is the lowest. null: never ranked",
+  })
+  ranking: Record<string, unknown> | null;
   @ApiProperty({ description: 'Holdout (actual, predicted) pairs for plots' }) holdoutSample: {
     actual: number;
     predicted: number;
@@ -295,6 +301,7 @@ export function toVersionDetailDto(v: ModelVersionEntity): VersionDetailDto {
     trials: v.trials,
     artifact: { path: v.artifactPath, size: v.artifactSize, sha256: v.artifactSha256 },
     splitArtifact: v.splitArtifact ?? null,
+    ranking: (v.ranking as unknown as Record<string, unknown>) ?? null,
     holdoutSample: v.holdoutSample,
     calibration: (v.calibration as unknown as Record<string, unknown>) ?? null,
   };
