@@ -805,6 +805,8 @@ export type components = {
             drift: components["schemas"]["BatchDriftDto"][];
             families: components["schemas"]["DashboardFamilyDto"][];
             generatedAt: string;
+            /** @description The store's outcomes (what it paid) against the quotes, by month and model version, oldest first */
+            outcomes: components["schemas"]["DashboardOutcomeMonthDto"][];
             /** @description Newest first */
             runs: components["schemas"]["DashboardRunDto"][];
         };
@@ -816,6 +818,32 @@ export type components = {
             family: string;
             /** @description Oldest first */
             versions: components["schemas"]["DashboardVersionDto"][];
+        };
+        DashboardOutcomeMonthDto: {
+            /**
+             * @description Outcomes recorded that month for that version
+             * @example 42
+             */
+            count: number;
+            /** @example xgboost-blend */
+            family: string;
+            /**
+             * @description The holdout MAE the version was registered with
+             * @example 287.1
+             */
+            holdoutMae: number | null;
+            /**
+             * @description Mean |quoted − paid|, USD
+             * @example 301.5
+             */
+            mae: number;
+            /**
+             * @description Month the outcomes were recorded (UTC)
+             * @example 2026-12
+             */
+            month: string;
+            /** @example 3 */
+            version: number;
         };
         DashboardPointDto: {
             /** @example 5210 */

@@ -15,6 +15,6 @@ import { PricedRequestLog } from './priced-request.log';
   imports: [DiamondsModule, TypeOrmModule.forFeature([PricedRequestEntity, OutcomeEntity])],
   controllers: [OutcomesController, OutcomesAdminController],
   providers: [PricedRequestLog, OutcomesService],
-  exports: [PricedRequestLog],
+  exports: [PricedRequestLog, OutcomesService],
 })
 export class OutcomesModule {}

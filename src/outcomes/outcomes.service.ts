@@ -30,6 +30,12 @@ export interface ModelOutcomes {
   mae: number;
 }
 
+/** One model version's outcomes recorded in one month (UTC). */
+export interface MonthlyOutcomes extends ModelOutcomes {
+  /** `2026-12`. */
+  month: string;
+}
+
 export interface OutcomeSummary {
   count: number;
   mae: number | null;
@@ -142,6 +148,36 @@ export class OutcomesService {
       replaced,
       recordedAt,
     };
+  }
+
+  /** Per month recorded (UTC) and model version: count and MAE, oldest month first. */
+  async byMonth(): Promise<MonthlyOutcomes[]> {
+    const rows = await this.dataSource.getRepository(OutcomeEntity).find({
+      select: { family: true, version: true, paidPrice: true, quotedPrice: true, recordedAt: true },
+    });
+    const groups = new Map<string, MonthlyOutcomes>();
+    for (const row of rows) {
+      const month = new Date(row.recordedAt).toISOString().slice(0, 7);
+      const key = `${month}\u0000${row.family}\u0000${row.version}`;
+      const group = groups.get(key) ?? {
+        month,
+        family: row.family,
+        version: row.version,
+        count: 0,
+        mae: 0,
+      };
+      group.count++;
+      group.mae += Math.abs(row.quotedPrice - row.paidPrice);
+      groups.set(key, group);
+    }
+    return [...groups.values()]
+      .map((g) => ({ ...g, mae: round2(g.mae / g.count) }))
+      .sort(
+        (a, b) =>
+          a.month.localeCompare(b.month) ||
+          a.family.localeCompare(b.family) ||
+          a.version - b.version,
+      );
   }
 
   async summary(): Promise<OutcomeSummary> {

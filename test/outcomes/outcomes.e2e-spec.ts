@@ -104,6 +104,19 @@ describe(`Outcomes (${ENGINE})`, () => {
       inside: inside.length,
       share: inside.length / 2,
     });
+    // The dashboard: the live error by month and model, beside the holdout MAE.
+    const dashboard = (await http().get('/dashboard/data').expect(200)).body;
+    const linear = dashboard.families.find((f: { family: string }) => f.family === 'linear');
+    expect(dashboard.outcomes).toEqual([
+      {
+        month: new Date().toISOString().slice(0, 7),
+        family: 'linear',
+        version: 1,
+        count: 2,
+        mae: res.body.byModel[0].mae,
+        holdoutMae: linear.versions[0].mae,
+      },
+    ]);
     const doc = (await http().get('/docs-json').expect(200)).body;
     expect(Object.keys(doc.paths['/v1/outcomes'].post.responses)).toEqual(
       expect.arrayContaining(['201', '400', '401', '404']),

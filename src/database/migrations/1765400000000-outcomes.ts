@@ -35,7 +35,6 @@ export class Outcomes1765400000000 implements MigrationInterface {
           { name: 'features', type: t.json },
           { name: 'priced_at', type: t.date },
           { name: 'recorded_at', type: t.date },
-          { name: 'dataset_batch_id', type: 'integer', isNullable: true },
         ],
         uniques: [{ name: 'uq_outcome_request_item', columnNames: ['request_id', 'item'] }],
       }),

@@ -10,6 +10,7 @@ import { SplitArtifact1765000000000 } from './1765000000000-split-artifact';
 import { ChampionRanking1765000000001 } from './1765000000001-champion-ranking';
 import { ModelArtifact1765200000000 } from './1765200000000-model-artifact';
 import { Outcomes1765400000000 } from './1765400000000-outcomes';
+import { OutcomeDatasetBatch1765400000001 } from './1765400000001-outcome-dataset-batch';
 
 /**
  * Every migration, in order. Committed migrations are never edited: add a new file and a line here.
@@ -28,4 +29,5 @@ export const MIGRATIONS = [
   ChampionRanking1765000000001,
   ModelArtifact1765200000000,
   Outcomes1765400000000,
+  OutcomeDatasetBatch1765400000001,
 ];
