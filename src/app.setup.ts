@@ -1,4 +1,4 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, ShutdownSignal } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -16,6 +16,7 @@ import { applyOps, securityHeaders } from './ops/ops.setup';
 import { httpObserver } from './ops/http-observer.hook';
 import { MetricsService } from './ops/metrics.service';
 import { PinoLoggerService } from './ops/pino-logger.service';
+import { ShutdownDrain } from './ops/shutdown-drain';
 import { AuditRecorder } from './audit/audit-recorder';
 
 /** Where the API docs live; their routes are not API traffic (see markDocsNotAudited). */
@@ -55,7 +56,12 @@ export async function configureApp(app: INestApplication): Promise<void> {
   app.useGlobalFilters(
     new HttpExceptionFilter(app.get(HttpAdapterHost), parseByteSize(app.get(AppConfig).BODY_LIMIT)),
   );
-  app.enableShutdownHooks();
+  // SIGTERM and SIGINT drain first (main.ts: stopGracefullyOnSignals); other signals close at once.
+  app.enableShutdownHooks(
+    Object.values(ShutdownSignal).filter(
+      (s) => s !== ShutdownSignal.SIGTERM && s !== ShutdownSignal.SIGINT,
+    ),
+  );
   setupSwagger(app, fastify);
 }
 
@@ -69,8 +75,10 @@ function installEdge(app: INestApplication, fastify: FastifyInstance): void {
   const recorder = app.get(AuditRecorder).handler;
   const observer = httpObserver(app.get(MetricsService), app.get(PinoLoggerService).pino);
   const headers = securityHeaders();
+  const drain = app.get(ShutdownDrain);
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
     const ctx = openRequest(request.raw, reply.raw, request.ip);
+    drain.onResponse(reply.raw);
     ctx.route = request.routeOptions.url;
     // @NotAudited() routes and the docs carry the mark in their Fastify route config.
     if ((request.routeOptions.config as AuditRouteConfig | undefined)?.notAudited)
@@ -80,6 +88,11 @@ function installEdge(app: INestApplication, fastify: FastifyInstance): void {
         observer(request.raw, reply.raw, () => requestScope.run(ctx, done)),
       ),
     );
+  });
+  // A response that began before the drain and ends during it closes its connection too.
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    drain.onResponse(reply.raw);
+    done(null, payload);
   });
   // After body parsing: the handler runs inside the request's log scope whatever the parser's
   // stream events did, and the parsed body, which lives on Fastify's request and not node's, is kept

@@ -95,7 +95,7 @@ export type paths = {
             cookie?: never;
         };
         /**
-         * Readiness: database reachable, migrations applied, a champion model loaded
+         * Readiness: not draining (stopping), database reachable, migrations applied, a champion model loaded
          * @description Send traffic to this instance only while it answers 200. The `details` say which check failed.
          */
         get: operations["HealthController_ready"];
@@ -304,6 +304,26 @@ export type paths = {
         put?: never;
         /** Roll a family back to its previous champion (recorded in the ledger) */
         post: operations["RegistryAdminController_rollback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/outcomes/dataset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn the outcomes not yet used into a dataset batch of their own
+         * @description Each outcome becomes a row (the features as priced, the price paid) of one batch ingested as a CSV would be (same validation; drift assessed; retract it like any batch to leave it out). Prices paid after seeing the quote are anchored on it: see docs/explanations.md. With no unused outcome, nothing is ingested (batchId null).
+         */
+        post: operations["OutcomesAdminController_toDataset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -698,6 +718,25 @@ export type components = {
             /** @example 7b0c2a8e-5f7c-4c39-9f0e-3a6f1c2d9b11 */
             requestId: string;
         };
+        ChampionRankingDto: {
+            /** @description Content hash of the dataset whose holdout rows were used */
+            contentHash: string;
+            /**
+             * @description The split model's MAE on those rows, USD
+             * @example 287.2
+             */
+            mae: number;
+            /**
+             * @description How many holdout rows
+             * @example 1270
+             */
+            rows: number;
+            /**
+             * @description The training run that ranked the champions
+             * @example 7
+             */
+            trainingRunId: number;
+        };
         CompareDto: {
             a: components["schemas"]["VersionSummaryDto"];
             b: components["schemas"]["VersionSummaryDto"];
@@ -766,6 +805,8 @@ export type components = {
             drift: components["schemas"]["BatchDriftDto"][];
             families: components["schemas"]["DashboardFamilyDto"][];
             generatedAt: string;
+            /** @description The store's outcomes (what it paid) against the quotes, by month and model version, oldest first */
+            outcomes: components["schemas"]["DashboardOutcomeMonthDto"][];
             /** @description Newest first */
             runs: components["schemas"]["DashboardRunDto"][];
         };
@@ -777,6 +818,32 @@ export type components = {
             family: string;
             /** @description Oldest first */
             versions: components["schemas"]["DashboardVersionDto"][];
+        };
+        DashboardOutcomeMonthDto: {
+            /**
+             * @description Outcomes recorded that month for that version
+             * @example 42
+             */
+            count: number;
+            /** @example xgboost-blend */
+            family: string;
+            /**
+             * @description The holdout MAE the version was registered with
+             * @example 287.1
+             */
+            holdoutMae: number | null;
+            /**
+             * @description Mean |quoted − paid|, USD
+             * @example 301.5
+             */
+            mae: number;
+            /**
+             * @description Month the outcomes were recorded (UTC)
+             * @example 2026-12
+             */
+            month: string;
+            /** @example 3 */
+            version: number;
         };
         DashboardPointDto: {
             /** @example 5210 */
@@ -835,7 +902,7 @@ export type components = {
             /** @example 51234 */
             sizeBytes: number;
             /** @enum {string} */
-            sourceKind: "bundled" | "drop-folder" | "upload" | "cli" | "api";
+            sourceKind: "bundled" | "drop-folder" | "upload" | "cli" | "api" | "outcomes";
             /** @example batch-2026-11.csv */
             sourceName: string;
         };
@@ -1149,7 +1216,7 @@ export type components = {
             version?: number;
         };
         ModelsOverviewDto: {
-            /** @description The model that prices requests by default: the champion with the lowest holdout MAE */
+            /** @description The model that prices requests by default: the champion with the lowest MAE on the same holdout rows (the last run that ranked them all; else each one's own holdout MAE) */
             defaultModel: components["schemas"]["VersionSummaryDto"] | null;
             families: components["schemas"]["FamilyDto"][];
         };
@@ -1169,6 +1236,28 @@ export type components = {
              * @example 0.9
              */
             share: number | null;
+        };
+        OutcomeDatasetDto: {
+            /**
+             * @description Rows accepted.
+             * @example 40
+             */
+            accepted: number;
+            /**
+             * @description The dataset batch made (null when no outcome was waiting).
+             * @example 12
+             */
+            batchId: number | null;
+            /**
+             * @description Outcomes that went into it.
+             * @example 42
+             */
+            outcomes: number;
+            /**
+             * @description Rows rejected (e.g. a diamond priced without every measurement).
+             * @example 2
+             */
+            rejected: number;
         };
         OutcomeDto: {
             /** @example 0 */
@@ -1685,6 +1774,8 @@ export type components = {
              *     }
              */
             params: Record<string, never>;
+            /** @description Its split model's MAE on the holdout rows of the run that last ranked every champion on the same rows: the default model is the lowest. null: never ranked */
+            ranking: components["schemas"]["ChampionRankingDto"] | null;
             searchMs: number;
             seed: number;
             /** @description How the rows were split into training and holdout */
@@ -1929,7 +2020,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Ready: `details` holds every check (database, migrations, champion, ...) */
+            /** @description Ready: `details` holds every check (shutdown, database, migrations, champion, audit) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2731,6 +2822,52 @@ export interface operations {
             };
             /** @description PAYLOAD_TOO_LARGE: the JSON body is larger than BODY_LIMIT */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Admin disabled: no ADMIN_TOKEN configured */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    OutcomesAdminController_toDataset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutcomeDatasetDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -230,6 +230,18 @@ export class AppConfig {
   @Min(0)
   AUDIT_SHUTDOWN_FLUSH_MS = 10000;
 
+  /**
+   * On SIGTERM/SIGINT: how long (ms) at most the server drains before it stops. Its listener
+   * closes at once; requests still arriving on open connections are answered with
+   * `Connection: close`; it stops when no connection is left, or after this. Keep it longer
+   * than the load balancer's upstream keep-alive timeout (deploy/nginx.conf: 10 s).
+   */
+  @Transform(toNumber)
+  @IsInt()
+  @Min(0)
+  @Max(600000)
+  SHUTDOWN_DRAIN_MS = 15000;
+
   @Transform(toNumber)
   @IsInt()
   @Min(1)

@@ -71,7 +71,8 @@ export class IngestionReportDto {
 export class DatasetBatchDto {
   @ApiProperty({ example: 4 }) id: number;
   @ApiProperty({ example: 'batch-2026-11.csv' }) sourceName: string;
-  @ApiProperty({ enum: ['bundled', 'drop-folder', 'upload', 'cli', 'api'] }) sourceKind: string;
+  @ApiProperty({ enum: ['bundled', 'drop-folder', 'upload', 'cli', 'api', 'outcomes'] })
+  sourceKind: string;
   @ApiProperty() sha256: string;
   @ApiProperty({ example: 51234 }) sizeBytes: number;
   @ApiProperty({ example: 998 }) acceptedCount: number;

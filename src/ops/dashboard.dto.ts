@@ -56,6 +56,23 @@ class DashboardAuditVolumeDto {
   @ApiProperty({ example: 1520 }) count: number;
 }
 
+class DashboardOutcomeMonthDto {
+  @ApiProperty({ example: '2026-12', description: 'Month the outcomes were recorded (UTC)' })
+  month: string;
+  @ApiProperty({ example: 'xgboost-blend' }) family: string;
+  @ApiProperty({ example: 3 }) version: number;
+  @ApiProperty({ example: 42, description: 'Outcomes recorded that month for that version' })
+  count: number;
+  @ApiProperty({ example: 301.5, description: 'Mean |quoted − paid|, USD' }) mae: number;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 287.1,
+    description: 'The holdout MAE the version was registered with',
+  })
+  holdoutMae: number | null;
+}
+
 export class DashboardDataDto {
   @ApiProperty() generatedAt: string;
   @ApiProperty({ type: [DashboardFamilyDto] }) families: DashboardFamilyDto[];
@@ -74,6 +91,12 @@ export class DashboardDataDto {
     description: "The last batches compared with the champion's training data, newest first",
   })
   drift: BatchDriftDto[];
+  @ApiProperty({
+    type: [DashboardOutcomeMonthDto],
+    description:
+      "The store's outcomes (what it paid) against the quotes, by month and model version, oldest first",
+  })
+  outcomes: DashboardOutcomeMonthDto[];
 }
 
 export const toDashboardVersionDto = (v: ModelVersionInfo): DashboardVersionDto => ({

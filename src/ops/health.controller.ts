@@ -29,14 +29,16 @@ export class HealthController {
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
-    summary: 'Readiness: database reachable, migrations applied, a champion model loaded',
+    summary:
+      'Readiness: not draining (stopping), database reachable, migrations applied, a champion model loaded',
     description:
       'Send traffic to this instance only while it answers 200. The `details` say which check failed.',
   })
   @ApiResponse({
     status: 200,
     type: HealthResultDto,
-    description: 'Ready: `details` holds every check (database, migrations, champion, ...)',
+    description:
+      'Ready: `details` holds every check (shutdown, database, migrations, champion, audit)',
   })
   @ApiResponse({
     status: 503,

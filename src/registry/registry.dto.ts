@@ -45,10 +45,20 @@ export class ModelsOverviewDto {
     type: VersionSummaryDto,
     nullable: true,
     description:
-      'The model that prices requests by default: the champion with the lowest holdout MAE',
+      "The model that prices requests by default: the champion with the lowest MAE on the same holdout rows (the last run that ranked them all; else each one's own holdout MAE)",
   })
   defaultModel: VersionSummaryDto | null;
   @ApiProperty({ type: [FamilyDto] }) families: FamilyDto[];
+}
+
+class ChampionRankingDto {
+  @ApiProperty({ example: 287.2, description: "The split model's MAE on those rows, USD" })
+  mae: number;
+  @ApiProperty({ example: 1270, description: 'How many holdout rows' }) rows: number;
+  @ApiProperty({ example: 7, description: 'The training run that ranked the champions' })
+  trainingRunId: number;
+  @ApiProperty({ description: 'Content hash of the dataset whose holdout rows were used' })
+  contentHash: string;
 }
 
 class HoldoutPointDto {
@@ -101,6 +111,13 @@ export class VersionDetailDto extends VersionSummaryDto {
       "The split model's artifact (fitted on the training side only; what the promotion gate scores): file, size and sha256. null for versions older than it",
   })
   splitArtifact: { path: string; size: number; sha256: string } | null;
+  @ApiProperty({
+    nullable: true,
+    type: ChampionRankingDto,
+    description:
+      "Its split model's MAE on the holdout rows of the run that last ranked every champion on the same rows: the default model is the lowest. null: never ranked",
+  })
+  ranking: ChampionRankingDto | null;
   @ApiProperty({
     type: [HoldoutPointDto],
     description: 'Holdout (actual, predicted) pairs for plots',
@@ -321,6 +338,14 @@ export function toVersionDetailDto(v: ModelVersionEntity): VersionDetailDto {
     trials: v.trials,
     artifact: { path: v.artifactPath, size: v.artifactSize, sha256: v.artifactSha256 },
     splitArtifact: v.splitArtifact ?? null,
+    ranking: v.ranking
+      ? {
+          mae: v.ranking.mae,
+          rows: v.ranking.rows,
+          trainingRunId: v.ranking.trainingRunId,
+          contentHash: v.ranking.contentHash,
+        }
+      : null,
     holdoutSample: v.holdoutSample,
     calibration: (v.calibration as unknown as Record<string, unknown>) ?? null,
   };

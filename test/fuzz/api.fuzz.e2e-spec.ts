@@ -321,6 +321,17 @@ describe(`Fuzzing every endpoint (${ENGINE}, ${RUNS} runs each, seed ${SEED})`, 
       ),
     ));
 
+  it('outcomes: record, summary, into a dataset batch', () =>
+    check(
+      body.chain((b) =>
+        fc.constantFrom<Probe>(
+          { method: 'post', path: '/v1/outcomes', body: b, admin: true },
+          { method: 'get', path: '/v1/outcomes/summary', admin: true },
+          { method: 'post', path: '/v1/admin/outcomes/dataset', admin: true },
+        ),
+      ),
+    ));
+
   it('admin: training runs, promote, rollback', () =>
     check(
       fc.tuple(family, pathId, body, query(['limit'])).chain(([f, id, b, q]) =>

@@ -1,7 +1,8 @@
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { ModelArtifactEntity } from '../../src/registry/entities/model-artifact.entity';
 import { ModelCatalog } from '../../src/registry/model-catalog';
 import { RegistryService } from '../../src/registry/registry.service';
 import { ingestBatch, train, SAMPLE_DIAMOND } from '../support/training-helpers';
@@ -139,11 +140,21 @@ describe(`Health and metrics (${ENGINE})`, () => {
   it('a default model that cannot be loaded: ready 503 with the reason, a price request 503 MODEL_UNAVAILABLE', async () => {
     const champion = (await t.app.get(ModelCatalog).defaultChampion())!;
     const version = await t.app.get(RegistryService).getVersion(champion.family, champion.version);
+    // The model lives in the database (the files are caches): take it out of both.
+    const artifacts = t.app.get(DataSource).getRepository(ModelArtifactEntity);
+    const where = { family: champion.family, version: champion.version, kind: 'served' as const };
+    const stored = (await artifacts.findOneBy(where))!;
     const file = join(t.config.ARTIFACTS_DIR, version.artifactPath);
-    renameSync(file, `${file}.aside`);
-    // A replica on the same database and artifacts, starting now: it must load the model.
+    await artifacts.delete(where);
+    rmSync(file);
+    // A replica on the same database, its own empty ARTIFACTS_DIR, starting now: it must load the model.
     const replica = await createTestApp(
-      { DATABASE_SCHEMA: t.config.DATABASE_SCHEMA, VAR_DIR: join(t.workDir, 'var-2') },
+      {
+        DATABASE_SCHEMA: t.config.DATABASE_SCHEMA,
+        SQLITE_PATH: t.config.SQLITE_PATH,
+        VAR_DIR: join(t.workDir, 'var-2'),
+        ARTIFACTS_DIR: join(t.workDir, 'artifacts-2'),
+      },
       { workDir: t.workDir, keepState: true },
     );
     try {
@@ -169,18 +180,17 @@ describe(`Health and metrics (${ENGINE})`, () => {
         ),
       });
       // Corrupt rather than missing: the same, naming the checksum.
-      writeFileSync(file, 'not a model');
+      await artifacts.insert({ ...stored, id: undefined, bytes: Buffer.from('not a model') });
       const corrupt = await request(t.app.getHttpServer()).get('/health/ready').expect(503);
       expect(corrupt.body.message).toMatch(/is corrupt: sha256/);
       // The artifact back: ready, and the replica prices with it.
-      renameSync(`${file}.aside`, file);
+      await artifacts.update(where, { bytes: stored.bytes });
       await request(t.app.getHttpServer()).get('/health/ready').expect(200);
       await request(replica.app.getHttpServer())
         .post('/v1/prices')
         .send(SAMPLE_DIAMOND)
         .expect(200);
     } finally {
-      if (existsSync(`${file}.aside`)) renameSync(`${file}.aside`, file);
       await replica.close();
     }
   });
