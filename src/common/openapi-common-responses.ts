@@ -9,7 +9,7 @@ const NOT_THROTTLED = /^\/(v1\/admin|health|metrics|docs)(\/|$)/;
 
 /**
  * The answers every operation of a kind may give, whatever its controller says: a JSON body may
- * be malformed (400) or over BODY_LIMIT (413), a public route may be throttled (429, when
+ * be malformed (400), over BODY_LIMIT (413) or of another content type (415), a public route may be throttled (429, when
  * THROTTLE_LIMIT is set), and any route may fail on a server fault (500 INTERNAL_ERROR). Added to
  * the document once here so no controller can forget them (and every error status gets the error
  * body's schema); a status an operation documents
@@ -40,6 +40,7 @@ export function documentCommonResponses(document: OpenAPIObject): OpenAPIObject 
           'VALIDATION_FAILED: the body is not valid JSON or breaks a rule (`details` names each field)',
         );
         add('413', 'PAYLOAD_TOO_LARGE: the JSON body is larger than BODY_LIMIT');
+        add('415', 'UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json');
       }
       if (!NOT_THROTTLED.test(path))
         add(
