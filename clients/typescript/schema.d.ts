@@ -604,7 +604,9 @@ export type components = {
              */
             occurredAt: string;
             /** @description Parsed query, secrets redacted */
-            query: Record<string, never> | null;
+            query: {
+                [key: string]: unknown;
+            } | null;
             /** @description Request body (JSON text, secrets redacted, truncated past AUDIT_BODY_MAX_BYTES) */
             requestBody: string | null;
             /** @description X-Request-Id of the request (the caller's, or generated) */
@@ -741,9 +743,13 @@ export type components = {
             a: components["schemas"]["VersionSummaryDto"];
             b: components["schemas"]["VersionSummaryDto"];
             /** @description b minus a for each metric (negative MAE = b is better) */
-            metricsDelta: Record<string, never>;
+            metricsDelta: {
+                [key: string]: number;
+            };
             /** @description Parameters that differ: { name: [a, b] } */
-            paramsChanged: Record<string, never>;
+            paramsChanged: {
+                [key: string]: unknown;
+            };
             /** @description Whether both saw the same data */
             sameData: boolean;
         };
@@ -1749,13 +1755,19 @@ export type components = {
         };
         VersionDetailDto: {
             /** @description Artifact file, size and sha256 */
-            artifact: Record<string, never>;
+            artifact: {
+                [key: string]: unknown;
+            };
             /** @description Price-range calibration (split-conformal on the holdout, log scale): the quantile of |log(actual/predicted)| at each level 0.50-0.99, and cross-checked coverage. null: this version gives no range. */
-            calibration: Record<string, never> | null;
+            calibration: {
+                [key: string]: unknown;
+            } | null;
             /** @example 0.1.0+3f2a9c1d0e4b */
             codeVersion: string;
             /** @description The promotion gate: champion re-scored on the same holdout rows */
-            comparison: Record<string, never> | null;
+            comparison: {
+                [key: string]: unknown;
+            } | null;
             /** @example 2026-11-27T02:00:41.000Z */
             createdAt: string;
             /** @example xgboost */
@@ -1764,7 +1776,9 @@ export type components = {
             /** @description Holdout (actual, predicted) pairs for plots */
             holdoutSample: components["schemas"]["HoldoutPointDto"][];
             /** @description The data it saw: ingestion batches, row count, content hash */
-            lineage: Record<string, never>;
+            lineage: {
+                [key: string]: unknown;
+            };
             metrics: components["schemas"]["MetricsDto"];
             /**
              * @description Hyperparameters of the model
@@ -1773,19 +1787,27 @@ export type components = {
              *       "learning_rate": 0.05
              *     }
              */
-            params: Record<string, never>;
+            params: {
+                [key: string]: unknown;
+            };
             /** @description Its split model's MAE on the holdout rows of the run that last ranked every champion on the same rows: the default model is the lowest. null: never ranked */
             ranking: components["schemas"]["ChampionRankingDto"] | null;
             searchMs: number;
             seed: number;
             /** @description How the rows were split into training and holdout */
-            split: Record<string, never>;
+            split: {
+                [key: string]: unknown;
+            };
             /** @description The split model's artifact (fitted on the training side only; what the promotion gate scores): file, size and sha256. null for versions older than it */
-            splitArtifact: Record<string, never> | null;
+            splitArtifact: {
+                [key: string]: unknown;
+            } | null;
             /** @enum {string} */
             status: "champion" | "candidate" | "retired" | "rolled-back";
             /** @description Range of each feature and of the price among the training rows (null for versions trained before they were kept) */
-            trainingRanges: Record<string, never> | null;
+            trainingRanges: {
+                [key: string]: unknown;
+            } | null;
             /** @example 12 */
             trainingRunId: number | null;
             /** @description Every search trial: params, score (inner MAE), duration, state */

@@ -1,5 +1,24 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 
+/**
+ * An object schema with neither properties nor additionalProperties is free-form (a map of any
+ * values): said explicitly, so that generated clients type it as a map of unknown values and not
+ * as an empty object (`Record<string, never>`).
+ */
+function markFreeForm(node: unknown, depth = 0): void {
+  if (!node || typeof node !== 'object' || depth > 20) return;
+  if (Array.isArray(node)) {
+    for (const n of node) markFreeForm(n, depth + 1);
+    return;
+  }
+  const s = node as Record<string, unknown>;
+  if (s.type === 'object' && !s.properties && s.additionalProperties === undefined && !s.allOf)
+    s.additionalProperties = true;
+  for (const [key, value] of Object.entries(s))
+    if (key !== 'example' && key !== 'examples' && key !== 'default')
+      markFreeForm(value, depth + 1);
+}
+
 const ERROR_CONTENT = {
   'application/json': { schema: { $ref: '#/components/schemas/ErrorResponseDto' } },
 };
@@ -16,6 +35,7 @@ const NOT_THROTTLED = /^\/(v1\/admin|health|metrics|docs)(\/|$)/;
  * itself keeps its own description.
  */
 export function documentCommonResponses(document: OpenAPIObject): OpenAPIObject {
+  for (const schema of Object.values(document.components?.schemas ?? {})) markFreeForm(schema);
   for (const [path, item] of Object.entries(document.paths)) {
     for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
       const op = item[method];

@@ -215,7 +215,11 @@ export class VersionTrustDto {
 export class CompareDto {
   @ApiProperty({ type: VersionSummaryDto }) a: VersionSummaryDto;
   @ApiProperty({ type: VersionSummaryDto }) b: VersionSummaryDto;
-  @ApiProperty({ description: 'b minus a for each metric (negative MAE = b is better)' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'number' },
+    description: 'b minus a for each metric (negative MAE = b is better)',
+  })
   metricsDelta: Record<string, number>;
   @ApiProperty({ description: 'Parameters that differ: { name: [a, b] }' }) paramsChanged: Record<
     string,

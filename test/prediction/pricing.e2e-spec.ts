@@ -105,6 +105,33 @@ describe(`Pricing API (${ENGINE})`, () => {
       });
     });
 
+    it('reads the registry answers through the typed client, nullable and nested fields typed as sent', async () => {
+      const api = typedClient(t);
+      const overview = await api.GET('/v1/models');
+      expect(overview.error).toBeUndefined();
+      const best = overview.data!.defaultModel;
+      expect(best).not.toBeNull();
+      // trainingRunId: number | null in the client's types, a number here (trained by a run).
+      const runId: number | null = best!.trainingRunId;
+      expect(typeof runId).toBe('number');
+      const detail = await api.GET('/v1/models/{family}/versions/{version}', {
+        params: { path: { family: 'linear', version: 1 } },
+      });
+      const sample = detail.data!.holdoutSample;
+      expect(sample.length).toBeGreaterThan(0);
+      const point: { actual: number; predicted: number } = sample[0];
+      expect(typeof point.actual).toBe('number');
+      const params: Record<string, unknown> = detail.data!.params;
+      expect(params).toEqual(expect.any(Object));
+      const trust = await api.GET('/v1/models/{family}/versions/{version}/trust', {
+        params: { path: { family: 'xgboost', version: 1 } },
+      });
+      const bands = trust.data!.errorByPriceBand;
+      expect(bands).not.toBeNull();
+      const last: number | null = bands![bands!.length - 1].to;
+      expect(last).toBeNull();
+    });
+
     it("echoes the caller's X-Request-Id", async () => {
       const res = await price(diamond).set('X-Request-Id', 'web-123').expect(200);
       expect(res.headers['x-request-id']).toBe('web-123');
