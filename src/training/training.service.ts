@@ -201,6 +201,8 @@ export class TrainingService implements OnApplicationShutdown {
         );
       const split = stableHashSplit(snapshot.rows, { testFraction: HOLDOUT_FRACTION });
       const outcomes: FamilyOutcome[] = [];
+      // Each family's chosen parameters, for the families trained after it (the blend's parts).
+      const searched: Record<string, Record<string, unknown>> = {};
       for (const name of familyNames) {
         outcomes.push(
           await this.trainFamily(
@@ -210,6 +212,7 @@ export class TrainingService implements OnApplicationShutdown {
             split,
             trials,
             options.actor ?? `run ${run.id}`,
+            searched,
           ),
         );
         await this.runs.update(run.id, { outcomes });
@@ -286,6 +289,7 @@ export class TrainingService implements OnApplicationShutdown {
     split: SplitResult<PricedDiamond & { id: number }>,
     trials: number,
     actor: string,
+    searched: Record<string, Record<string, unknown>>,
   ): Promise<FamilyOutcome> {
     let model: FittedModel | undefined;
     let splitModel: FittedModel | undefined;
@@ -296,6 +300,7 @@ export class TrainingService implements OnApplicationShutdown {
         seed: this.config.SEARCH_SEED,
         trials: budget,
         concurrency: this.config.SEARCH_CONCURRENCY || undefined,
+        searched: { ...searched },
         onTrial: (trial) =>
           this.progress$.next({
             runId: run.id,
@@ -306,6 +311,7 @@ export class TrainingService implements OnApplicationShutdown {
           }),
       });
       splitModel = result.model;
+      searched[family.name] = result.params;
       this.progress$.next({
         runId: run.id,
         family: family.name,

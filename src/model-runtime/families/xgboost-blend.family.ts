@@ -53,7 +53,8 @@ export function describeBlend(priceWeight: number, seeds: number, parts: TrialPa
   const price = Math.round(priceWeight * 100);
   return (
     `A ${price}/${100 - price} blend of XGBoost on price and XGBoost on log(price), each averaged ` +
-    `over ${seeds} ${seeds === 1 ? 'seed' : 'seeds'}, with fixed parameters (learning rate ` +
+    `over ${seeds} ${seeds === 1 ? 'seed' : 'seeds'}, with the parameters the xgboost and ` +
+    `xgboost-log searches of the same run chose (without them: learning rate ` +
     `${parts.learning_rate}, ${parts.n_estimators} rounds); it prices diamonds with missing measurements.`
   );
 }
@@ -63,6 +64,8 @@ interface BlendParams {
   seeds: number[];
   price: Record<string, unknown>;
   logPrice: Record<string, unknown>;
+  /** Where the parts' parameters came from: the run's searches, or BLEND_PART_PARAMS. */
+  partsFrom?: { price: 'search' | 'fixed'; logPrice: 'search' | 'fixed' };
 }
 
 interface BlendPart {
@@ -171,8 +174,12 @@ export class XgboostBlendFamily implements ModelFamily {
     const priceWeight = fixed?.priceWeight ?? BLEND_PRICE_WEIGHT;
     const seeds =
       fixed?.seeds ?? Array.from({ length: BLEND_SEEDS }, (_, i) => (options.seed + i) >>> 0);
-    const priceParams = fixed?.price ?? BLEND_PART_PARAMS;
-    const logParams = fixed?.logPrice ?? BLEND_PART_PARAMS;
+    // A new blend's parts take what the run's searches chose for their families (the same rows),
+    // so the blend is the output of a search; a refit (fixedParams) keeps its parts' parameters.
+    const searchedPrice = fixed ? undefined : options.searched?.[this.priceFamily.name];
+    const searchedLog = fixed ? undefined : options.searched?.[this.logFamily.name];
+    const priceParams = fixed?.price ?? searchedPrice ?? BLEND_PART_PARAMS;
+    const logParams = fixed?.logPrice ?? searchedLog ?? BLEND_PART_PARAMS;
     // Every part fits on its own worker thread: they run side by side.
     const fits = seeds.flatMap((seed) => [
       this.priceFamily.train(rows, { seed, trials: 0, fixedParams: priceParams }),
@@ -192,7 +199,16 @@ export class XgboostBlendFamily implements ModelFamily {
     const fitMs = fitted.reduce((sum, result) => sum + result.fitMs, 0);
     const price = fitted[0].params;
     const logPrice = fitted[1].params;
-    const params = { priceWeight, seeds, price, logPrice };
+    const params: Record<string, unknown> & BlendParams = {
+      priceWeight,
+      seeds,
+      price,
+      logPrice,
+      partsFrom: fixed?.partsFrom ?? {
+        price: searchedPrice ? 'search' : 'fixed',
+        logPrice: searchedLog ? 'search' : 'fixed',
+      },
+    };
     return {
       model: new BlendFittedModel(parts, params),
       params,

@@ -212,7 +212,8 @@ export class XgboostModel implements FittedModel {
 }
 
 /**
- * Gradient-boosted trees (XGBoost in WebAssembly) on all nine features, tuned by TPE with median
+ * Gradient-boosted trees (XGBoost in WebAssembly) on the nine columns and the derived features of
+ * the encoding (`derived-v1`; an artifact keeps the set it was fitted with), tuned by TPE with median
  * pruning over the notebook's Optuna space. Each trial fits on 80 % of the training rows and is
  * scored by MAE (USD) on the other 20 % (a seeded scikit-learn style split); the best parameters
  * are then refitted on all training rows. Subclasses choose the target scale.
