@@ -6,6 +6,13 @@ import { join, relative, resolve } from 'node:path';
 import { AppConfig } from '../config/app-config';
 import { DomainError, ErrorCode } from '../common/domain-error';
 
+/**
+ * Which model of a version an artifact holds: `served` (refit on every row, what prediction
+ * loads) or `split` (fitted on the training side of the split only: what the promotion gate
+ * scores on holdout rows it never saw).
+ */
+export type ArtifactKind = 'served' | 'split';
+
 interface StoredArtifact {
   /** Path of the model file relative to ARTIFACTS_DIR (portable across instances). */
   path: string;
@@ -16,8 +23,14 @@ interface StoredArtifact {
 const MODEL_FILE = 'model.bin';
 const METADATA_FILE = 'metadata.json';
 
+/** The folder of a version's artifact of a kind, under its family's folder. */
+function folderName(version: number, kind: ArtifactKind): string {
+  return kind === 'served' ? String(version) : `${version}-${kind}`;
+}
+
 /**
- * Model files on disk: artifacts/<family>/<version>/model.bin + metadata.json.
+ * Model files on disk: artifacts/<family>/<version>/model.bin + metadata.json (the served model),
+ * artifacts/<family>/<version>-split/ (the split model).
  * A version folder is written under a temporary name and renamed into place, so a reader
  * never sees a half-written artifact; the registry row is inserted only after the rename.
  */
@@ -34,23 +47,25 @@ export class ArtifactStore {
   async write(
     family: string,
     version: number,
+    kind: ArtifactKind,
     model: Buffer,
     metadata: Record<string, unknown>,
   ): Promise<StoredArtifact> {
     const familyDir = join(this.root, family);
-    const finalDir = join(familyDir, String(version));
-    const tempDir = join(familyDir, `.tmp-${version}-${randomBytes(4).toString('hex')}`);
+    const folder = folderName(version, kind);
+    const finalDir = join(familyDir, folder);
+    const tempDir = join(familyDir, `.tmp-${folder}-${randomBytes(4).toString('hex')}`);
     await mkdir(tempDir, { recursive: true });
     const sha256 = createHash('sha256').update(model).digest('hex');
     await writeFile(join(tempDir, MODEL_FILE), model);
     await writeFile(
       join(tempDir, METADATA_FILE),
-      JSON.stringify({ family, version, sha256, size: model.length, ...metadata }, null, 2),
+      JSON.stringify({ family, version, kind, sha256, size: model.length, ...metadata }, null, 2),
     );
     // A folder already there is not registered here: left by a crash before registration, or
     // written by another registry sharing this folder by mistake. Move it aside, never delete it.
     if (existsSync(finalDir)) {
-      const aside = join(familyDir, `.replaced-${version}-${Date.now()}`);
+      const aside = join(familyDir, `.replaced-${folder}-${Date.now()}`);
       await rename(finalDir, aside);
       this.logger.warn(`${finalDir} existed but is not registered; moved it to ${aside}`);
     }

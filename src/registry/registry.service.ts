@@ -172,7 +172,7 @@ export class RegistryService extends ModelCatalog {
   /** Writes the artifact (atomically), then registers the version as a candidate. */
   async register(newVersion: NewVersion, model: FittedModel): Promise<ModelVersionEntity> {
     const version = await this.repository.nextVersion(newVersion.family);
-    const stored = await this.artifacts.write(newVersion.family, version, model.serialize(), {
+    const stored = await this.artifacts.write(newVersion.family, version, 'served', model.serialize(), {
       params: newVersion.params,
       metrics: newVersion.metrics,
       lineage: newVersion.lineage,

@@ -52,9 +52,12 @@ describe(`Counter page (${ENGINE})`, () => {
     const script = await http().get('/counter/assets/counter.js').expect(200);
     expect(script.headers['content-type']).toMatch(/^application\/javascript/);
     expect(script.text).toContain("'/v1/prices'");
-    await http()
-      .get('/counter/assets/counter.css')
-      .expect('Content-Type', /^text\/css/);
+    for (const sheet of ['pages.css', 'counter.css']) {
+      expect(page.text).toContain(`<link rel="stylesheet" href="/counter/assets/${sheet}" />`);
+      await http()
+        .get(`/counter/assets/${sheet}`)
+        .expect('Content-Type', /^text\/css/);
+    }
     await http().get('/counter/assets/..%2Fops.module.ts').expect(404);
     await http().get('/counter/assets/no-such-file.js').expect(404);
   });
