@@ -126,13 +126,12 @@ async function candidates(): Promise<{ label: string; family: ModelFamily; param
       params: { ...recipe, feature_set: 'columns-v1' },
     },
     { label: 'log, recipe (cs 0.8), derived-v1', family: log, params: recipe },
-    { label: 'log, blend part (cs 0.7), derived-v1', family: log, params: BLEND_PART_PARAMS },
     {
-      label: 'blend 10/90, 1 seed, derived-v1',
+      label: 'blend 10/90, 2 seeds, fixed parts, derived-v1',
       family: new XgboostBlendFamily(),
       params: {
         priceWeight: 0.1,
-        seeds: [42],
+        seeds: [42, 43],
         price: BLEND_PART_PARAMS,
         logPrice: BLEND_PART_PARAMS,
       },
