@@ -20,6 +20,9 @@
  * The load varies: every connection cycles through the 1,000 diamonds of batch-001 (POST
  * /v1/prices) and queries built from them (their cut, color, clarity and carat, n = 5), on every
  * server alike (the bare one gets the price requests), so no request repeats the one before.
+ *   5. `explain` (issue 25): BENCH_EXPLAIN_SINGLES (20) diamonds priced plain and explained, one
+ *      after the other, and BENCH_EXPLAIN_BATCHES (3) batches of MAX_EXPLAIN_ITEMS (the most one
+ *      explained batch holds) plain and explained; a batch of 1,000 explained is that times ten.
  * Targets (issue 12): the endpoints at >= 22 % of the ceiling and >= 5 x the typical service with
  * p99 <= 25 ms, the batch < 20 ms.
  * Other work on the machine moves every figure: compare the ratios, not the req/s.
@@ -44,6 +47,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { readArtifact } from '../src/model-runtime/model-artifact';
+import { MAX_EXPLAIN_ITEMS } from '../src/prediction/prediction.dto';
 import { summarize } from './cpu-profile-summary';
 // autocannon ships no types; the few fields used are typed below.
 const autocannon = require('autocannon') as (
@@ -64,6 +68,9 @@ const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 20);
+/** Explained prices timed beside plain ones: singles, and batches of MAX_EXPLAIN_ITEMS. */
+const EXPLAIN_SINGLES = Number(process.env.BENCH_EXPLAIN_SINGLES ?? 20);
+const EXPLAIN_BATCHES = Number(process.env.BENCH_EXPLAIN_BATCHES ?? 3);
 const CPU_PROFILE = process.env.BENCH_CPU_PROFILE ? resolve(process.env.BENCH_CPU_PROFILE) : '';
 /** A one-model family the batch is also priced with, beside the default blend. */
 const SINGLE_MODEL = 'xgboost-log';
@@ -300,6 +307,41 @@ async function timeBatches(family?: string): Promise<number[]> {
   return times.sort((a, b) => a - b);
 }
 
+/** Explained pricing beside plain pricing: singles and batches of MAX_EXPLAIN_ITEMS. */
+async function timeExplain(): Promise<{
+  single: { plain: number[]; explained: number[] };
+  batch: { plain: number[]; explained: number[] };
+}> {
+  const items = batchItems();
+  const post = async (path: string, body: object): Promise<number> => {
+    const started = performance.now();
+    const res = await fetch(`${BASE}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    await res.json();
+    if (res.status !== 200) throw new Error(`${path} answered ${res.status}`);
+    return performance.now() - started;
+  };
+  const sorted = (values: number[]) => values.sort((a, b) => a - b);
+  const single = { plain: [] as number[], explained: [] as number[] };
+  for (let i = 0; i < EXPLAIN_SINGLES; i++) {
+    single.plain.push(await post('/v1/prices', items[i]));
+    single.explained.push(await post('/v1/prices', { ...items[i], explain: true }));
+  }
+  const batch = { plain: [] as number[], explained: [] as number[] };
+  for (let i = 0; i < EXPLAIN_BATCHES; i++) {
+    const part = items.slice(i * MAX_EXPLAIN_ITEMS, (i + 1) * MAX_EXPLAIN_ITEMS);
+    batch.plain.push(await post('/v1/prices/batch', { items: part }));
+    batch.explained.push(await post('/v1/prices/batch', { items: part, explain: true }));
+  }
+  return {
+    single: { plain: sorted(single.plain), explained: sorted(single.explained) },
+    batch: { plain: sorted(batch.plain), explained: sorted(batch.explained) },
+  };
+}
+
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
@@ -507,6 +549,7 @@ async function main(): Promise<void> {
     const batches = await timeBatches();
     // The same batch priced by one model instead of the default blend of four (for comparison).
     const singleModelBatches = await timeBatches(SINGLE_MODEL);
+    const explainTimes = await timeExplain();
     if (CPU_PROFILE) child.send('cpu-profile');
 
     // The typical service, on the same loads, once it prices like our service.
@@ -570,6 +613,17 @@ async function main(): Promise<void> {
     console.log(
       `  the same with ${SINGLE_MODEL} (one model)  median ${quantile(singleModelBatches, 0.5).toFixed(1)} ms  ` +
         `p90 ${quantile(singleModelBatches, 0.9).toFixed(1)} ms  min ${singleModelBatches[0].toFixed(1)} ms`,
+    );
+    const { single, batch } = explainTimes;
+    const ms = (sorted: number[]) => `${quantile(sorted, 0.5).toFixed(1)} ms`;
+    console.log(
+      `explain, one diamond (${single.plain.length} one after the other): plain median ${ms(single.plain)}, ` +
+        `explained median ${ms(single.explained)} (x ${(quantile(single.explained, 0.5) / quantile(single.plain, 0.5)).toFixed(1)})`,
+    );
+    console.log(
+      `explain, batch of ${MAX_EXPLAIN_ITEMS} (the most explained at once; ${batch.plain.length} batches): plain median ${ms(batch.plain)}, ` +
+        `explained median ${ms(batch.explained)}; 1,000 diamonds explained = ${1000 / MAX_EXPLAIN_ITEMS} such batches ≈ ` +
+        `${((quantile(batch.explained, 0.5) * 1000) / MAX_EXPLAIN_ITEMS / 1000).toFixed(1)} s, against ${quantile(batches, 0.5).toFixed(1)} ms for the plain batch of 1,000`,
     );
     console.log(
       `targets: >= ${TARGET.ratio * 100} % of bare and >= ${TARGET.typical} x typical service with p99 <= ${TARGET.p99} ms; ` +

@@ -1,4 +1,4 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, ShutdownSignal } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -10,11 +10,13 @@ import { AuditRouteConfig } from './common/not-audited.decorator';
 import { requestContextOf, requestScope } from './common/request-context';
 import { openRequest } from './common/request-id';
 import { createValidationPipe } from './common/validation.pipe';
+import { documentCommonResponses } from './common/openapi-common-responses';
 import { hotPathValidators } from './prediction/hot-path-validation';
 import { applyOps, securityHeaders } from './ops/ops.setup';
 import { httpObserver } from './ops/http-observer.hook';
 import { MetricsService } from './ops/metrics.service';
 import { PinoLoggerService } from './ops/pino-logger.service';
+import { ShutdownDrain } from './ops/shutdown-drain';
 import { AuditRecorder } from './audit/audit-recorder';
 
 /** Where the API docs live; their routes are not API traffic (see markDocsNotAudited). */
@@ -51,7 +53,12 @@ export async function configureApp(app: INestApplication): Promise<void> {
   app.useGlobalFilters(
     new HttpExceptionFilter(app.get(HttpAdapterHost), parseByteSize(app.get(AppConfig).BODY_LIMIT)),
   );
-  app.enableShutdownHooks();
+  // SIGTERM and SIGINT drain first (main.ts: stopGracefullyOnSignals); other signals close at once.
+  app.enableShutdownHooks(
+    Object.values(ShutdownSignal).filter(
+      (s) => s !== ShutdownSignal.SIGTERM && s !== ShutdownSignal.SIGINT,
+    ),
+  );
   setupSwagger(app, fastify);
 }
 
@@ -65,8 +72,10 @@ function installEdge(app: INestApplication, fastify: FastifyInstance): void {
   const recorder = app.get(AuditRecorder).handler;
   const observer = httpObserver(app.get(MetricsService), app.get(PinoLoggerService).pino);
   const headers = securityHeaders();
+  const drain = app.get(ShutdownDrain);
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
     const ctx = openRequest(request.raw, reply.raw, request.ip);
+    drain.onResponse(reply.raw);
     ctx.route = request.routeOptions.url;
     // @NotAudited() routes and the docs carry the mark in their Fastify route config.
     if ((request.routeOptions.config as AuditRouteConfig | undefined)?.notAudited)
@@ -76,6 +85,11 @@ function installEdge(app: INestApplication, fastify: FastifyInstance): void {
         observer(request.raw, reply.raw, () => requestScope.run(ctx, done)),
       ),
     );
+  });
+  // A response that began before the drain and ends during it closes its connection too.
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    drain.onResponse(reply.raw);
+    done(null, payload);
   });
   // After body parsing: the handler runs inside the request's log scope whatever the parser's
   // stream events did, and the parsed body, which lives on Fastify's request and not node's, is kept
@@ -89,18 +103,24 @@ function installEdge(app: INestApplication, fastify: FastifyInstance): void {
 }
 
 function setupSwagger(app: INestApplication, fastify?: FastifyInstance): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Diamond pricing service')
-      .setDescription(
-        'Fair prices for diamonds bought from the public. Price a diamond, find similar diamonds in the dataset, ' +
-          'inspect the models that price them. Admin endpoints need `Authorization: Bearer <ADMIN_TOKEN>`. ' +
-          'Every response carries `X-Request-Id`; every error has the shape `{ statusCode, error, message, code?, details?, requestId }`.',
-      )
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' }, 'admin')
-      .build(),
+  const document = documentCommonResponses(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Diamond pricing service')
+        .setDescription(
+          'Fair prices for diamonds bought from the public. Price a diamond, find similar diamonds in the dataset, ' +
+            'inspect the models that price them. Admin endpoints need `Authorization: Bearer <ADMIN_TOKEN>`. ' +
+            'Every response carries `X-Request-Id`; every error has the shape `{ statusCode, error, code, message, details?, requestId }` (`details`: an array of `{ field, rules, value? }`).',
+        )
+        .setVersion('1')
+        .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' }, 'admin')
+        .addBearerAuth(
+          { type: 'http', scheme: 'bearer', description: 'STAFF_TOKEN or ADMIN_TOKEN' },
+          'staff',
+        )
+        .build(),
+    ),
   );
   if (fastify) markDocsNotAudited(fastify);
   SwaggerModule.setup(DOCS_PATH.slice(1), app, document, {

@@ -7,6 +7,7 @@ import { configureApp, createHttpAdapter } from './app.setup';
 import { AppConfig, ConfigValidationError, loadConfig } from './config/app-config';
 import { installLastResort } from './ops/last-resort';
 import { PinoLoggerService } from './ops/pino-logger.service';
+import { stopGracefullyOnSignals } from './ops/shutdown-drain';
 
 async function bootstrap(): Promise<void> {
   let config: AppConfig;
@@ -29,6 +30,7 @@ async function bootstrap(): Promise<void> {
   await configureApp(app);
   // Every interface: Fastify alone would listen on localhost only.
   await app.listen(config.PORT, '0.0.0.0');
+  stopGracefullyOnSignals(app);
   new Logger('Bootstrap').log(`Listening on http://localhost:${config.PORT} (API docs at /docs)`);
 }
 

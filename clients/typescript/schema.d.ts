@@ -95,7 +95,7 @@ export type paths = {
             cookie?: never;
         };
         /**
-         * Readiness: database reachable, migrations applied, a champion model loaded
+         * Readiness: not draining (stopping), database reachable, migrations applied, a champion model loaded
          * @description Send traffic to this instance only while it answers 200. The `details` say which check failed.
          */
         get: operations["HealthController_ready"];
@@ -310,6 +310,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/outcomes/dataset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn the outcomes not yet used into a dataset batch of their own
+         * @description Each outcome becomes a row (the features as priced, the price paid) of one batch ingested as a CSV would be (same validation; drift assessed; retract it like any batch to leave it out). Prices paid after seeing the quote are anchored on it: see docs/explanations.md. With no unused outcome, nothing is ingested (batchId null).
+         */
+        post: operations["OutcomesAdminController_toDataset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/training-runs": {
         parameters: {
             query?: never;
@@ -453,6 +473,46 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/outcomes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record what the store paid for a diamond the service priced
+         * @description Names the pricing answer by its `requestId` (and, for a batch, the `item` index). A second outcome for the same diamond replaces the first. The features, the quote and the model version are those stored when the diamond was priced.
+         */
+        post: operations["OutcomesController_record"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/outcomes/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How the served prices did against what the store paid
+         * @description Count and mean absolute error of the quotes against the prices paid, per model version, and how often the paid price fell inside the range quoted.
+         */
+        get: operations["OutcomesController_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/prices": {
         parameters: {
             query?: never;
@@ -583,9 +643,13 @@ export type components = {
             quarantined: number;
             /** @description Records waiting to be written (memory plus spool-only) */
             queueDepth: number;
+            /** @description Spool write(2) failures (those records were in memory only, or lost: see dropped) */
+            spoolAppendErrors: number;
             /** @description Bytes of the local spool files */
             spoolBytes: number;
             spoolSegments: number;
+            /** @description Spool fdatasync failures (the records are written but not known to be on the disk) */
+            spoolSyncErrors: number;
             /** @description Spool lines that could not be read back */
             unreadable: number;
             /** @description Age in seconds of the oldest record not yet in the database (0 when none waits) */
@@ -606,7 +670,7 @@ export type components = {
              * @description The training run that flagged this drifted batch
              * @example 12
              */
-            flaggedRunId: Record<string, never> | null;
+            flaggedRunId: number | null;
             /** @example 0.031 */
             maxPsi: number;
             /** @example carat */
@@ -616,14 +680,8 @@ export type components = {
              * @example 0.004
              */
             outsideShare: number;
-            /**
-             * @description The champion whose training rows are the reference
-             * @example {
-             *       "family": "xgboost",
-             *       "version": 3
-             *     }
-             */
-            reference: Record<string, never>;
+            /** @description The champion whose training rows are the reference */
+            reference: components["schemas"]["DriftReferenceDto"];
             /** @example 5000 */
             referenceRows: number;
             /**
@@ -633,6 +691,12 @@ export type components = {
             threshold: number;
         };
         BatchPriceRequestDto: {
+            /**
+             * @description true adds `explanation` to every item of the answer (at most 100 items then): the model's baseline and what each column of the diamond adds to it or takes from it, in USD (baseline + the effects = price). Default false.
+             * @default false
+             * @example true
+             */
+            explain?: boolean;
             /** @description 1 to 1000 diamonds, each as in POST /v1/prices (without `model`). Answers come in the same order. */
             items: components["schemas"]["DiamondFeaturesDto"][];
             /**
@@ -654,6 +718,25 @@ export type components = {
             /** @example 7b0c2a8e-5f7c-4c39-9f0e-3a6f1c2d9b11 */
             requestId: string;
         };
+        ChampionRankingDto: {
+            /** @description Content hash of the dataset whose holdout rows were used */
+            contentHash: string;
+            /**
+             * @description The split model's MAE on those rows, USD
+             * @example 287.2
+             */
+            mae: number;
+            /**
+             * @description How many holdout rows
+             * @example 1270
+             */
+            rows: number;
+            /**
+             * @description The training run that ranked the champions
+             * @example 7
+             */
+            trainingRunId: number;
+        };
         CompareDto: {
             a: components["schemas"]["VersionSummaryDto"];
             b: components["schemas"]["VersionSummaryDto"];
@@ -663,6 +746,24 @@ export type components = {
             paramsChanged: Record<string, never>;
             /** @description Whether both saw the same data */
             sameData: boolean;
+        };
+        ContributionDto: {
+            /**
+             * @description What this column adds to (or, negative, takes from) the baseline, USD.
+             * @example -610.25
+             */
+            effect: number;
+            /**
+             * @description A column of the diamond as sent (carat, cut, color, clarity, depth, table, x, y, z: the ones the model reads), or `clamp` when the price was held at the edge of the training prices (`priceClamped`).
+             * @example clarity
+             * @enum {string}
+             */
+            feature: "carat" | "cut" | "color" | "clarity" | "depth" | "table" | "x" | "y" | "z" | "clamp";
+            /**
+             * @description The value sent for that column (a number or a grade); null for a column not sent (a measurement the model estimated: its effect is on the column it was estimated from, e.g. x on carat) and for `clamp`.
+             * @example SI2
+             */
+            value: (number | string) | null;
         };
         CoverageCheckDto: {
             /**
@@ -704,6 +805,8 @@ export type components = {
             drift: components["schemas"]["BatchDriftDto"][];
             families: components["schemas"]["DashboardFamilyDto"][];
             generatedAt: string;
+            /** @description The store's outcomes (what it paid) against the quotes, by month and model version, oldest first */
+            outcomes: components["schemas"]["DashboardOutcomeMonthDto"][];
             /** @description Newest first */
             runs: components["schemas"]["DashboardRunDto"][];
         };
@@ -715,6 +818,32 @@ export type components = {
             family: string;
             /** @description Oldest first */
             versions: components["schemas"]["DashboardVersionDto"][];
+        };
+        DashboardOutcomeMonthDto: {
+            /**
+             * @description Outcomes recorded that month for that version
+             * @example 42
+             */
+            count: number;
+            /** @example xgboost-blend */
+            family: string;
+            /**
+             * @description The holdout MAE the version was registered with
+             * @example 287.1
+             */
+            holdoutMae: number | null;
+            /**
+             * @description Mean |quoted − paid|, USD
+             * @example 301.5
+             */
+            mae: number;
+            /**
+             * @description Month the outcomes were recorded (UTC)
+             * @example 2026-12
+             */
+            month: string;
+            /** @example 3 */
+            version: number;
         };
         DashboardPointDto: {
             /** @example 5210 */
@@ -728,7 +857,7 @@ export type components = {
             finishedAt?: string | null;
             id: number;
             /** @description Per family: version registered, promoted or not, MAE, or the error */
-            outcomes: string[];
+            outcomes: components["schemas"]["RunOutcomeDto"][];
             startedAt: string;
             /** @enum {string} */
             status: "running" | "succeeded" | "partial" | "failed" | "skipped";
@@ -764,13 +893,16 @@ export type components = {
             id: number;
             /** @example 2 */
             rejectedCount: number;
-            /** @description When an admin retracted the batch (its rows left the dataset); null if in use */
-            retractedAt: Record<string, never> | null;
+            /**
+             * Format: date-time
+             * @description When an admin retracted the batch (its rows left the dataset); null if in use
+             */
+            retractedAt: string | null;
             sha256: string;
             /** @example 51234 */
             sizeBytes: number;
             /** @enum {string} */
-            sourceKind: "bundled" | "drop-folder" | "upload" | "cli" | "api";
+            sourceKind: "bundled" | "drop-folder" | "upload" | "cli" | "api" | "outcomes";
             /** @example batch-2026-11.csv */
             sourceName: string;
         };
@@ -824,24 +956,51 @@ export type components = {
              */
             z?: number | null;
         };
+        DriftFlagDto: {
+            /** @example 4 */
+            batchId: number;
+            /** @example 1.9 */
+            maxPsi: number;
+            /** @example carat */
+            maxPsiFeature: string;
+            /** @example 0.31 */
+            outsideShare: number;
+        };
+        DriftReferenceDto: {
+            /** @example xgboost */
+            family: string;
+            /** @example 3 */
+            version: number;
+        };
+        ErrorDetailDto: {
+            /**
+             * @description What the entry is about: a request field as a path (`items.3.carat`, `model.version`), a query or path parameter, or a fact of the answer (`runningRunId`)
+             * @example cut
+             */
+            field: string;
+            /**
+             * @description Each rule it broke, with its message
+             * @example {
+             *       "isIn": "cut must be one of: Fair, Good, Very Good, Premium, Ideal"
+             *     }
+             */
+            rules: {
+                [key: string]: string;
+            };
+            /**
+             * @description A value to act on, when there is one (the running run id of a 409)
+             * @example 12
+             */
+            value?: number | string;
+        };
         ErrorResponseDto: {
             /**
-             * @description Stable machine-readable code.
+             * @description Stable machine-readable code (VALIDATION_FAILED, MISSING_FEATURE, UNAUTHORIZED, NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, FILE_REFUSED, TOO_MANY_REQUESTS, MODEL_UNAVAILABLE, ADMIN_DISABLED, ARTIFACT_CORRUPT, INTERNAL_ERROR).
              * @example VALIDATION_FAILED
              */
-            code?: string;
-            /**
-             * @description For validation errors: each field and the rule it broke.
-             * @example [
-             *       {
-             *         "field": "cut",
-             *         "rules": {
-             *           "isIn": "cut must be one of: Fair, Good, Very Good, Premium, Ideal"
-             *         }
-             *       }
-             *     ]
-             */
-            details?: Record<string, never>;
+            code: string;
+            /** @description What the error is about, one entry per field or fact: for validation errors each field and the rule it broke. */
+            details?: components["schemas"]["ErrorDetailDto"][];
             /** @example Bad Request */
             error: string;
             /** @example Validation failed: cut must be one of: Fair, Good, Very Good, Premium, Ideal */
@@ -850,6 +1009,15 @@ export type components = {
             requestId: string;
             /** @example 400 */
             statusCode: number;
+        };
+        ExplanationDto: {
+            /**
+             * @description The model's expected price over its training diamonds (SHAP's base value), USD: where every diamond starts.
+             * @example 3932.8
+             */
+            baseline: number;
+            /** @description One line per column (and `clamp` when it acted); baseline + the sum of the effects = price, to the cent. Exact in the model’s own scale (tree SHAP; for linear, coefficient × the difference from the training mean), mapped to USD (for a log-price model effect = phi × (p − b) / (ln p − ln b)). */
+            contributions: components["schemas"]["ContributionDto"][];
         };
         FamilyDto: {
             champion: components["schemas"]["VersionSummaryDto"] | null;
@@ -882,23 +1050,76 @@ export type components = {
              *       3.01
              *     ]
              */
-            trainedRange?: string[];
+            trainedRange?: number[];
         };
         FeatureImportanceDto: {
-            /**
-             * @example [
-             *       {
-             *         "feature": "carat",
-             *         "importance": 2210.4
-             *       }
-             *     ]
-             */
-            features: string[];
+            features: components["schemas"]["FeatureImportanceEntryDto"][];
             /**
              * @description linear: |coefficient| × the design column’s standard deviation (log-price units); trees: holdout MAE increase (USD) when the feature is shuffled (the XGBoost WebAssembly build exposes no gain)
              * @enum {string}
              */
             method: "standardised-coefficient" | "permutation";
+        };
+        FeatureImportanceEntryDto: {
+            /** @example carat */
+            feature: string;
+            /** @example 2210.4 */
+            importance: number;
+        };
+        HealthResultDto: {
+            /**
+             * @description Every check
+             * @example {
+             *       "database": {
+             *         "status": "up"
+             *       },
+             *       "champion": {
+             *         "status": "up",
+             *         "family": "xgboost",
+             *         "version": 3
+             *       }
+             *     }
+             */
+            details: {
+                [key: string]: {
+                    /** @enum {string} */
+                    status: "up" | "down";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+            /** @description The checks that are down (empty on a 200) */
+            error: {
+                [key: string]: {
+                    /** @enum {string} */
+                    status: "up" | "down";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+            /** @description The checks that are up */
+            info: {
+                [key: string]: {
+                    /** @enum {string} */
+                    status: "up" | "down";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+            /** @enum {string} */
+            status: "ok";
+        };
+        HoldoutPointDto: {
+            /**
+             * @description The price of the holdout row, USD
+             * @example 5210
+             */
+            actual: number;
+            /**
+             * @description The price the version gave it, USD
+             * @example 5080.5
+             */
+            predicted: number;
         };
         IngestionReportDto: {
             /** @example 998 */
@@ -930,7 +1151,7 @@ export type components = {
             /** @example xgboost */
             family: string;
             /** @example 2 */
-            fromVersion: Record<string, never> | null;
+            fromVersion: number | null;
             id: number;
             /** @example holdout MAE 280.10 beats champion v2 (291.77 on the same rows) */
             reason: string;
@@ -963,6 +1184,19 @@ export type components = {
             /** @example 3999 */
             trainRows: number;
         };
+        ModelOutcomesDto: {
+            /** @example 42 */
+            count: number;
+            /** @example xgboost-blend */
+            family: string;
+            /**
+             * @description Mean |quoted − paid|, USD.
+             * @example 301.5
+             */
+            mae: number;
+            /** @example 3 */
+            version: number;
+        };
         ModelRefDto: {
             /** @example xgboost */
             family: string;
@@ -982,9 +1216,94 @@ export type components = {
             version?: number;
         };
         ModelsOverviewDto: {
-            /** @description The model that prices requests by default: the champion with the lowest holdout MAE */
+            /** @description The model that prices requests by default: the champion with the lowest MAE on the same holdout rows (the last run that ranked them all; else each one's own holdout MAE) */
             defaultModel: components["schemas"]["VersionSummaryDto"] | null;
             families: components["schemas"]["FamilyDto"][];
+        };
+        OutcomeCoverageDto: {
+            /**
+             * @description Of those, paid prices inside the range quoted.
+             * @example 36
+             */
+            inside: number;
+            /**
+             * @description Outcomes whose quote carried a range.
+             * @example 40
+             */
+            quotedWithRange: number;
+            /**
+             * @description inside / quotedWithRange (null when none): compare with the ranges’ level.
+             * @example 0.9
+             */
+            share: number | null;
+        };
+        OutcomeDatasetDto: {
+            /**
+             * @description Rows accepted.
+             * @example 40
+             */
+            accepted: number;
+            /**
+             * @description The dataset batch made (null when no outcome was waiting).
+             * @example 12
+             */
+            batchId: number | null;
+            /**
+             * @description Outcomes that went into it.
+             * @example 42
+             */
+            outcomes: number;
+            /**
+             * @description Rows rejected (e.g. a diamond priced without every measurement).
+             * @example 2
+             */
+            rejected: number;
+        };
+        OutcomeDto: {
+            /** @example 0 */
+            item: number;
+            /** @description The model version that quoted it. */
+            model: components["schemas"]["OutcomeModelDto"];
+            /**
+             * @description What the store paid, USD.
+             * @example 2650
+             */
+            price: number;
+            /**
+             * @description The price the service quoted, USD.
+             * @example 2874.15
+             */
+            quotedPrice: number;
+            /** Format: date-time */
+            recordedAt: string;
+            /**
+             * @description true when this outcome replaced an earlier one for the same diamond.
+             * @example false
+             */
+            replaced: boolean;
+            /** @example 7b0c2a8e-5f7c-4c39-9f0e-3a6f1c2d9b11 */
+            requestId: string;
+        };
+        OutcomeModelDto: {
+            /** @example xgboost-blend */
+            family: string;
+            /** @example 3 */
+            version: number;
+        };
+        OutcomeSummaryDto: {
+            /** @description Per model version that quoted. */
+            byModel: components["schemas"]["ModelOutcomesDto"][];
+            /**
+             * @description Outcomes recorded (one per diamond).
+             * @example 42
+             */
+            count: number;
+            coverage: components["schemas"]["OutcomeCoverageDto"];
+            /**
+             * @description Mean |quoted − paid| over every outcome, USD; null when there is none.
+             * @example 301.5
+             */
+            mae: number | null;
         };
         OutsideTrainingRangeDto: {
             /** @example carat */
@@ -1024,8 +1343,11 @@ export type components = {
             mape: number;
             /** @example 230 */
             rows: number;
-            /** @example 2500 */
-            to: Record<string, never> | null;
+            /**
+             * @description null: no upper end
+             * @example 2500
+             */
+            to: number | null;
         };
         PricedItemDto: {
             /**
@@ -1033,6 +1355,8 @@ export type components = {
              * @enum {string}
              */
             currency: "USD";
+            /** @description Present only when `explain` was true: why this price. */
+            explanation?: components["schemas"]["ExplanationDto"];
             model: components["schemas"]["ModelRefDto"];
             /** @description Fields of this diamond outside the range the model was trained on (empty when none): the price is an extrapolation, treat it with care. */
             outsideTrainingRange: components["schemas"]["OutsideTrainingRangeDto"][];
@@ -1098,6 +1422,12 @@ export type components = {
              */
             depth?: number | null;
             /**
+             * @description true adds `explanation` to the answer: the model's baseline and what each column of the diamond adds to it or takes from it, in USD (baseline + the effects = price). Default false.
+             * @default false
+             * @example true
+             */
+            explain?: boolean;
+            /**
              * @description Confidence of the price range, 0.5-0.99 (default 0.9): the share of diamonds like this one whose true price falls inside it.
              * @default 0.9
              * @example 0.9
@@ -1132,6 +1462,8 @@ export type components = {
              * @enum {string}
              */
             currency: "USD";
+            /** @description Present only when `explain` was true: why this price. */
+            explanation?: components["schemas"]["ExplanationDto"];
             /** @description The model version that priced the diamond. */
             model: components["schemas"]["ModelRefDto"];
             /** @description Fields of this diamond outside the range the model was trained on (empty when none): the price is an extrapolation, treat it with care. */
@@ -1172,6 +1504,24 @@ export type components = {
              * @example 2
              */
             version: number;
+        };
+        RecordOutcomeDto: {
+            /**
+             * @description For a batch: the diamond's index in `items` (0-based). Default 0, the one diamond of POST /v1/prices.
+             * @default 0
+             * @example 0
+             */
+            item?: number;
+            /**
+             * @description What the store paid for the diamond, USD.
+             * @example 2650
+             */
+            price: number;
+            /**
+             * @description The request id of the pricing answer (its `requestId`, also its X-Request-Id header).
+             * @example 7b0c2a8e-5f7c-4c39-9f0e-3a6f1c2d9b11
+             */
+            requestId: string;
         };
         RejectionDto: {
             /**
@@ -1223,11 +1573,52 @@ export type components = {
             /** @example new champion misprices large stones */
             reason?: string;
         };
+        RunDriftFlagsDto: {
+            flagged: components["schemas"]["DriftFlagDto"][];
+            /** @example 0.25 */
+            threshold: number;
+        };
+        RunGateDto: {
+            /**
+             * @description `paired-bootstrap`: promoted when the 95 % upper bound of candidate MAE − champion MAE (seeded paired bootstrap of the per-row absolute errors) is below PROMOTION_TOLERANCE × champion MAE
+             * @enum {string}
+             */
+            basis: "no-champion" | "champion-unavailable" | "no-rows" | "paired-bootstrap";
+            /**
+             * @description The candidate's MAE (USD) on those rows; null when there were no rows
+             * @example 287.1
+             */
+            candidateMae: number | null;
+            /**
+             * @description The champion's MAE (USD) on those rows; null when it has none or could not be scored
+             * @example 298.4
+             */
+            championMae: number | null;
+            /**
+             * @description null: no champion
+             * @example 3
+             */
+            championVersion: number | null;
+            /** @example true */
+            promoted: boolean;
+            /** @example promoted: the candidate is better beyond the noise on 1270 rows neither model was fitted on (both split models): … */
+            reason: string;
+            /**
+             * @description Holdout rows the decision was made on: neither model's fit saw them
+             * @example 1270
+             */
+            rows: number;
+        };
         RunOutcomeDto: {
             error?: string;
             /** @example xgboost */
             family: string;
-            /** @example 301.2 */
+            /** @description The promotion gate: the rows, both MAEs on them, the decision and why */
+            gate?: components["schemas"]["RunGateDto"];
+            /**
+             * @description The new version's holdout MAE (its split model)
+             * @example 301.2
+             */
             mae?: number;
             /** @example true */
             promoted?: boolean;
@@ -1247,12 +1638,12 @@ export type components = {
              * @description Best complete MAE so far
              * @example 330.5
              */
-            bestSoFar: Record<string, never> | null;
+            bestSoFar: number | null;
             /**
              * @description Validation MAE (USD) of a complete trial; of a pruned one, the last value it reported
              * @example 341.2
              */
-            mae: Record<string, never> | null;
+            mae: number | null;
             /** @example 7 */
             number: number;
             pruned: boolean;
@@ -1320,7 +1711,7 @@ export type components = {
             trials?: number;
         };
         TrainingRunDto: {
-            datasetHash: Record<string, never> | null;
+            datasetHash: string | null;
             /**
              * @description Batches new since the champion trained that drifted beyond DRIFT_PSI_THRESHOLD (largest per-feature PSI against the champion's training data); flagged by the first run after their ingestion
              * @example {
@@ -1335,17 +1726,17 @@ export type components = {
              *       ]
              *     }
              */
-            drift: Record<string, never> | null;
+            drift: components["schemas"]["RunDriftFlagsDto"] | null;
             /** @example 412.5 */
-            durationSeconds: Record<string, never> | null;
-            error: Record<string, never> | null;
+            durationSeconds: number | null;
+            error: string | null;
             families: string[];
-            finishedAt: Record<string, never> | null;
+            finishedAt: string | null;
             id: number;
             /** @example host:1234 */
             instance: string;
             outcomes: components["schemas"]["RunOutcomeDto"][];
-            rowCount: Record<string, never> | null;
+            rowCount: number | null;
             startedAt: string;
             /**
              * @description `partial`: some families failed (each one's reason in `outcomes` and `error`)
@@ -1371,7 +1762,7 @@ export type components = {
             family: string;
             fitMs: number;
             /** @description Holdout (actual, predicted) pairs for plots */
-            holdoutSample: string[];
+            holdoutSample: components["schemas"]["HoldoutPointDto"][];
             /** @description The data it saw: ingestion batches, row count, content hash */
             lineage: Record<string, never>;
             metrics: components["schemas"]["MetricsDto"];
@@ -1383,18 +1774,24 @@ export type components = {
              *     }
              */
             params: Record<string, never>;
+            /** @description Its split model's MAE on the holdout rows of the run that last ranked every champion on the same rows: the default model is the lowest. null: never ranked */
+            ranking: components["schemas"]["ChampionRankingDto"] | null;
             searchMs: number;
             seed: number;
             /** @description How the rows were split into training and holdout */
             split: Record<string, never>;
+            /** @description The split model's artifact (fitted on the training side only; what the promotion gate scores): file, size and sha256. null for versions older than it */
+            splitArtifact: Record<string, never> | null;
             /** @enum {string} */
             status: "champion" | "candidate" | "retired" | "rolled-back";
             /** @description Range of each feature and of the price among the training rows (null for versions trained before they were kept) */
             trainingRanges: Record<string, never> | null;
             /** @example 12 */
-            trainingRunId: Record<string, never> | null;
+            trainingRunId: number | null;
             /** @description Every search trial: params, score (inner MAE), duration, state */
-            trials: string[];
+            trials: {
+                [key: string]: unknown;
+            }[];
             /** @example 3 */
             version: number;
         };
@@ -1407,7 +1804,7 @@ export type components = {
             /** @enum {string} */
             status: "champion" | "candidate" | "retired" | "rolled-back";
             /** @example 12 */
-            trainingRunId: Record<string, never> | null;
+            trainingRunId: number | null;
             /** @example 3 */
             version: number;
         };
@@ -1448,7 +1845,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -1466,7 +1883,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -1487,6 +1924,24 @@ export interface operations {
                     "application/json": components["schemas"]["DashboardDataDto"];
                 };
             };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     DashboardController_version: {
@@ -1503,7 +1958,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -1516,145 +1991,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /**
-             * @description `{ status: "ok", info: { process: { status: "up", uptimeSeconds, pid } } }`
-             *
-             *     The Health Check is successful
-             */
+            /** @description Alive: `info.process` gives `uptimeSeconds` and `pid` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                        /** @example {} */
-                        error?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example ok
-                         * @enum {string}
-                         */
-                        status?: "ok" | "degraded";
-                    };
+                    "application/json": components["schemas"]["HealthResultDto"];
                 };
             };
-            /** @description The Health Check is not successful */
-            503: {
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       },
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect",
-                         *         "responseTime": 3005
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                        /**
-                         * @example {
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect",
-                         *         "responseTime": 3005
-                         *       }
-                         *     }
-                         */
-                        error?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example error
-                         * @enum {string}
-                         */
-                        status?: "error" | "shutting_down";
-                    };
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };
@@ -1668,149 +2020,31 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /**
-             * @description `{ status: "ok", info, error: {}, details: { database, migrations, champion, audit } }`
-             *
-             *     The Health Check is successful
-             */
+            /** @description Ready: `details` holds every check (shutdown, database, migrations, champion, audit) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                        /** @example {} */
-                        error?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example ok
-                         * @enum {string}
-                         */
-                        status?: "ok" | "degraded";
-                    };
+                    "application/json": components["schemas"]["HealthResultDto"];
                 };
             };
-            /**
-             * @description Not ready: the error body names the failing checks in `message`, all checks in `details`
-             *
-             *     The Health Check is not successful
-             */
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_READY: the error body names the failing checks in `message` and in `details` (one entry per failing check) */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       },
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect",
-                         *         "responseTime": 3005
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                        /**
-                         * @example {
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect",
-                         *         "responseTime": 3005
-                         *       }
-                         *     }
-                         */
-                        error?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example error
-                         * @enum {string}
-                         */
-                        status?: "error" | "shutting_down";
-                    };
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };
@@ -1829,7 +2063,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -1874,21 +2119,36 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -1912,26 +2172,50 @@ export interface operations {
                     "application/json": components["schemas"]["AuditRecordDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such record */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -1957,14 +2241,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -1990,14 +2287,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2036,40 +2346,68 @@ export interface operations {
                     "application/json": components["schemas"]["IngestionReportDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Larger than UPLOAD_MAX_BYTES */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not a raw text/csv body */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description FILE_REFUSED: empty, not CSV, unparsable or wrong header; nothing stored */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2094,26 +2432,50 @@ export interface operations {
                     "application/json": components["schemas"]["RejectionDto"][];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such batch */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2141,33 +2503,68 @@ export interface operations {
                     "application/json": components["schemas"]["RetractionDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such batch */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description The batch is already retracted */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the JSON body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2190,26 +2587,50 @@ export interface operations {
                     "application/json": components["schemas"]["BatchDriftDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No drift report: unknown batch, no champion when it was ingested, or the champion trained on it */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2235,14 +2656,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2270,33 +2704,68 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerEntryDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Unknown family or version */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Already the champion */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the JSON body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2324,26 +2793,105 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerEntryDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No previous champion */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the JSON body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    OutcomesAdminController_toDataset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutcomeDatasetDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Admin disabled: no ADMIN_TOKEN configured */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2366,19 +2914,41 @@ export interface operations {
                     "application/json": components["schemas"]["TrainingRunDto"][];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2403,26 +2973,59 @@ export interface operations {
                     "application/json": components["schemas"]["RunStartedDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: the body is not valid JSON or breaks a rule (`details` names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
-            /** @description A run is already in progress; details.runningRunId names it */
+            /** @description CONFLICT: a run is already in progress; the `details` entry with field `runningRunId` gives its id as `value` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the JSON body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2445,26 +3048,50 @@ export interface operations {
                     "application/json": components["schemas"]["TrainingRunDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such run */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2483,6 +3110,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ModelsOverviewDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };
@@ -2512,12 +3157,41 @@ export interface operations {
                     "application/json": components["schemas"]["CompareDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Unknown family or version */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2541,12 +3215,41 @@ export interface operations {
                     "application/json": components["schemas"]["VersionSummaryDto"][];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Unknown family */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2571,12 +3274,41 @@ export interface operations {
                     "application/json": components["schemas"]["VersionDetailDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Unknown family or version */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2601,12 +3333,41 @@ export interface operations {
                     "application/json": components["schemas"]["VersionTrustDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Unknown family or version */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2627,6 +3388,174 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LedgerEntryDto"][];
+                };
+            };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    OutcomesController_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordOutcomeDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutcomeDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: requestId, item or price missing or out of range. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND: no request of that id priced a diamond, or it has no such item. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the JSON body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Staff endpoints disabled: neither STAFF_TOKEN nor ADMIN_TOKEN configured */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    OutcomesController_summary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutcomeSummaryDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Staff endpoints disabled: neither STAFF_TOKEN nor ADMIN_TOKEN configured */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };
@@ -2680,7 +3609,45 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description MODEL_UNAVAILABLE: no model trained yet, or the named family has no champion. */
+            /** @description CONFLICT: `explain` was asked of a model version that cannot explain its prices (a linear version trained before explanations existed); retrain or choose another version. */
+            409: {
+                headers: {
+                    /** @description The request id (the one sent, when valid; otherwise a new UUID). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the JSON body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description MODEL_UNAVAILABLE: no model trained yet, the named family has no champion, or the model to price with cannot be loaded (its artifact is missing or corrupt; `details` names family, version and reason). */
             503: {
                 headers: {
                     /** @description The request id (the one sent, when valid; otherwise a new UUID). */
@@ -2720,7 +3687,7 @@ export interface operations {
                     "application/json": components["schemas"]["BatchPriceResponseDto"];
                 };
             };
-            /** @description VALIDATION_FAILED: `items` missing, empty or longer than 1000, or an item invalid (named as items.i.field). MISSING_FEATURE: the chosen model needs a measurement an item lacks. */
+            /** @description VALIDATION_FAILED: `items` missing, empty or longer than 1000 (100 with `explain`), or an item invalid (named as items.i.field). MISSING_FEATURE: the chosen model needs a measurement an item lacks. */
             400: {
                 headers: {
                     /** @description The request id (the one sent, when valid; otherwise a new UUID). */
@@ -2742,6 +3709,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description CONFLICT: `explain` was asked of a model version that cannot explain its prices (a linear version trained before explanations existed); retrain or choose another version. */
+            409: {
+                headers: {
+                    /** @description The request id (the one sent, when valid; otherwise a new UUID). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description The body exceeds BODY_LIMIT (1 MB by default). */
             413: {
                 headers: {
@@ -2753,7 +3731,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description MODEL_UNAVAILABLE: no model trained yet, or the named family has no champion. */
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description MODEL_UNAVAILABLE: no model trained yet, the named family has no champion, or the model to price with cannot be loaded (its artifact is missing or corrupt; `details` names family, version and reason). */
             503: {
                 headers: {
                     /** @description The request id (the one sent, when valid; otherwise a new UUID). */
@@ -2801,6 +3797,24 @@ export interface operations {
                 headers: {
                     /** @description The request id. */
                     "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -59,3 +59,52 @@ export function AdminOnly() {
     ApiResponse({ status: 503, description: 'Admin disabled: no ADMIN_TOKEN configured' }),
   );
 }
+
+/**
+ * Staff endpoints (the store's outcomes) take `Authorization: Bearer <STAFF_TOKEN>` or the admin
+ * token, compared in constant time. With neither configured they answer 503.
+ */
+@Injectable()
+class StaffAuthGuard implements CanActivate {
+  private readonly accepted: Buffer[];
+
+  constructor(config: AppConfig) {
+    this.accepted = [config.ADMIN_TOKEN, config.STAFF_TOKEN]
+      .filter((token): token is string => Boolean(token))
+      .map((token) => createHash('sha256').update(token).digest());
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    if (this.accepted.length === 0)
+      throw new DomainError(
+        ErrorCode.AdminDisabled,
+        'Staff endpoints are disabled: neither STAFF_TOKEN nor ADMIN_TOKEN is configured',
+      );
+    const req = context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>();
+    const header = typeof req.headers.authorization === 'string' ? req.headers.authorization : '';
+    const match = /^Bearer\s+(.+)$/i.exec(header);
+    if (!match)
+      throw new DomainError(
+        ErrorCode.Unauthorized,
+        'Missing bearer token: send Authorization: Bearer <STAFF_TOKEN or ADMIN_TOKEN>',
+      );
+    const given = createHash('sha256').update(match[1].trim()).digest();
+    // Every token compared, whichever matches: the time does not say which one it was.
+    const matches = this.accepted.map((expected) => timingSafeEqual(given, expected));
+    if (!matches.includes(true)) throw new DomainError(ErrorCode.Unauthorized, 'Invalid token');
+    return true;
+  }
+}
+
+/** Marks a controller or route as staff-only (STAFF_TOKEN or ADMIN_TOKEN), in code and in OpenAPI. */
+export function StaffOnly() {
+  return applyDecorators(
+    UseGuards(StaffAuthGuard),
+    ApiBearerAuth('staff'),
+    ApiResponse({ status: 401, description: 'Missing or invalid bearer token' }),
+    ApiResponse({
+      status: 503,
+      description: 'Staff endpoints disabled: neither STAFF_TOKEN nor ADMIN_TOKEN configured',
+    }),
+  );
+}

@@ -79,6 +79,16 @@ export class AppConfig {
   @Matches(/^.{16,}$/, { message: 'ADMIN_TOKEN must be at least 16 characters' })
   ADMIN_TOKEN?: string;
 
+  /**
+   * Bearer token of the store's staff: records outcomes (POST /v1/outcomes) and reads their
+   * summary, nothing else. At least 16 characters; unset, only ADMIN_TOKEN does that. Trimmed.
+   */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @IsOptional()
+  @IsString()
+  @Matches(/^.{16,}$/, { message: 'STAFF_TOKEN must be at least 16 characters' })
+  STAFF_TOKEN?: string;
+
   /** Ingest the bundled data/diamonds.csv when the store is empty. */
   @Transform(toBool)
   @IsBoolean()
@@ -220,6 +230,18 @@ export class AppConfig {
   @Min(0)
   AUDIT_SHUTDOWN_FLUSH_MS = 10000;
 
+  /**
+   * On SIGTERM/SIGINT: how long (ms) at most the server drains before it stops. Its listener
+   * closes at once; requests still arriving on open connections are answered with
+   * `Connection: close`; it stops when no connection is left, or after this. Keep it longer
+   * than the load balancer's upstream keep-alive timeout (deploy/nginx.conf: 10 s).
+   */
+  @Transform(toNumber)
+  @IsInt()
+  @Min(0)
+  @Max(600000)
+  SHUTDOWN_DRAIN_MS = 15000;
+
   @Transform(toNumber)
   @IsInt()
   @Min(1)
@@ -263,7 +285,7 @@ export class AppConfig {
 export class ConfigValidationError extends Error {}
 
 /** Settings whose values never appear in a message (they hold a secret or a password). */
-const SECRET_KEYS = new Set(['ADMIN_TOKEN', 'DATABASE_URL']);
+const SECRET_KEYS = new Set(['ADMIN_TOKEN', 'STAFF_TOKEN', 'DATABASE_URL']);
 
 /** The rule a value of the wrong kind broke; the range rules would only repeat it ("abc" is below nothing). */
 const KIND_RULES = ['isInt', 'isNumber', 'isBoolean', 'isString', 'isIn'];
@@ -287,7 +309,7 @@ function brokenRules(error: ValidationError): string {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const raw: Record<string, unknown> = {};
-  for (const key of [...known, 'DATABASE_URL', 'ADMIN_TOKEN']) {
+  for (const key of [...known, 'DATABASE_URL', 'ADMIN_TOKEN', 'STAFF_TOKEN']) {
     if (env[key] !== undefined && env[key] !== '') raw[key] = env[key];
   }
   const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });

@@ -10,3 +10,4 @@ const isPostgresEnv = (): boolean => /^postgres(ql)?:\/\//.test(process.env.DATA
 export const DATE_COLUMN: ColumnType = isPostgresEnv() ? 'timestamptz' : 'datetime';
 export const JSON_COLUMN: ColumnType = isPostgresEnv() ? 'jsonb' : 'json';
 export const FLOAT_COLUMN: ColumnType = 'double precision';
+export const BYTES_COLUMN: ColumnType = isPostgresEnv() ? 'bytea' : 'blob';

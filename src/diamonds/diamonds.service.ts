@@ -23,7 +23,8 @@ export interface IngestionReport {
 }
 
 export interface DatasetSnapshot {
-  rows: (PricedDiamond & { id: number })[];
+  /** Every row of the active batches, with its id and the batch it came in. */
+  rows: (PricedDiamond & { id: number; batchId: number })[];
   batchIds: number[];
   rowCount: number;
   /** sha256 over the ingested files' sha256s, in batch order: names the exact data a model saw. */
@@ -131,9 +132,9 @@ export class DiamondsService {
       entry = null;
     }
     if (!entry)
-      throw new DomainError(ErrorCode.Conflict, `Batch ${batchId} is already retracted`, {
-        batchId,
-      });
+      throw new DomainError(ErrorCode.Conflict, `Batch ${batchId} is already retracted`, [
+        { field: 'batchId', rules: { notRetracted: `batch ${batchId} is already retracted` } },
+      ]);
     this.logger.warn(
       `Batch ${batchId} (${batch.sourceName}) retracted by ${actor}: ${entry.rowsRemoved} rows left the dataset (${reason})`,
     );
@@ -171,7 +172,7 @@ export class DiamondsService {
     const hash = createHash('sha256');
     for (const b of batches) hash.update(`${b.id}:${b.sha256}\n`);
     return {
-      rows: diamonds.map((d) => ({ id: d.id, ...toPricedDiamond(d) })),
+      rows: diamonds.map((d) => ({ id: d.id, batchId: d.batchId, ...toPricedDiamond(d) })),
       batchIds: batches.map((b) => b.id),
       rowCount: diamonds.length,
       contentHash: hash.digest('hex'),

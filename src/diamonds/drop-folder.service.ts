@@ -1,9 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AdvisoryLock } from '../database/advisory-lock';
 import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppConfig } from '../config/app-config';
 import { FileRefusedError } from './csv-reader';
 import { DiamondsService, IngestionReport } from './diamonds.service';
+
+/** One scanner at a time across the instances sharing the database (see AdvisoryLock). */
+export const DROP_FOLDER_LOCK_KEY = 727_024;
 
 interface DropFolderFileResult {
   file: string;
@@ -14,17 +20,23 @@ interface DropFolderFileResult {
 
 /**
  * The drop folder: CSV files put in data/incoming are ingested, then moved to data/processed
- * (never deleted), or to data/rejected with a .reason.txt when refused as a whole.
+ * (never deleted), or to data/rejected with a .reason.txt when refused as a whole. A single-host
+ * convenience (uploads through the API are the multi-host way); one instance scans at a time
+ * (a lock in the database): another finding it taken scans nothing this time.
  */
 @Injectable()
 export class DropFolderService {
   private readonly logger = new Logger(DropFolderService.name);
   private running: Promise<DropFolderFileResult[]> | null = null;
+  private readonly lock: AdvisoryLock;
 
   constructor(
     private readonly config: AppConfig,
     private readonly diamonds: DiamondsService,
-  ) {}
+    @InjectDataSource() dataSource: DataSource,
+  ) {
+    this.lock = new AdvisoryLock(dataSource, DROP_FOLDER_LOCK_KEY);
+  }
 
   get folders() {
     const root = this.config.DATA_DIR;
@@ -42,6 +54,19 @@ export class DropFolderService {
   }
 
   private async scanOnce(): Promise<DropFolderFileResult[]> {
+    const held = await this.lock.tryAcquire();
+    if (!held) {
+      this.logger.log('Drop folder: another instance is scanning it; skipped this time');
+      return [];
+    }
+    try {
+      return await this.scanHeld();
+    } finally {
+      await held.release();
+    }
+  }
+
+  private async scanHeld(): Promise<DropFolderFileResult[]> {
     const { incoming, processed, rejected } = this.folders;
     await Promise.all([incoming, processed, rejected].map((d) => mkdir(d, { recursive: true })));
     const names = (await readdir(incoming)).filter((n) => !n.startsWith('.')).sort();

@@ -1,5 +1,6 @@
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { DiamondFeatures, PricedDiamond } from '../diamonds/diamond-vocabulary';
+import { Explanation } from './explanation/explanation';
 import { TrialRecord } from './search/trial';
 
 export { TrialRecord };
@@ -40,6 +41,14 @@ export interface FittedModel {
    * Asynchronous because a family may share a large batch with worker threads.
    */
   predict(rows: readonly DiamondFeatures[]): Promise<number[]>;
+  /**
+   * Why each price: per row, the price `predict` gives, the model's baseline and one effect per
+   * column a person typed, all in USD, with `baseline + sum(effect) = price`. Exact in the
+   * model's output space (tree SHAP; coefficient × difference from the training mean), then
+   * mapped to USD (see explanation.ts). Rejects as `predict` does, and with
+   * ExplanationUnavailableError when the artifact lacks what it needs.
+   */
+  explain(rows: readonly DiamondFeatures[]): Promise<Explanation[]>;
   /** An artifact `ModelFamily.load` turns back into a model predicting bit for bit the same. */
   serialize(): Buffer;
   /** Frees WebAssembly memory; idempotent. Predicting afterwards throws. */
@@ -75,10 +84,10 @@ export class MissingFeatureError extends DomainError {
     public readonly feature: string,
     public readonly family: string,
   ) {
-    super(ErrorCode.MissingFeature, `The ${family} model needs "${feature}", which is missing`, {
-      feature,
-      family,
-    });
+    const message = `The ${family} model needs "${feature}", which is missing`;
+    super(ErrorCode.MissingFeature, message, [
+      { field: feature, rules: { requiredByModel: message } },
+    ]);
     this.name = 'MissingFeatureError';
   }
 }
@@ -89,14 +98,10 @@ export class InvalidFeatureError extends DomainError {
     public readonly value: unknown,
     public readonly family: string,
   ) {
-    super(
-      ErrorCode.ValidationFailed,
-      `The ${family} model cannot use ${JSON.stringify(value)} as "${feature}"`,
-      {
-        feature,
-        family,
-      },
-    );
+    const message = `The ${family} model cannot use ${JSON.stringify(value)} as "${feature}"`;
+    super(ErrorCode.ValidationFailed, message, [
+      { field: feature, rules: { acceptedByModel: message } },
+    ]);
     this.name = 'InvalidFeatureError';
   }
 }
@@ -106,13 +111,8 @@ export class UnknownModelFamilyError extends DomainError {
     public readonly family: string,
     public readonly known: readonly string[],
   ) {
-    super(
-      ErrorCode.NotFound,
-      `Unknown model family "${family}"; known families: ${known.join(', ')}`,
-      {
-        allowed: known,
-      },
-    );
+    const message = `Unknown model family "${family}"; known families: ${known.join(', ')}`;
+    super(ErrorCode.NotFound, message, [{ field: 'family', rules: { isKnownFamily: message } }]);
     this.name = 'UnknownModelFamilyError';
   }
 }
@@ -132,6 +132,19 @@ export class ModelDisposedError extends DomainError {
   }
 }
 
+/** The model cannot explain its prices (an artifact from before explanations existed). */
+export class ExplanationUnavailableError extends DomainError {
+  constructor(
+    public readonly family: string,
+    reason: string,
+  ) {
+    super(ErrorCode.Conflict, `The ${family} model cannot explain its prices: ${reason}`, [
+      { field: 'explain', rules: { explainable: reason }, value: family },
+    ]);
+    this.name = 'ExplanationUnavailableError';
+  }
+}
+
 export class InsufficientTrainingDataError extends DomainError {
   constructor(
     public readonly family: string,
@@ -141,10 +154,13 @@ export class InsufficientTrainingDataError extends DomainError {
     super(
       ErrorCode.ValidationFailed,
       `The ${family} family needs at least ${needed} training rows, got ${rows}`,
-      {
-        rows,
-        needed,
-      },
+      [
+        {
+          field: 'rows',
+          rules: { minRows: `at least ${needed} training rows, got ${rows}` },
+          value: rows,
+        },
+      ],
     );
     this.name = 'InsufficientTrainingDataError';
   }

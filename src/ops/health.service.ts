@@ -7,6 +7,7 @@ import {
 import { OpsStatsRepository } from './ops-stats.repository';
 import { AuditStatsService } from '../audit/audit-stats.service';
 import { ModelCatalog } from '../registry/model-catalog';
+import { ShutdownDrain } from './shutdown-drain';
 
 const DB_TIMEOUT_MS = 3000;
 
@@ -19,6 +20,7 @@ export class HealthService {
     private readonly stats: OpsStatsRepository,
     private readonly catalog: ModelCatalog,
     private readonly auditStats: AuditStatsService,
+    private readonly shutdown: ShutdownDrain,
   ) {}
 
   live() {
@@ -30,14 +32,26 @@ export class HealthService {
     ]);
   }
 
-  /** Ready = database reachable, no pending migration, a champion to price with. Throws 503 (terminus) otherwise. */
+  /**
+   * Ready = not draining, database reachable, no pending migration, a default champion whose
+   * artifact is intact. Throws 503 (terminus) otherwise.
+   */
   ready() {
     return this.health.check([
+      () => this.draining(),
       () => this.database(),
       () => this.migrations(),
       () => this.champion(),
       () => this.audit(),
     ]);
+  }
+
+  /** A stopping instance (SIGTERM) takes no new work: the balancer should send it nothing. */
+  private draining(): HealthIndicatorResult<'shutdown'> {
+    const session = this.indicator.check('shutdown');
+    return this.shutdown.draining
+      ? session.down({ message: 'draining: this instance is stopping' })
+      : session.up();
   }
 
   private database(): PromiseLike<HealthIndicatorResult<'database'>> {
@@ -71,11 +85,22 @@ export class HealthService {
           message:
             'no champion model yet: train one (first start, POST /v1/admin/training-runs, npm run train)',
         });
-      return session.up({
+      const model = {
         family: champion.family,
         version: champion.version,
         mae: champion.metrics.mae,
-      });
+      };
+      try {
+        await this.catalog.verifyArtifact(champion);
+      } catch (err) {
+        // Not ready: a price request would fail (503 MODEL_UNAVAILABLE) once the model has to be
+        // loaded from it, and any restart of a replica would.
+        return session.down({
+          ...model,
+          message: `the default model ${champion.family} v${champion.version} cannot be loaded: ${(err as Error).message}`,
+        });
+      }
+      return session.up(model);
     } catch (err) {
       return session.down({ message: `cannot read the registry: ${(err as Error).message}` });
     }

@@ -1,3 +1,4 @@
+import { OutcomesModule } from '../outcomes/outcomes.module';
 import { Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
@@ -17,6 +18,7 @@ import { MetricsService } from './metrics.service';
 import { OpsStatsRepository } from './ops-stats.repository';
 import { PinoLoggerService } from './pino-logger.service';
 import { PublicThrottlerGuard } from './public-throttler.guard';
+import { ShutdownDrain } from './shutdown-drain';
 
 /** Health, metrics, logs, throttling, the dashboard and the counter page: reads every other module, nothing depends on it. */
 @Module({
@@ -25,6 +27,7 @@ import { PublicThrottlerGuard } from './public-throttler.guard';
     RegistryModule,
     TrainingModule,
     AuditModule,
+    OutcomesModule,
     // Failures are reported in the 503 body and the access log; terminus's own log would repeat them.
     TerminusModule.forRoot({ logger: false }),
     ThrottlerModule.forRootAsync({
@@ -42,9 +45,10 @@ import { PublicThrottlerGuard } from './public-throttler.guard';
     HealthService,
     DashboardService,
     OpsStatsRepository,
+    ShutdownDrain,
     { provide: APP_GUARD, useClass: PublicThrottlerGuard },
   ],
-  exports: [PinoLoggerService, MetricsService],
+  exports: [PinoLoggerService, MetricsService, ShutdownDrain],
 })
 export class OpsModule implements OnApplicationBootstrap {
   private readonly logger = new Logger(OpsModule.name);

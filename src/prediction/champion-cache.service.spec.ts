@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { DiamondFeatures } from '../diamonds/diamond-vocabulary';
 import { FamilySummary, ModelCatalog, ModelVersionInfo } from '../registry/model-catalog';
 import { FittedModel, ModelDisposedError } from '../model-runtime/model-family';
+import { Explanation } from '../model-runtime/explanation/explanation';
 import { ChampionCache, MAX_EXTRA_MODELS } from './champion-cache.service';
 
 /** A model that prices every diamond at `1000 * id` dollars, so the answer names the version. */
@@ -18,6 +19,10 @@ class FakeModel implements FittedModel {
   async predict(rows: readonly DiamondFeatures[]): Promise<number[]> {
     if (this.disposed) throw new ModelDisposedError(this.family);
     return rows.map(() => 1000 * this.id);
+  }
+  async explain(rows: readonly DiamondFeatures[]): Promise<Explanation[]> {
+    const prices = await this.predict(rows);
+    return prices.map((price) => ({ price, baseline: price, contributions: [] }));
   }
   serialize(): Buffer {
     return Buffer.alloc(0);
@@ -106,6 +111,7 @@ class FakeCatalog extends ModelCatalog {
   async trialsByFamilyAndState(): Promise<never[]> {
     return [];
   }
+  async verifyArtifact(): Promise<void> {}
   async loadModel(v: ModelVersionInfo): Promise<FittedModel> {
     this.calls.load++;
     if (this.failLoads > 0) {
@@ -266,7 +272,12 @@ describe('ChampionCache', () => {
     catalog.champions.set('linear', 1);
     catalog.failLoads = 2; // the eager load at start and the first request
     await start();
-    await expect(cache.resolve()).rejects.toThrow('artifact missing');
+    // 503 MODEL_UNAVAILABLE naming the version and the reason, never a 500.
+    await expect(cache.resolve()).rejects.toMatchObject({
+      code: ErrorCode.ModelUnavailable,
+      message: 'The model linear v1 cannot be loaded: artifact missing',
+      details: { family: 'linear', version: 1, reason: 'artifact missing' },
+    });
     await expect(priceWith(cache)).resolves.toMatchObject({ version: 1 });
   });
 

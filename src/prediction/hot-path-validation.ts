@@ -70,6 +70,7 @@ const MODEL_SELECTOR = {
   },
 };
 const LEVEL = { type: nullable('number'), minimum: MIN_RANGE_LEVEL, maximum: MAX_RANGE_LEVEL };
+const EXPLAIN = { type: nullable('boolean') };
 
 /** The schemas, by DTO (exported for the spec, which compares their fields with the DTOs'). */
 export const HOT_PATH_SCHEMAS = {
@@ -77,7 +78,7 @@ export const HOT_PATH_SCHEMAS = {
     type: 'object',
     additionalProperties: false,
     required: FEATURES_REQUIRED,
-    properties: { ...FEATURE_PROPERTIES, model: MODEL_SELECTOR, level: LEVEL },
+    properties: { ...FEATURE_PROPERTIES, model: MODEL_SELECTOR, level: LEVEL, explain: EXPLAIN },
   },
   batch: {
     type: 'object',
@@ -97,6 +98,7 @@ export const HOT_PATH_SCHEMAS = {
       },
       model: MODEL_SELECTOR,
       level: LEVEL,
+      explain: EXPLAIN,
     },
   },
   similar: {

@@ -5,6 +5,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsBoolean,
   IsDefined,
   IsInt,
   IsNumber,
@@ -37,6 +38,12 @@ import {
 
 /** Largest batch accepted by POST /v1/prices/batch. */
 export const MAX_BATCH_ITEMS = 1000;
+/**
+ * Largest batch explained (`explain: true`): tree SHAP costs about 10-30 ms a diamond for each
+ * 1,000 trees (the served blend has 4,000), against microseconds for the price alone
+ * (docs/benchmarks.md); 100 diamonds is a few seconds of work.
+ */
+export const MAX_EXPLAIN_ITEMS = 100;
 /** Largest `n` of GET /v1/similar-diamonds. */
 export const MAX_SIMILAR = 100;
 export const DEFAULT_SIMILAR = 5;
@@ -142,12 +149,29 @@ function RangeLevel() {
   );
 }
 
+/** The optional `explain` flag of the pricing requests. */
+function ExplainFlag(what: string) {
+  return applyDecorators(
+    ApiPropertyOptional({
+      description: `true adds \`explanation\` to ${what}: the model's baseline and what each column of the diamond adds to it or takes from it, in USD (baseline + the effects = price). Default false.`,
+      type: Boolean,
+      default: false,
+      example: true,
+    }),
+    IsOptional(),
+    IsBoolean({ message: 'explain must be true or false' }),
+  );
+}
+
 export class PriceRequestDto extends DiamondFeaturesDto {
   @OptionalModelSelector()
   model?: ModelSelectorDto;
 
   @RangeLevel()
   level?: number;
+
+  @ExplainFlag('the answer')
+  explain?: boolean;
 }
 
 export class BatchPriceRequestDto {
@@ -172,6 +196,9 @@ export class BatchPriceRequestDto {
 
   @RangeLevel()
   level?: number;
+
+  @ExplainFlag(`every item of the answer (at most ${MAX_EXPLAIN_ITEMS} items then)`)
+  explain?: boolean;
 }
 
 class ModelRefDto {
@@ -228,6 +255,52 @@ const RANGE_UNAVAILABLE_PROPERTY = {
     'this model version has no range calibration (trained before price ranges existed, or on a holdout under 99 rows); retrain or choose another version',
 } as const;
 
+class ContributionDto {
+  @ApiProperty({
+    description:
+      'A column of the diamond as sent (carat, cut, color, clarity, depth, table, x, y, z: the ones the model reads), or `clamp` when the price was held at the edge of the training prices (`priceClamped`).',
+    enum: ['carat', 'cut', 'color', 'clarity', 'depth', 'table', 'x', 'y', 'z', 'clamp'],
+    example: 'clarity',
+  })
+  feature: string;
+
+  @ApiProperty({
+    description:
+      'The value sent for that column (a number or a grade); null for a column not sent (a measurement the model estimated: its effect is on the column it was estimated from, e.g. x on carat) and for `clamp`.',
+    oneOf: [{ type: 'number' }, { type: 'string' }],
+    nullable: true,
+    example: 'SI2',
+  })
+  value: number | string | null;
+
+  @ApiProperty({
+    description: 'What this column adds to (or, negative, takes from) the baseline, USD.',
+    example: -610.25,
+  })
+  effect: number;
+}
+
+export class ExplanationDto {
+  @ApiProperty({
+    description:
+      "The model's expected price over its training diamonds (SHAP's base value), USD: where every diamond starts.",
+    example: 3932.8,
+  })
+  baseline: number;
+
+  @ApiProperty({
+    description:
+      'One line per column (and `clamp` when it acted); baseline + the sum of the effects = price, to the cent. Exact in the model’s own scale (tree SHAP; for linear, coefficient × the difference from the training mean), mapped to USD (for a log-price model effect = phi × (p − b) / (ln p − ln b)).',
+    type: [ContributionDto],
+  })
+  contributions: ContributionDto[];
+}
+
+const EXPLANATION_PROPERTY = {
+  type: () => ExplanationDto,
+  description: 'Present only when `explain` was true: why this price.',
+} as const;
+
 export class PriceResponseDto {
   @ApiProperty({
     description: 'Estimated fair price in US dollars, rounded to the cent.',
@@ -252,6 +325,9 @@ export class PriceResponseDto {
 
   @ApiProperty(CLAMPED_DOC)
   priceClamped: boolean;
+
+  @ApiPropertyOptional(EXPLANATION_PROPERTY)
+  explanation?: ExplanationDto;
 
   @ApiProperty({
     description:
@@ -282,6 +358,9 @@ class PricedItemDto {
 
   @ApiProperty(CLAMPED_DOC)
   priceClamped: boolean;
+
+  @ApiPropertyOptional(EXPLANATION_PROPERTY)
+  explanation?: ExplanationDto;
 }
 
 export class BatchPriceResponseDto {

@@ -2,6 +2,7 @@ import { Module, OnModuleInit } from '@nestjs/common';
 import { ModelRuntimeModule, PredictionThreads } from '../model-runtime/model-runtime.module';
 import { DiamondsApiModule } from '../diamonds/diamonds-api.module';
 import { RegistryModule } from '../registry/registry.module';
+import { OutcomesModule } from '../outcomes/outcomes.module';
 import { ChampionCache } from './champion-cache.service';
 import { PredictionService } from './prediction.service';
 import { PricesController } from './prices.controller';
@@ -9,7 +10,7 @@ import { SimilarDiamondsController } from './similar-diamonds.controller';
 
 /** The public API: price diamonds with the champions in memory, find similar diamonds. */
 @Module({
-  imports: [DiamondsApiModule, RegistryModule, ModelRuntimeModule],
+  imports: [DiamondsApiModule, RegistryModule, ModelRuntimeModule, OutcomesModule],
   controllers: [PricesController, SimilarDiamondsController],
   providers: [ChampionCache, PredictionService],
   exports: [ChampionCache],

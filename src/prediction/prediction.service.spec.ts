@@ -40,6 +40,7 @@ describe('PredictionService', () => {
       notes: [{ outsideTrainingRange: [], priceClamped: false }],
       ranges: null,
       rangeUnavailable: NO_CALIBRATION,
+      explanations: null,
     });
   });
 
@@ -114,6 +115,7 @@ describe('PredictionService', () => {
       notes: [{ outsideTrainingRange: [], priceClamped: false }],
       ranges: null,
       rangeUnavailable: NO_CALIBRATION,
+      explanations: null,
     });
     expect(calls).toBe(2);
   });

@@ -18,6 +18,7 @@ import {
   priceBand,
   TrainingRanges,
 } from '../model-runtime/evaluation/training-ranges';
+import { ServedExplanation, toServedExplanation } from '../model-runtime/explanation/explanation';
 import { ChampionCache } from './champion-cache.service';
 
 interface ModelRef {
@@ -42,6 +43,8 @@ export interface Pricing {
   ranges: PriceRange[] | null;
   /** Why there is no range (null when there is one). */
   rangeUnavailable: string | null;
+  /** One per diamond when asked (`explain`), against the price served; otherwise null. */
+  explanations: ServedExplanation[] | null;
 }
 
 export const NO_CALIBRATION =
@@ -61,13 +64,15 @@ export class PredictionService {
     selector: { family?: string; version?: number } = {},
     fieldOf: (row: number, feature: string) => string = (_, f) => f,
     level: number = DEFAULT_RANGE_LEVEL,
+    explain = false,
   ): Promise<Pricing> {
     // A model swapped out between choosing it and using it is disposed: choose again, once.
     for (let attempt = 0; ; attempt++) {
       const { info, model } = await this.champions.resolve(selector.family, selector.version);
       try {
-        const raw = await model.predict(rows);
-        const { prices, notes } = guardPrices(rows, raw, info.trainingRanges ?? null);
+        const explained = explain ? await model.explain(rows) : null;
+        const raw = explained ? explained.map((e) => e.price) : await model.predict(rows);
+        const { prices, notes, held } = guardPrices(rows, raw, info.trainingRanges ?? null);
         const calibration = info.calibration;
         return {
           prices,
@@ -78,6 +83,16 @@ export class PredictionService {
             ? prices.map((p) => PriceRangeCalculator.range(calibration, p, level))
             : null,
           rangeUnavailable: calibration ? null : NO_CALIBRATION,
+          // Against the unrounded price held in the band: the clamp line, then whole cents.
+          explanations: explained
+            ? explained.map((e, i) =>
+                toServedExplanation(
+                  e,
+                  { price: held[i], clamped: notes[i].priceClamped },
+                  prices[i],
+                ),
+              )
+            : null,
         };
       } catch (err) {
         if (err instanceof ModelDisposedError && attempt === 0) continue;
@@ -129,14 +144,16 @@ function guardPrices(
   rows: readonly DiamondFeatures[],
   raw: readonly number[],
   ranges: TrainingRanges | null,
-): { prices: number[]; notes: PricingNote[] } {
+): { prices: number[]; notes: PricingNote[]; held: number[] } {
   const band = ranges ? priceBand(ranges) : null;
   const notes: PricingNote[] = [];
+  const held: number[] = [];
   const prices = raw.map((p, i) => {
     const outside = ranges ? outsideTrainingRanges(rows[i], ranges) : [];
-    const held = band ? clampToBand(p, band) : { price: p, clamped: false };
-    notes.push({ outsideTrainingRange: outside, priceClamped: held.clamped });
-    return Math.round(held.price * 100) / 100;
+    const guarded = band ? clampToBand(p, band) : { price: p, clamped: false };
+    notes.push({ outsideTrainingRange: outside, priceClamped: guarded.clamped });
+    held.push(guarded.price);
+    return Math.round(guarded.price * 100) / 100;
   });
-  return { prices, notes };
+  return { prices, notes, held };
 }

@@ -3,6 +3,8 @@ import { DiamondFeatures } from '../diamonds/diamond-vocabulary';
 import { BatchPriceRequestDto, PriceRequestDto } from './prediction.dto';
 import { PredictionService, Pricing } from './prediction.service';
 import { PricesController } from './prices.controller';
+import { PricedItem } from '../outcomes/priced-request.entity';
+import { PricedRequestLog } from '../outcomes/priced-request.log';
 
 /** The controller's contract with audit and metrics: the request context names the model (and the batch size). */
 describe('PricesController', () => {
@@ -26,10 +28,16 @@ describe('PricesController', () => {
         notes: rows.map(() => ({ outsideTrainingRange: [], priceClamped: false })),
         ranges: rows.map((r) => ({ low: r.carat * 900, high: r.carat * 1100, level: 0.8 })),
         rangeUnavailable: null,
+        explanations: null,
       };
     },
   } as unknown as PredictionService;
-  const controller = new PricesController(service);
+  const remembered: { requestId: string; items: PricedItem[] }[] = [];
+  const log = {
+    record: (requestId: string, _model: object, items: PricedItem[]) =>
+      remembered.push({ requestId, items }),
+  } as unknown as PricedRequestLog;
+  const controller = new PricesController(service, log);
   const diamond = { carat: 0.5, cut: 'Ideal', color: 'G', clarity: 'VS1' } as PriceRequestDto;
 
   beforeEach(() => (calls.length = 0));
@@ -66,6 +74,13 @@ describe('PricesController', () => {
       },
     ]);
     expect(calls[0].selector).toEqual({ family: 'linear' });
+    // What an outcome links to: the diamond as priced, the price and range served.
+    expect(remembered.at(-1)).toEqual({
+      requestId: 'rid-1',
+      items: [
+        { features: calls[0].rows[0], price: 500, range: { low: 450, high: 550, level: 0.8 } },
+      ],
+    });
   });
 
   it('prices a batch, names the model and the count in the request context, and names items as items.i.field', async () => {
@@ -82,5 +97,7 @@ describe('PricesController', () => {
     expect(r.predictionCount).toBe(3);
     expect(calls[0].selector).toEqual({});
     expect(calls[0].field).toBe('items.2.x');
+    expect(remembered.at(-1)!.requestId).toBe('rid-2');
+    expect(remembered.at(-1)!.items.map((i) => i.price)).toEqual([500, 1000, 500]);
   });
 });

@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
+  ApiConflictResponse,
   ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -10,6 +11,7 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
+import { DomainError, ErrorCode } from '../common/domain-error';
 import { ErrorResponseDto } from '../common/error-response.dto';
 import { CurrentRequest, RequestContext } from '../common/request-context';
 import { REQUEST_ID_HEADER } from '../common/request-id';
@@ -17,11 +19,14 @@ import {
   BatchPriceRequestDto,
   BatchPriceResponseDto,
   MAX_BATCH_ITEMS,
+  MAX_EXPLAIN_ITEMS,
   PriceRequestDto,
   PriceResponseDto,
   toFeatures,
 } from './prediction.dto';
-import { PredictionService } from './prediction.service';
+import { Pricing, PredictionService } from './prediction.service';
+import { PricedRequestLog } from '../outcomes/priced-request.log';
+import { DiamondFeatures } from '../diamonds/diamond-vocabulary';
 
 const REQUEST_ID_RESPONSE_HEADER = {
   'X-Request-Id': {
@@ -43,7 +48,8 @@ const RequestIdHeader = () =>
 @ApiTags('pricing')
 @ApiServiceUnavailableResponse({
   type: ErrorResponseDto,
-  description: 'MODEL_UNAVAILABLE: no model trained yet, or the named family has no champion.',
+  description:
+    'MODEL_UNAVAILABLE: no model trained yet, the named family has no champion, or the model to price with cannot be loaded (its artifact is missing or corrupt; `details` names family, version and reason).',
   headers: REQUEST_ID_RESPONSE_HEADER,
 })
 @ApiNotFoundResponse({
@@ -51,9 +57,18 @@ const RequestIdHeader = () =>
   description: 'NOT_FOUND: the named family has no such version.',
   headers: REQUEST_ID_RESPONSE_HEADER,
 })
+@ApiConflictResponse({
+  type: ErrorResponseDto,
+  description:
+    'CONFLICT: `explain` was asked of a model version that cannot explain its prices (a linear version trained before explanations existed); retrain or choose another version.',
+  headers: REQUEST_ID_RESPONSE_HEADER,
+})
 @Controller('v1/prices')
 export class PricesController {
-  constructor(private readonly prediction: PredictionService) {}
+  constructor(
+    private readonly prediction: PredictionService,
+    private readonly pricedRequests: PricedRequestLog,
+  ) {}
 
   @Post()
   @HttpCode(HttpStatus.OK)
@@ -122,13 +137,17 @@ export class PricesController {
     @Body() body: PriceRequestDto,
     @CurrentRequest() request: RequestContext,
   ): Promise<PriceResponseDto> {
-    const { prices, model, notes, ranges, rangeUnavailable } = await this.prediction.price(
-      [toFeatures(body)],
+    const rows = [toFeatures(body)];
+    const pricing = await this.prediction.price(
+      rows,
       body.model ?? {},
       undefined,
       body.level,
+      body.explain === true,
     );
+    const { prices, model, notes, ranges, rangeUnavailable, explanations } = pricing;
     request.model = model;
+    this.remember(request.requestId, rows, pricing);
     return {
       price: prices[0],
       range: ranges?.[0] ?? null,
@@ -136,6 +155,7 @@ export class PricesController {
       currency: 'USD',
       model,
       ...notes[0],
+      ...(explanations ? { explanation: explanations[0] } : {}),
       requestId: request.requestId,
     };
   }
@@ -180,7 +200,7 @@ export class PricesController {
   })
   @ApiBadRequestResponse({
     type: ErrorResponseDto,
-    description: `VALIDATION_FAILED: \`items\` missing, empty or longer than ${MAX_BATCH_ITEMS}, or an item invalid (named as items.i.field). MISSING_FEATURE: the chosen model needs a measurement an item lacks.`,
+    description: `VALIDATION_FAILED: \`items\` missing, empty or longer than ${MAX_BATCH_ITEMS} (${MAX_EXPLAIN_ITEMS} with \`explain\`), or an item invalid (named as items.i.field). MISSING_FEATURE: the chosen model needs a measurement an item lacks.`,
     headers: REQUEST_ID_RESPONSE_HEADER,
   })
   @ApiPayloadTooLargeResponse({
@@ -192,13 +212,24 @@ export class PricesController {
     @Body() body: BatchPriceRequestDto,
     @CurrentRequest() request: RequestContext,
   ): Promise<BatchPriceResponseDto> {
-    const { prices, model, notes, ranges, rangeUnavailable } = await this.prediction.price(
-      body.items.map(toFeatures),
+    const explain = body.explain === true;
+    if (explain && body.items.length > MAX_EXPLAIN_ITEMS) {
+      const rule = `items must contain at most ${MAX_EXPLAIN_ITEMS} diamonds when explain is true (got ${body.items.length}): explaining costs far more than pricing; split the batch or leave explain out`;
+      throw new DomainError(ErrorCode.ValidationFailed, `Validation failed: ${rule}`, [
+        { field: 'items', rules: { maxExplainedItems: rule } },
+      ]);
+    }
+    const rows = body.items.map(toFeatures);
+    const pricing = await this.prediction.price(
+      rows,
       body.model ?? {},
       (i, feature) => `items.${i}.${feature}`,
       body.level,
+      explain,
     );
+    const { prices, model, notes, ranges, rangeUnavailable, explanations } = pricing;
     request.model = model;
+    this.remember(request.requestId, rows, pricing);
     request.predictionCount = prices.length;
     return {
       items: prices.map((price, i) => ({
@@ -208,10 +239,24 @@ export class PricesController {
         currency: 'USD' as const,
         model,
         ...notes[i],
+        ...(explanations ? { explanation: explanations[i] } : {}),
       })),
       count: prices.length,
       model,
       requestId: request.requestId,
     };
+  }
+
+  /** What an outcome will link to: the diamonds, the prices and ranges served, the model. */
+  private remember(requestId: string, rows: DiamondFeatures[], pricing: Pricing): void {
+    this.pricedRequests.record(
+      requestId,
+      pricing.model,
+      rows.map((features, i) => ({
+        features,
+        price: pricing.prices[i],
+        range: pricing.ranges?.[i] ?? null,
+      })),
+    );
   }
 }

@@ -36,11 +36,30 @@ export interface ModelVersionInfo {
 /** The promotion gate's verdict, kept with the candidate. */
 export interface ChampionComparison {
   championVersion: number | null;
+  /** Both MAEs on the same rows (older versions: the champion's recorded figure). */
   championMae: number | null;
-  candidateMae: number;
+  candidateMae: number | null;
   tolerance: number;
   promoted: boolean;
   reason: string;
+  /** Rows the decision was made on (absent on versions older than the paired gate). */
+  rows?: number;
+  /** no-champion | champion-unavailable | no-rows | paired-bootstrap */
+  basis?: string;
+  /** candidate MAE − champion MAE and its bootstrap 90 % interval. */
+  difference?: { mean: number; low: number; high: number } | null;
+}
+
+/**
+ * A champion's MAE (its split model) on the holdout rows of the run that ranked every champion on
+ * the same rows: the default model is the lowest when all champions share one ranking.
+ */
+export interface ChampionRanking {
+  mae: number;
+  rows: number;
+  trainingRunId: number;
+  /** The dataset whose holdout rows were used. */
+  contentHash: string;
 }
 
 export interface FamilySummary {
@@ -59,7 +78,10 @@ export abstract class ModelCatalog {
   abstract listFamilies(): Promise<FamilySummary[]>;
   abstract findVersion(family: string, version: number): Promise<ModelVersionInfo | null>;
   abstract findChampion(family: string): Promise<ModelVersionInfo | null>;
-  /** The champion with the lowest holdout MAE across families; null before the first training. */
+  /**
+   * The champion with the lowest MAE across families, on the same rows when every champion was
+   * ranked by the same run (else on each one's own holdout); null before the first training.
+   */
   abstract defaultChampion(): Promise<ModelVersionInfo | null>;
   /** A number that changes whenever any alias moves (any instance): poll it to hot-swap champions. */
   abstract aliasRevision(): Promise<number>;
@@ -71,6 +93,11 @@ export abstract class ModelCatalog {
   abstract trialsByFamilyAndState(): Promise<{ family: string; state: string; count: number }[]>;
   /** Emits in this process right after an alias moved here (other instances: poll aliasRevision). */
   abstract readonly aliasMoved$: Observable<void>;
+  /**
+   * Checks that a version's served artifact is there and matches its sha256 (re-hashed only when
+   * the file's size or time changed); throws DomainError ARTIFACT_CORRUPT naming what is wrong.
+   */
+  abstract verifyArtifact(version: ModelVersionInfo): Promise<void>;
   /** Loads the artifact, verifying its sha256 (DomainError ARTIFACT_CORRUPT when it does not match). */
   abstract loadModel(version: ModelVersionInfo): Promise<FittedModel>;
 }

@@ -4,6 +4,7 @@ import { ModelRuntimeModule } from '../model-runtime/model-runtime.module';
 import { ArtifactStore } from './artifact.store';
 import { AliasLedgerEntity } from './entities/alias-ledger.entity';
 import { ModelAliasEntity } from './entities/model-alias.entity';
+import { ModelArtifactEntity } from './entities/model-artifact.entity';
 import { ModelVersionEntity } from './entities/model-version.entity';
 import { ModelCatalog } from './model-catalog';
 import { RegistryRepository } from './registry.repository';
@@ -12,7 +13,12 @@ import { RegistryService } from './registry.service';
 /** Model versions, artifacts, champion aliases and their ledger (the endpoints: RegistryApiModule). */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([ModelVersionEntity, ModelAliasEntity, AliasLedgerEntity]),
+    TypeOrmModule.forFeature([
+      ModelVersionEntity,
+      ModelAliasEntity,
+      AliasLedgerEntity,
+      ModelArtifactEntity,
+    ]),
     ModelRuntimeModule,
   ],
   providers: [

@@ -2,11 +2,19 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, MoreThan } from 'typeorm';
 import { AliasAction, AliasLedgerEntity } from './entities/alias-ledger.entity';
+import { ArtifactKind, ModelArtifactEntity } from './entities/model-artifact.entity';
 import { ModelAliasEntity } from './entities/model-alias.entity';
 import { ModelVersionEntity } from './entities/model-version.entity';
 import type { VersionStatus } from './model-catalog';
 
 const CHAMPION = 'champion';
+
+export interface NewArtifact {
+  kind: ArtifactKind;
+  bytes: Buffer;
+  sha256: string;
+}
+
 /** The only place that touches the registry's tables. */
 @Injectable()
 export class RegistryRepository {
@@ -31,10 +39,91 @@ export class RegistryRepository {
     return Number(row?.max ?? 0) + 1;
   }
 
+  /** The version row and its artifacts, in one transaction: a version is never without its files. */
   insertVersion(
     version: Omit<ModelVersionEntity, 'id' | 'createdAt'>,
+    artifacts: NewArtifact[],
   ): Promise<ModelVersionEntity> {
-    return this.dataSource.getRepository(ModelVersionEntity).save(version as ModelVersionEntity);
+    return this.dataSource.transaction(async (m) => {
+      const saved = await m.getRepository(ModelVersionEntity).save(version as ModelVersionEntity);
+      for (const a of artifacts)
+        await m.getRepository(ModelArtifactEntity).insert({
+          family: saved.family,
+          version: saved.version,
+          ...a,
+          size: a.bytes.length,
+        });
+      return saved;
+    });
+  }
+
+  // ---- artifacts ------------------------------------------------------------------------
+
+  async findArtifact(
+    family: string,
+    version: number,
+    kind: ArtifactKind,
+  ): Promise<{ bytes: Buffer; sha256: string } | null> {
+    const row = await this.dataSource
+      .getRepository(ModelArtifactEntity)
+      .findOne({ select: { bytes: true, sha256: true }, where: { family, version, kind } });
+    return row ? { bytes: Buffer.from(row.bytes), sha256: row.sha256 } : null;
+  }
+
+  /** Stores an artifact unless that (family, version, kind) is already stored (another replica may be importing it too). */
+  async insertArtifactIfAbsent(
+    family: string,
+    version: number,
+    artifact: NewArtifact,
+  ): Promise<void> {
+    await this.dataSource
+      .createQueryBuilder()
+      .insert()
+      .into(ModelArtifactEntity)
+      .values({ family, version, ...artifact, size: artifact.bytes.length })
+      .orIgnore()
+      .execute();
+  }
+
+  /**
+   * Artifacts the registry rows record but the database does not hold yet (versions registered
+   * before artifacts were kept there): each with its recorded cache path and sha256.
+   */
+  async artifactsNotStored(): Promise<
+    { family: string; version: number; kind: ArtifactKind; path: string; sha256: string }[]
+  > {
+    const versions = await this.dataSource.getRepository(ModelVersionEntity).find({
+      select: {
+        id: true,
+        family: true,
+        version: true,
+        artifactPath: true,
+        artifactSha256: true,
+        splitArtifact: true,
+      },
+      order: { id: 'ASC' },
+    });
+    const stored = new Set(
+      (
+        await this.dataSource
+          .getRepository(ModelArtifactEntity)
+          .find({ select: { family: true, version: true, kind: true } })
+      ).map((a) => `${a.family}/${a.version}/${a.kind}`),
+    );
+    return versions.flatMap((v) => {
+      const recorded: { kind: ArtifactKind; path: string; sha256: string }[] = [
+        { kind: 'served', path: v.artifactPath, sha256: v.artifactSha256 },
+      ];
+      if (v.splitArtifact)
+        recorded.push({
+          kind: 'split',
+          path: v.splitArtifact.path,
+          sha256: v.splitArtifact.sha256,
+        });
+      return recorded
+        .filter((a) => !stored.has(`${v.family}/${v.version}/${a.kind}`))
+        .map((a) => ({ family: v.family, version: v.version, ...a }));
+    });
   }
 
   findVersion(family: string, version: number): Promise<ModelVersionEntity | null> {
@@ -145,12 +234,23 @@ export class RegistryRepository {
   }
 
   /** Changes whenever any alias moves, on any instance. */
+  /**
+   * Changes whenever an alias moves or the champions are ranked anew (both can change the
+   * default model): the last ledger entry's id plus the last ranking run's id, each only growing.
+   */
   async aliasRevision(): Promise<number> {
-    const row = await this.dataSource
-      .getRepository(AliasLedgerEntity)
-      .createQueryBuilder('l')
-      .select('MAX(l.id)', 'max')
-      .getRawOne<{ max: number | string | null }>();
-    return Number(row?.max ?? 0);
+    const [moved, ranked] = await Promise.all([
+      this.dataSource
+        .getRepository(AliasLedgerEntity)
+        .createQueryBuilder('l')
+        .select('MAX(l.id)', 'max')
+        .getRawOne<{ max: number | string | null }>(),
+      this.dataSource
+        .getRepository(ModelVersionEntity)
+        .createQueryBuilder('v')
+        .select('MAX(v.rankedByRun)', 'max')
+        .getRawOne<{ max: number | string | null }>(),
+    ]);
+    return Number(moved?.max ?? 0) + Number(ranked?.max ?? 0);
   }
 }

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Subject } from 'rxjs';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import type { FittedModel } from '../model-runtime/model-family';
@@ -6,12 +6,21 @@ import { ModelFamilyRegistry } from '../model-runtime/model-runtime.module';
 import { ArtifactStore } from './artifact.store';
 import { AliasAction, AliasLedgerEntity } from './entities/alias-ledger.entity';
 import { ModelVersionEntity } from './entities/model-version.entity';
-import { FamilySummary, ModelCatalog, ModelVersionInfo } from './model-catalog';
+import { ChampionRanking, FamilySummary, ModelCatalog, ModelVersionInfo } from './model-catalog';
 import { RegistryRepository } from './registry.repository';
 
 export type NewVersion = Omit<
   ModelVersionEntity,
-  'id' | 'createdAt' | 'version' | 'status' | 'artifactPath' | 'artifactSize' | 'artifactSha256'
+  | 'id'
+  | 'createdAt'
+  | 'version'
+  | 'status'
+  | 'artifactPath'
+  | 'artifactSize'
+  | 'artifactSha256'
+  | 'splitArtifact'
+  | 'ranking'
+  | 'rankedByRun'
 >;
 
 function toVersionInfo(v: ModelVersionEntity): ModelVersionInfo {
@@ -35,7 +44,7 @@ function toVersionInfo(v: ModelVersionEntity): ModelVersionInfo {
  * ledger of its moves. Read side: ModelCatalog.
  */
 @Injectable()
-export class RegistryService extends ModelCatalog {
+export class RegistryService extends ModelCatalog implements OnModuleInit {
   private readonly logger = new Logger(RegistryService.name);
   readonly aliasMoved$ = new Subject<void>();
 
@@ -45,6 +54,11 @@ export class RegistryService extends ModelCatalog {
     private readonly families: ModelFamilyRegistry,
   ) {
     super();
+  }
+
+  /** Artifacts of versions registered before they were kept in the database: imported from disk. */
+  async onModuleInit(): Promise<void> {
+    await this.artifacts.importFromDisk();
   }
 
   // ---- read side (ModelCatalog) ---------------------------------------------------------
@@ -85,7 +99,11 @@ export class RegistryService extends ModelCatalog {
     const champions = (await this.repository.findVersionsByIds(ids)).filter((v) =>
       this.families.has(v.family),
     );
-    champions.sort((a, b) => a.metrics.mae - b.metrics.mae || a.family.localeCompare(b.family));
+    // On the same rows when one run ranked them all; otherwise each one's own holdout figure.
+    const run = champions[0]?.ranking?.trainingRunId;
+    const ranked = champions.every((v) => v.ranking && v.ranking.trainingRunId === run);
+    const mae = (v: ModelVersionEntity) => (ranked ? v.ranking!.mae : v.metrics.mae);
+    champions.sort((a, b) => mae(a) - mae(b) || a.family.localeCompare(b.family));
     return champions[0] ? toVersionInfo(champions[0]) : null;
   }
 
@@ -115,8 +133,39 @@ export class RegistryService extends ModelCatalog {
     return this.loadEntity(entity);
   }
 
+  async verifyArtifact(version: ModelVersionInfo): Promise<void> {
+    const entity = await this.repository.findVersionById(version.id);
+    if (!entity)
+      throw new DomainError(
+        ErrorCode.NotFound,
+        `Model ${version.family} v${version.version} is not registered`,
+      );
+    await this.artifacts.verify(entity.family, entity.version, 'served', entity.artifactSha256);
+  }
+
   async loadEntity(entity: ModelVersionEntity): Promise<FittedModel> {
-    const bytes = await this.artifacts.read(entity.artifactPath, entity.artifactSha256);
+    const bytes = await this.artifacts.load(
+      entity.family,
+      entity.version,
+      'served',
+      entity.artifactSha256,
+    );
+    return this.families.get(entity.family).load(bytes);
+  }
+
+  /**
+   * The version's split model (fitted on the training side of its split only); null when the
+   * version has none (registered before split models were kept). Throws ARTIFACT_CORRUPT when
+   * its file is missing or does not match its sha256.
+   */
+  async loadSplitModel(entity: ModelVersionEntity): Promise<FittedModel | null> {
+    if (!entity.splitArtifact) return null;
+    const bytes = await this.artifacts.load(
+      entity.family,
+      entity.version,
+      'split',
+      entity.splitArtifact.sha256,
+    );
     return this.families.get(entity.family).load(bytes);
   }
 
@@ -159,20 +208,49 @@ export class RegistryService extends ModelCatalog {
   assertFamily(family: string): void {
     if (!this.families.has(family)) {
       const known = this.families.list().map((f) => f.name);
-      throw new DomainError(
-        ErrorCode.NotFound,
-        `Unknown model family "${family}"; known families: ${known.join(', ')}`,
-        { allowed: known },
-      );
+      const message = `Unknown model family "${family}"; known families: ${known.join(', ')}`;
+      throw new DomainError(ErrorCode.NotFound, message, [
+        { field: 'family', rules: { isKnownFamily: message } },
+      ]);
     }
   }
 
   // ---- write side -----------------------------------------------------------------------
 
-  /** Writes the artifact (atomically), then registers the version as a candidate. */
-  async register(newVersion: NewVersion, model: FittedModel): Promise<ModelVersionEntity> {
+  /**
+   * Registers the version as a candidate with its artifacts (the served model and, when given,
+   * the split model) in the same transaction, in the database, so every replica can load them;
+   * then caches them in ARTIFACTS_DIR.
+   */
+  async register(
+    newVersion: NewVersion,
+    model: FittedModel,
+    splitModel?: FittedModel,
+  ): Promise<ModelVersionEntity> {
     const version = await this.repository.nextVersion(newVersion.family);
-    const stored = await this.artifacts.write(newVersion.family, version, 'served', model.serialize(), {
+    const served = this.artifacts.digest('served', model.serialize());
+    const split = splitModel ? this.artifacts.digest('split', splitModel.serialize()) : null;
+    const entity = await this.repository.insertVersion(
+      {
+        ...newVersion,
+        version,
+        status: 'candidate',
+        artifactPath: ArtifactStore.pathOf(newVersion.family, version, 'served'),
+        artifactSize: served.bytes.length,
+        artifactSha256: served.sha256,
+        splitArtifact: split
+          ? {
+              path: ArtifactStore.pathOf(newVersion.family, version, 'split'),
+              size: split.bytes.length,
+              sha256: split.sha256,
+            }
+          : null,
+        ranking: null,
+        rankedByRun: null,
+      },
+      split ? [served, split] : [served],
+    );
+    const metadata = {
       params: newVersion.params,
       metrics: newVersion.metrics,
       lineage: newVersion.lineage,
@@ -181,19 +259,32 @@ export class RegistryService extends ModelCatalog {
       codeVersion: newVersion.codeVersion,
       trainingRunId: newVersion.trainingRunId,
       createdAt: new Date().toISOString(),
-    });
-    const entity = await this.repository.insertVersion({
-      ...newVersion,
-      version,
-      status: 'candidate',
-      artifactPath: stored.path,
-      artifactSize: stored.size,
-      artifactSha256: stored.sha256,
-    });
+    };
+    await this.artifacts.cacheVersion(entity.family, entity.version, served, metadata);
+    if (split)
+      await this.artifacts.cacheVersion(entity.family, entity.version, split, {
+        ...metadata,
+        lineage: {
+          ...newVersion.lineage,
+          fittedOn: 'train',
+          fittedRows: newVersion.split.trainRows,
+        },
+      });
     this.logger.log(
       `Registered ${entity.family} v${entity.version} (holdout MAE ${entity.metrics.mae.toFixed(2)})`,
     );
     return entity;
+  }
+
+  /** Records each champion's MAE on the same rows (one ranking run for all of them). */
+  async setRanking(rankings: { versionId: number; ranking: ChampionRanking }[]): Promise<void> {
+    for (const { versionId, ranking } of rankings)
+      await this.repository.updateVersion(versionId, {
+        ranking,
+        rankedByRun: ranking.trainingRunId,
+      });
+    // The default model may have changed: this instance reloads now, others see the revision.
+    if (rankings.length > 0) this.aliasMoved$.next();
   }
 
   async setComparison(

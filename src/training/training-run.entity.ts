@@ -5,12 +5,25 @@ export type RunTrigger = 'schedule' | 'admin' | 'cli' | 'first-start';
 /** skipped: the data had not changed since the champions were trained. */
 type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'skipped';
 
+/** The promotion gate's decision for a family: on which rows, both MAEs there, and why. */
+export interface RunGate {
+  rows: number;
+  championVersion: number | null;
+  championMae: number | null;
+  candidateMae: number | null;
+  promoted: boolean;
+  basis: string;
+  reason: string;
+}
+
 /** Per family: the version registered and whether it was promoted, or the error. */
 export interface RunOutcome {
   family: string;
   version?: number;
   promoted?: boolean;
   mae?: number;
+  /** The gate's decision (absent on runs older than it). */
+  gate?: RunGate;
   error?: string;
 }
 

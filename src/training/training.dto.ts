@@ -43,12 +43,70 @@ export class RunStartedDto {
   @ApiProperty({ example: '/v1/admin/training-runs/7' }) href: string;
 }
 
-class RunOutcomeDto {
+class RunGateDto {
+  @ApiProperty({
+    example: 1270,
+    description: "Holdout rows the decision was made on: neither model's fit saw them",
+  })
+  rows: number;
+  @ApiProperty({ type: Number, nullable: true, example: 3, description: 'null: no champion' })
+  championVersion: number | null;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 298.4,
+    description:
+      "The champion's MAE (USD) on those rows; null when it has none or could not be scored",
+  })
+  championMae: number | null;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 287.1,
+    description: "The candidate's MAE (USD) on those rows; null when there were no rows",
+  })
+  candidateMae: number | null;
+  @ApiProperty({ example: true }) promoted: boolean;
+  @ApiProperty({
+    enum: ['no-champion', 'champion-unavailable', 'no-rows', 'paired-bootstrap'],
+    description:
+      '`paired-bootstrap`: promoted when the 95 % upper bound of candidate MAE − champion MAE (seeded paired bootstrap of the per-row absolute errors) is below PROMOTION_TOLERANCE × champion MAE',
+  })
+  basis: string;
+  @ApiProperty({
+    example:
+      'promoted: the candidate is better beyond the noise on 1270 rows neither model was fitted on (both split models): …',
+  })
+  reason: string;
+}
+
+export class RunOutcomeDto {
   @ApiProperty({ example: 'xgboost' }) family: string;
   @ApiPropertyOptional({ example: 4 }) version?: number;
   @ApiPropertyOptional({ example: true }) promoted?: boolean;
-  @ApiPropertyOptional({ example: 301.2 }) mae?: number;
+  @ApiPropertyOptional({
+    example: 301.2,
+    description: "The new version's holdout MAE (its split model)",
+  })
+  mae?: number;
+  @ApiPropertyOptional({
+    type: RunGateDto,
+    description: 'The promotion gate: the rows, both MAEs on them, the decision and why',
+  })
+  gate?: RunGateDto;
   @ApiPropertyOptional() error?: string;
+}
+
+class DriftFlagDto {
+  @ApiProperty({ example: 4 }) batchId: number;
+  @ApiProperty({ example: 1.9 }) maxPsi: number;
+  @ApiProperty({ example: 'carat' }) maxPsiFeature: string;
+  @ApiProperty({ example: 0.31 }) outsideShare: number;
+}
+
+class RunDriftFlagsDto {
+  @ApiProperty({ example: 0.25 }) threshold: number;
+  @ApiProperty({ type: [DriftFlagDto] }) flagged: DriftFlagDto[];
 }
 
 export class TrainingRunDto {
@@ -60,16 +118,17 @@ export class TrainingRunDto {
   })
   status: string;
   @ApiProperty() startedAt: string;
-  @ApiProperty({ nullable: true }) finishedAt: string | null;
-  @ApiProperty({ nullable: true, example: 412.5 }) durationSeconds: number | null;
+  @ApiProperty({ type: String, nullable: true }) finishedAt: string | null;
+  @ApiProperty({ type: Number, nullable: true, example: 412.5 }) durationSeconds: number | null;
   @ApiProperty() trials: number;
   @ApiProperty({ type: [String] }) families: string[];
-  @ApiProperty({ nullable: true }) datasetHash: string | null;
-  @ApiProperty({ nullable: true }) rowCount: number | null;
+  @ApiProperty({ type: String, nullable: true }) datasetHash: string | null;
+  @ApiProperty({ type: Number, nullable: true }) rowCount: number | null;
   @ApiProperty({ type: [RunOutcomeDto] }) outcomes: RunOutcomeDto[];
-  @ApiProperty({ nullable: true }) error: string | null;
+  @ApiProperty({ type: String, nullable: true }) error: string | null;
   @ApiProperty({ example: 'host:1234' }) instance: string;
   @ApiProperty({
+    type: RunDriftFlagsDto,
     nullable: true,
     description:
       "Batches new since the champion trained that drifted beyond DRIFT_PSI_THRESHOLD (largest per-feature PSI against the champion's training data); flagged by the first run after their ingestion",
@@ -78,7 +137,7 @@ export class TrainingRunDto {
       flagged: [{ batchId: 4, maxPsi: 1.9, maxPsiFeature: 'carat', outsideShare: 0.31 }],
     },
   })
-  drift: Record<string, unknown> | null;
+  drift: RunDriftFlagsDto | null;
 }
 
 export class ListRunsQueryDto {
@@ -108,6 +167,6 @@ export function toTrainingRunDto(r: TrainingRunEntity): TrainingRunDto {
     outcomes: r.outcomes,
     error: r.error,
     instance: r.instance,
-    drift: (r.drift as unknown as Record<string, unknown>) ?? null,
+    drift: r.drift ?? null,
   };
 }

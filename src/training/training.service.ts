@@ -7,7 +7,6 @@ import { DiamondsService, DatasetSnapshot } from '../diamonds/diamonds.service';
 import { DropFolderService } from '../diamonds/drop-folder.service';
 import { PricedDiamond } from '../diamonds/diamond-vocabulary';
 import { HeldLock } from '../database/advisory-lock';
-import { ChampionComparison } from '../registry/model-catalog';
 import { RegistryService } from '../registry/registry.service';
 import { regressionMetrics } from '../model-runtime/evaluation';
 import { computeTrainingRanges } from '../model-runtime/evaluation/training-ranges';
@@ -17,7 +16,8 @@ import { ModelFamilyRegistry } from '../model-runtime/model-runtime.module';
 import { codeVersion } from './code-version';
 import { BatchDriftService } from './drift/batch-drift.service';
 import { SplitResult, stableHashSplit } from '../model-runtime/split';
-import { RunOutcome, RunTrigger, TrainingRunEntity } from './training-run.entity';
+import { RunGate, RunOutcome, RunTrigger, TrainingRunEntity } from './training-run.entity';
+import { decidePromotion, GateDecision, GateInput } from './promotion/promotion-gate';
 import { TrainingRunRepository } from './training-run.repository';
 
 export type { RunTrigger };
@@ -107,7 +107,15 @@ export class TrainingService implements OnApplicationShutdown {
       throw new DomainError(
         ErrorCode.Conflict,
         `A training run is already in progress${running ? ` (run ${running.id})` : ''}`,
-        { runningRunId: running?.id ?? null },
+        running
+          ? [
+              {
+                field: 'runningRunId',
+                rules: { oneRunAtATime: `run ${running.id} is in progress` },
+                value: running.id,
+              },
+            ]
+          : undefined,
       );
     }
     let run: TrainingRunEntity;
@@ -199,7 +207,7 @@ export class TrainingService implements OnApplicationShutdown {
         throw new Error(
           `Not enough data to train: ${snapshot.rowCount} rows (at least ${MIN_TRAINING_ROWS} needed)`,
         );
-      const split = stableHashSplit(snapshot.rows, { testFraction: HOLDOUT_FRACTION });
+      const split = stableHashSplit(snapshot.rows, SPLIT);
       const outcomes: FamilyOutcome[] = [];
       // Each family's chosen parameters, for the families trained after it (the blend's parts).
       const searched: Record<string, Record<string, unknown>> = {};
@@ -217,6 +225,9 @@ export class TrainingService implements OnApplicationShutdown {
         );
         await this.runs.update(run.id, { outcomes });
       }
+      await this.rankChampions(run, snapshot, split).catch((err: Error) =>
+        this.logger.warn(`Champions not ranked on the same rows: ${err.message}`),
+      );
       const failed = outcomes.filter((o) => o.error);
       // One family failing is not a success: the run says so, with each family's reason.
       const status =
@@ -282,114 +293,62 @@ export class TrainingService implements OnApplicationShutdown {
     return true;
   }
 
+  /**
+   * One family, in named steps: search and fit on the training side (the split model) → score
+   * it on the holdout (the version's honest figures, ranges, diagnostics) → refit on every row
+   * (the served model) → register both artifacts → the promotion gate on the holdout rows.
+   */
   private async trainFamily(
     run: TrainingRunEntity,
     family: ModelFamily,
     snapshot: DatasetSnapshot,
-    split: SplitResult<PricedDiamond & { id: number }>,
+    split: SnapshotSplit,
     trials: number,
     actor: string,
     searched: Record<string, Record<string, unknown>>,
   ): Promise<FamilyOutcome> {
-    let model: FittedModel | undefined;
-    let splitModel: FittedModel | undefined;
+    let served: FittedModel | undefined;
+    let splitFit: TrainResult | undefined;
+    const budget = family.searchable ? trials : 0;
+    const report = (phase: TrainingProgress['phase'], trial?: TrialRecord) =>
+      this.progress$.next({ runId: run.id, family: family.name, phase, trial, trials: budget });
     try {
-      const budget = family.searchable ? trials : 0;
-      this.progress$.next({ runId: run.id, family: family.name, phase: 'search', trials: budget });
-      const result = await family.train(split.train, {
-        seed: this.config.SEARCH_SEED,
-        trials: budget,
-        concurrency: this.config.SEARCH_CONCURRENCY || undefined,
-        searched: { ...searched },
-        onTrial: (trial) =>
-          this.progress$.next({
-            runId: run.id,
-            family: family.name,
-            phase: 'search',
-            trial,
-            trials: budget,
-          }),
-      });
-      splitModel = result.model;
-      searched[family.name] = result.params;
-      this.progress$.next({
-        runId: run.id,
-        family: family.name,
-        phase: 'evaluate',
-        trials: budget,
-      });
-      // The honest estimate: the model fitted on the training side only, on the holdout rows.
-      // `actual` and `holdoutPredicted` are the split model's holdout prices and predictions.
-      const actual = split.test.map((r) => r.price);
-      const holdoutPredicted = await splitModel.predict(split.test);
-      const metrics = regressionMetrics(actual, holdoutPredicted);
-      // Ranges and diagnostics from the split model too: the refit has seen the holdout rows.
-      const { calibration, diagnostics } = await assessHoldout(
-        splitModel,
-        split.test,
-        holdoutPredicted,
-        this.config.SEARCH_SEED,
+      report('search');
+      splitFit = await this.searchOnTrainingSide(family, split, budget, searched, (trial) =>
+        report('search', trial),
       );
-      this.progress$.next({ runId: run.id, family: family.name, phase: 'fit', trials: budget });
-      const refit = await refitOnAllRows(family, result, snapshot.rows, this.config.SEARCH_SEED);
-      model = refit.model;
-      const version = await this.registry.register(
-        {
-          family: family.name,
-          trainingRunId: run.id,
-          params: result.params,
-          metrics: {
-            r2: metrics.r2,
-            mae: metrics.mae,
-            rmse: metrics.rmse,
-            mape: metrics.mape,
-            trainRows: split.train.length,
-            holdoutRows: split.test.length,
-          },
-          holdoutSample: metrics.sample,
-          trials: result.trials,
-          lineage: {
-            batchIds: snapshot.batchIds,
-            rowCount: snapshot.rowCount,
-            contentHash: snapshot.contentHash,
-            fittedOn: 'all-rows',
-            fittedRows: snapshot.rows.length,
-          },
-          split: {
-            kind: 'stable-hash',
-            testFraction: HOLDOUT_FRACTION,
-            seed: this.config.SEARCH_SEED,
-            trainRows: split.train.length,
-            holdoutRows: split.test.length,
-          },
-          seed: this.config.SEARCH_SEED,
-          codeVersion: codeVersion(),
-          fitMs: Math.round(result.fitMs + refit.fitMs),
-          searchMs: Math.round(result.searchMs),
-          comparison: null,
-          // What the served model (refit on every row) has seen.
-          trainingRanges: computeTrainingRanges(snapshot.rows),
-          calibration,
-          diagnostics,
-        },
-        model,
+      searched[family.name] = splitFit.params;
+      report('evaluate');
+      const holdout = await this.scoreOnHoldout(splitFit.model, split);
+      report('fit');
+      const refit = await refitOnAllRows(family, splitFit, snapshot.rows, this.config.SEARCH_SEED);
+      served = refit.model;
+      const version = await this.registerVersion(
+        run,
+        family,
+        snapshot,
+        split,
+        splitFit,
+        refit,
+        holdout,
       );
-      const comparison = await this.gate(family.name, metrics.mae, split.test, actual);
-      await this.registry.setComparison(version.id, comparison);
-      if (comparison.promoted)
+      const decision = await this.gate(family, split, holdout.predicted);
+      await this.registry.setComparison(version.id, decision);
+      if (decision.promoted)
         await this.registry.promote(
           family.name,
           version.version,
           actor,
-          comparison.reason,
+          decision.reason,
           'promotion',
         );
-      this.progress$.next({ runId: run.id, family: family.name, phase: 'done', trials: budget });
+      report('done');
       return {
         family: family.name,
         version: version.version,
-        promoted: comparison.promoted,
-        mae: metrics.mae,
+        promoted: decision.promoted,
+        mae: holdout.metrics.mae,
+        gate: toRunGate(decision),
       };
     } catch (err) {
       const message = (err as Error).message ?? String(err);
@@ -399,78 +358,242 @@ export class TrainingService implements OnApplicationShutdown {
       );
       return { family: family.name, error: message };
     } finally {
-      model?.dispose();
-      splitModel?.dispose();
+      served?.dispose();
+      splitFit?.model.dispose();
     }
   }
 
+  /** The search (when the family has one) and the fit of its choice, on the training side only. */
+  private searchOnTrainingSide(
+    family: ModelFamily,
+    split: SnapshotSplit,
+    trials: number,
+    searched: Record<string, Record<string, unknown>>,
+    onTrial: (trial: TrialRecord) => void,
+  ): Promise<TrainResult> {
+    return family.train(split.train, {
+      seed: this.config.SEARCH_SEED,
+      trials,
+      concurrency: this.config.SEARCH_CONCURRENCY || undefined,
+      searched: { ...searched },
+      onTrial,
+    });
+  }
+
   /**
-   * The promotion gate, on honest figures only: the candidate's holdout MAE comes from its split
-   * model (never fitted on the holdout). A champion whose artifact was fitted on the training
-   * side only is re-scored on the same holdout rows; one refit on every row has seen holdout
-   * rows, so its own honest holdout MAE, recorded at registration, stands instead (its holdout
-   * is the current one when the data has not changed, and a subset of it otherwise, as the
-   * stable hash split only ever adds holdout rows). Promoted when candidate MAE < champion MAE
-   * × (1 + tolerance).
+   * The honest estimate: the split model on the holdout rows, which it never saw; ranges and
+   * diagnostics from it too (the refit has seen the holdout rows).
+   */
+  private async scoreOnHoldout(splitModel: FittedModel, split: SnapshotSplit) {
+    const actual = split.test.map((r) => r.price);
+    const predicted = await splitModel.predict(split.test);
+    const metrics = regressionMetrics(actual, predicted);
+    const { calibration, diagnostics } = await assessHoldout(
+      splitModel,
+      split.test,
+      predicted,
+      this.config.SEARCH_SEED,
+    );
+    return { predicted, metrics, calibration, diagnostics };
+  }
+
+  private registerVersion(
+    run: TrainingRunEntity,
+    family: ModelFamily,
+    snapshot: DatasetSnapshot,
+    split: SnapshotSplit,
+    splitFit: TrainResult,
+    refit: TrainResult,
+    holdout: Awaited<ReturnType<TrainingService['scoreOnHoldout']>>,
+  ) {
+    const { metrics } = holdout;
+    return this.registry.register(
+      {
+        family: family.name,
+        trainingRunId: run.id,
+        params: splitFit.params,
+        metrics: {
+          r2: metrics.r2,
+          mae: metrics.mae,
+          rmse: metrics.rmse,
+          mape: metrics.mape,
+          trainRows: split.train.length,
+          holdoutRows: split.test.length,
+        },
+        holdoutSample: metrics.sample,
+        trials: splitFit.trials,
+        lineage: {
+          batchIds: snapshot.batchIds,
+          rowCount: snapshot.rowCount,
+          contentHash: snapshot.contentHash,
+          fittedOn: 'all-rows',
+          fittedRows: snapshot.rows.length,
+        },
+        split: {
+          ...SPLIT,
+          seed: this.config.SEARCH_SEED,
+          trainRows: split.train.length,
+          holdoutRows: split.test.length,
+        },
+        seed: this.config.SEARCH_SEED,
+        codeVersion: codeVersion(),
+        fitMs: Math.round(splitFit.fitMs + refit.fitMs),
+        searchMs: Math.round(splitFit.searchMs),
+        comparison: null,
+        // What the served model (refit on every row) has seen.
+        trainingRanges: computeTrainingRanges(snapshot.rows),
+        calibration: holdout.calibration,
+        diagnostics: holdout.diagnostics,
+      },
+      refit.model,
+      splitFit.model,
+    );
+  }
+
+  /**
+   * The promotion gate: the candidate's split model and the champion's, on this run's holdout
+   * rows, which neither was fitted on; the decision is the pure `decidePromotion`.
    */
   private async gate(
-    family: string,
-    candidateMae: number,
-    holdout: readonly PricedDiamond[],
-    actual: number[],
-  ): Promise<ChampionComparison> {
-    const tolerance = this.config.PROMOTION_TOLERANCE;
-    const champion = await this.registry.findChampion(family);
-    if (!champion) {
-      return {
-        championVersion: null,
-        championMae: null,
-        candidateMae,
-        tolerance,
-        promoted: true,
-        reason: 'first model of the family',
-      };
+    family: ModelFamily,
+    split: SnapshotSplit,
+    candidate: number[],
+  ): Promise<GateDecision> {
+    return decidePromotion({
+      actual: split.test.map((r) => r.price),
+      candidate,
+      champion: await this.championOnHoldout(family, split),
+      tolerance: this.config.PROMOTION_TOLERANCE,
+      seed: this.config.SEARCH_SEED,
+    });
+  }
+
+  /**
+   * Ranks every family's champion on this run's holdout rows (their split models, none fitted on
+   * them), so the default model is chosen on the same rows. Leaves the ranking as it was when a
+   * champion has no split model of this split (an older version): figures on other rows would
+   * not compare.
+   */
+  private async rankChampions(
+    run: TrainingRunEntity,
+    snapshot: DatasetSnapshot,
+    split: SnapshotSplit,
+  ): Promise<void> {
+    if (split.test.length === 0) return;
+    const actual = split.test.map((r) => r.price);
+    const rankings: Parameters<RegistryService['setRanking']>[0] = [];
+    for (const family of this.families.list()) {
+      const champion = await this.registry.findChampion(family.name);
+      if (!champion) continue;
+      const entity = await this.registry.getVersion(family.name, champion.version);
+      let model: FittedModel | null = null;
+      try {
+        model = sameSplit(entity.split) ? await this.registry.loadSplitModel(entity) : null;
+        if (!model) {
+          this.logger.log(
+            `Champions not ranked on the same rows: ${family.name} v${champion.version} has no split model of this split`,
+          );
+          return;
+        }
+        const { mae } = regressionMetrics(actual, await model.predict(split.test), {
+          sampleSize: 0,
+        });
+        rankings.push({
+          versionId: entity.id,
+          ranking: {
+            mae,
+            rows: split.test.length,
+            trainingRunId: run.id,
+            contentHash: snapshot.contentHash,
+          },
+        });
+      } catch (err) {
+        this.logger.warn(
+          `Champions not ranked on the same rows: ${family.name} v${champion.version}: ${(err as Error).message}`,
+        );
+        return;
+      } finally {
+        model?.dispose();
+      }
     }
-    const compare = (championMae: number, basis: string): ChampionComparison => {
-      const promoted = candidateMae < championMae * (1 + tolerance);
-      return {
-        championVersion: champion.version,
-        championMae,
-        candidateMae,
-        tolerance,
-        promoted,
-        reason: `holdout MAE ${candidateMae.toFixed(2)} ${promoted ? 'beats' : 'does not beat'} champion v${champion.version} (${championMae.toFixed(2)}${basis})`,
-      };
-    };
-    const recorded = await this.registry.getVersion(family, champion.version);
-    if (recorded.lineage.fittedOn === 'all-rows')
-      return compare(
-        recorded.metrics.mae,
-        ", its own split model's holdout MAE: its served model was refit on every row",
-      );
-    let championModel: FittedModel | undefined;
+    await this.registry.setRanking(rankings);
+  }
+
+  /**
+   * The champion's predictions on the holdout rows, from a model that never saw them: its split
+   * model when it has one from the same split (kind, fraction, salt: with the stable hash split
+   * its training side holds no row of today's holdout, as a row's side depends only on its
+   * content); otherwise (older versions, another split) a refit of its recorded parameters on
+   * its own rows (its batches, still active) on today's training side.
+   */
+  private async championOnHoldout(
+    family: ModelFamily,
+    split: SnapshotSplit,
+  ): Promise<GateInput['champion']> {
+    const champion = await this.registry.findChampion(family.name);
+    if (!champion) return { kind: 'none' };
+    let model: FittedModel | undefined;
     try {
-      championModel = await this.registry.loadModel(champion);
-      const rescored = regressionMetrics(actual, await championModel.predict(holdout), {
-        sampleSize: 0,
-      });
-      return compare(rescored.mae, ' on the same rows');
+      const entity = await this.registry.getVersion(family.name, champion.version);
+      let basis = 'both split models';
+      model = sameSplit(entity.split)
+        ? ((await this.registry.loadSplitModel(entity)) ?? undefined)
+        : undefined;
+      if (!model) {
+        const own = new Set(entity.lineage.batchIds);
+        const rows = split.train.filter((r) => own.has(r.batchId));
+        if (rows.length < MIN_TRAINING_ROWS)
+          throw new Error(`${rows.length} of its rows are left on the training side`);
+        model = (
+          await family.train(rows, {
+            seed: entity.seed,
+            trials: 0,
+            fixedParams: entity.params,
+          })
+        ).model;
+        basis = `champion refit from its recorded parameters on its ${rows.length} rows of the training side`;
+      }
+      return {
+        kind: 'scored',
+        version: champion.version,
+        predicted: await model.predict(split.test),
+        basis,
+      };
     } catch (err) {
       // A champion that cannot be loaded (corrupt or missing artifact) cannot defend its title.
       const message = (err as Error).message;
       this.logger.warn(
-        `Champion ${family} v${champion.version} could not be re-scored: ${message}`,
+        `Champion ${family.name} v${champion.version} could not be scored: ${message}`,
       );
-      return {
-        championVersion: champion.version,
-        championMae: null,
-        candidateMae,
-        tolerance,
-        promoted: true,
-        reason: `champion v${champion.version} could not be re-scored (${message})`,
-      };
+      return { kind: 'unavailable', version: champion.version, error: message };
     } finally {
-      championModel?.dispose();
+      model?.dispose();
     }
   }
+}
+
+type SnapshotSplit = SplitResult<DatasetSnapshot['rows'][number]>;
+
+/** The split every run uses: stable hash, 20 % holdout, no salt. */
+const SPLIT = { kind: 'stable-hash', testFraction: HOLDOUT_FRACTION, salt: '' } as const;
+
+/** True when a version's split is this run's (same kind, fraction and salt). */
+function sameSplit(split: { kind: string; testFraction: number; salt?: string }): boolean {
+  return (
+    split.kind === SPLIT.kind &&
+    split.testFraction === SPLIT.testFraction &&
+    (split.salt ?? '') === SPLIT.salt
+  );
+}
+
+function toRunGate(d: GateDecision): RunGate {
+  return {
+    rows: d.rows,
+    championVersion: d.championVersion,
+    championMae: d.championMae,
+    candidateMae: d.candidateMae,
+    promoted: d.promoted,
+    basis: d.basis,
+    reason: d.reason,
+  };
 }

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { FileRefusedError } from '../../src/diamonds/csv-reader';
 import { DiamondsService } from '../../src/diamonds/diamonds.service';
-import { DropFolderService } from '../../src/diamonds/drop-folder.service';
+import { AdvisoryLock } from '../../src/database/advisory-lock';
+import { DROP_FOLDER_LOCK_KEY, DropFolderService } from '../../src/diamonds/drop-folder.service';
 import { createTestApp, ENGINE, TestApp } from '../support/test-app';
 
 const fixture = (name: string) => join(__dirname, '..', 'fixtures', name);
@@ -172,5 +173,21 @@ describe(`CSV ingestion (${ENGINE})`, () => {
       ),
     ).toBe(true);
     expect(await counts()).toEqual({ batches: 2, diamonds: 7, rejected: 8 });
+  });
+
+  it('drop folder: one instance scans it at a time (a lock in the database)', async () => {
+    const drop = t.app.get(DropFolderService);
+    copyFileSync(fixture('good.csv'), join(drop.folders.incoming, 'a-good.csv'));
+    // Another instance on the same database holds the scan.
+    const other = await new AdvisoryLock(db, DROP_FOLDER_LOCK_KEY).tryAcquire();
+    expect(other).not.toBeNull();
+    try {
+      expect(await drop.scan()).toEqual([]);
+      expect(readdirSync(drop.folders.incoming)).toEqual(['a-good.csv']);
+    } finally {
+      await other!.release();
+    }
+    expect((await drop.scan()).map((r) => r.file)).toEqual(['a-good.csv']);
+    expect(await counts()).toMatchObject({ batches: 1, diamonds: 5 });
   });
 });

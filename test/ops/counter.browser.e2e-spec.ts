@@ -174,6 +174,52 @@ describe(`Counter page (${ENGINE})`, () => {
       await page.close();
     });
 
+    it("shows why this price: a waterfall from the baseline to the price, with the API's numbers", async () => {
+      const page = await open({ width: 1280, height: 900 });
+      await fill(page, SAMPLE_DIAMOND);
+      await submit(page, 'done');
+      const api = (
+        await http()
+          .post('/v1/prices')
+          .send({ ...SAMPLE_DIAMOND, explain: true })
+          .expect(200)
+      ).body;
+      const lines = await page.$$eval('#waterfall li', (lis) =>
+        lis.map((li) => ({
+          feature: li.getAttribute('data-feature'),
+          effect: Number(li.getAttribute('data-effect')),
+          text: li.querySelector('.line-text')!.textContent,
+          bar: li.querySelector('.bar')!.className,
+        })),
+      );
+      type Line = { feature: string; value: string | number | null; effect: number };
+      const shown = (api.explanation.contributions as Line[]).filter(
+        (c) => c.value !== null || c.effect !== 0,
+      );
+      expect(lines).toHaveLength(shown.length + 2);
+      expect(lines[0]).toMatchObject({ feature: 'baseline', effect: api.explanation.baseline });
+      expect(lines.at(-1)).toMatchObject({ feature: 'price', effect: api.price });
+      expect(lines.at(-1)!.text).toBe(`This diamond: ${usd.format(api.price)}`);
+      const words = (effect: number) => {
+        const whole = Math.round(effect);
+        return `${whole > 0 ? '+' : whole < 0 ? '-' : ''}${Math.abs(whole)} USD`;
+      };
+      shown.forEach((c, i) => {
+        expect(lines[i + 1]).toMatchObject({ feature: c.feature, effect: c.effect });
+        expect(lines[i + 1].bar).toBe(`bar ${c.effect >= 0 ? 'up' : 'down'}`);
+      });
+      const clarity = shown.find((c) => c.feature === 'clarity')!;
+      expect(lines.find((l) => l.feature === 'clarity')!.text).toBe(
+        `clarity ${SAMPLE_DIAMOND.clarity}: ${words(clarity.effect)}`,
+      );
+      // The page's lines add up to its price, as the API's do.
+      const cents = lines.slice(0, -1).reduce((sum, l) => sum + Math.round(l.effect * 100), 0);
+      expect(cents).toBe(Math.round(api.price * 100));
+      await screenshot(page, 'counter-why.png', false);
+      expect(problems).toEqual([]);
+      await page.close();
+    });
+
     it('refuses an out-of-range value in the form, without asking the API', async () => {
       const page = await open({ width: 1280, height: 900 });
       await fill(page, { ...SAMPLE_DIAMOND, carat: 50 });

@@ -1,6 +1,10 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { ModelArtifactEntity } from '../../src/registry/entities/model-artifact.entity';
 import { ModelCatalog } from '../../src/registry/model-catalog';
+import { RegistryService } from '../../src/registry/registry.service';
 import { ingestBatch, train, SAMPLE_DIAMOND } from '../support/training-helpers';
 import { createTestApp, ENGINE, TestApp } from '../support/test-app';
 
@@ -19,11 +23,10 @@ describe(`Health and metrics (${ENGINE})`, () => {
   it('ready: 503 naming the missing champion while database and migrations are fine', async () => {
     const res = await request(t.app.getHttpServer()).get('/health/ready').expect(503);
     expect(res.body.message).toMatch(/^Not ready: champion \(no champion model yet/);
-    expect(res.body.details).toMatchObject({
-      database: { status: 'up' },
-      migrations: { status: 'up' },
-      champion: { status: 'down' },
-    });
+    expect(res.body.code).toBe('NOT_READY');
+    expect(res.body.details).toEqual([
+      { field: 'champion', rules: { up: expect.stringMatching(/^no champion model yet/) } },
+    ]);
     expect(res.body.requestId).toBe(res.headers['x-request-id']);
   });
 
@@ -33,9 +36,9 @@ describe(`Health and metrics (${ENGINE})`, () => {
     await db.query(`DELETE FROM migrations WHERE name = '${last.name}'`);
     try {
       const res = await request(t.app.getHttpServer()).get('/health/ready').expect(503);
-      expect(res.body.details.migrations).toMatchObject({
-        status: 'down',
-        message: expect.stringMatching(/pending migrations/),
+      expect(res.body.details).toContainEqual({
+        field: 'migrations',
+        rules: { up: expect.stringMatching(/pending migrations/) },
       });
     } finally {
       await db.query(
@@ -132,5 +135,63 @@ describe(`Health and metrics (${ENGINE})`, () => {
       `diamonds_predictions_total\\{family="${champion.family}",version="${champion.version}"\\} 4\\n`,
     );
     expect(text).toMatch(series);
+  });
+
+  it('a default model that cannot be loaded: ready 503 with the reason, a price request 503 MODEL_UNAVAILABLE', async () => {
+    const champion = (await t.app.get(ModelCatalog).defaultChampion())!;
+    const version = await t.app.get(RegistryService).getVersion(champion.family, champion.version);
+    // The model lives in the database (the files are caches): take it out of both.
+    const artifacts = t.app.get(DataSource).getRepository(ModelArtifactEntity);
+    const where = { family: champion.family, version: champion.version, kind: 'served' as const };
+    const stored = (await artifacts.findOneBy(where))!;
+    const file = join(t.config.ARTIFACTS_DIR, version.artifactPath);
+    await artifacts.delete(where);
+    rmSync(file);
+    // A replica on the same database, its own empty ARTIFACTS_DIR, starting now: it must load the model.
+    const replica = await createTestApp(
+      {
+        DATABASE_SCHEMA: t.config.DATABASE_SCHEMA,
+        SQLITE_PATH: t.config.SQLITE_PATH,
+        VAR_DIR: join(t.workDir, 'var-2'),
+        ARTIFACTS_DIR: join(t.workDir, 'artifacts-2'),
+      },
+      { workDir: t.workDir, keepState: true },
+    );
+    try {
+      for (const app of [t, replica]) {
+        const ready = await request(app.app.getHttpServer()).get('/health/ready').expect(503);
+        expect(ready.body.message).toContain(
+          `champion (the default model ${champion.family} v${champion.version} cannot be loaded: Model artifact ${version.artifactPath} is missing)`,
+        );
+        expect(ready.body.details).toContainEqual({
+          field: 'champion',
+          rules: { up: expect.stringContaining('cannot be loaded') },
+        });
+      }
+      const price = await request(replica.app.getHttpServer())
+        .post('/v1/prices')
+        .send(SAMPLE_DIAMOND)
+        .expect(503);
+      expect(price.body).toMatchObject({
+        statusCode: 503,
+        code: 'MODEL_UNAVAILABLE',
+        message: expect.stringContaining(
+          `The model ${champion.family} v${champion.version} cannot be loaded`,
+        ),
+      });
+      // Corrupt rather than missing: the same, naming the checksum.
+      await artifacts.insert({ ...stored, id: undefined, bytes: Buffer.from('not a model') });
+      const corrupt = await request(t.app.getHttpServer()).get('/health/ready').expect(503);
+      expect(corrupt.body.message).toMatch(/is corrupt: sha256/);
+      // The artifact back: ready, and the replica prices with it.
+      await artifacts.update(where, { bytes: stored.bytes });
+      await request(t.app.getHttpServer()).get('/health/ready').expect(200);
+      await request(replica.app.getHttpServer())
+        .post('/v1/prices')
+        .send(SAMPLE_DIAMOND)
+        .expect(200);
+    } finally {
+      await replica.close();
+    }
   });
 });

@@ -1,6 +1,8 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { ModelArtifactEntity } from '../../src/registry/entities/model-artifact.entity';
 import { RegistryService } from '../../src/registry/registry.service';
 import { createTestApp, ENGINE, TestApp } from '../support/test-app';
 import { ADMIN_TOKEN, ingestBatch, train } from '../support/training-helpers';
@@ -21,7 +23,13 @@ describe(`Model registry (${ENGINE})`, () => {
     const run = await train(t);
     expect(run).toMatchObject({ status: 'succeeded', trigger: 'cli', rowCount: 1000 });
     expect(run.outcomes).toEqual([
-      { family: 'linear', version: 1, promoted: true, mae: expect.any(Number) },
+      {
+        family: 'linear',
+        version: 1,
+        promoted: true,
+        mae: expect.any(Number),
+        gate: expect.objectContaining({ basis: 'no-champion', championVersion: null }),
+      },
     ]);
 
     const res = await request(t.app.getHttpServer())
@@ -58,6 +66,9 @@ describe(`Model registry (${ENGINE})`, () => {
 
     const modelFile = join(t.config.ARTIFACTS_DIR, v.artifact.path);
     expect(v.artifact.path).toBe(join('linear', '1', 'model.bin'));
+    // The split model (training side only) is kept beside the served refit.
+    expect(v.splitArtifact.path).toBe(join('linear', '1-split', 'model.bin'));
+    expect(v.splitArtifact.sha256).not.toBe(v.artifact.sha256);
     expect(readFileSync(modelFile).length).toBe(v.artifact.size);
     const metadata = JSON.parse(
       readFileSync(join(t.config.ARTIFACTS_DIR, 'linear', '1', 'metadata.json'), 'utf8'),
@@ -99,7 +110,7 @@ describe(`Model registry (${ENGINE})`, () => {
     expect(ledger.body).toHaveLength(1);
   });
 
-  it('promotes a model within the configured tolerance, the champion judged by its honest holdout MAE', async () => {
+  it('promotes a model within the configured tolerance, both split models scored on the same rows', async () => {
     await t.close();
     t = await createTestApp({ ADMIN_TOKEN, PROMOTION_TOLERANCE: '0.5' });
     registry = t.app.get(RegistryService);
@@ -109,9 +120,15 @@ describe(`Model registry (${ENGINE})`, () => {
     const second = await train(t);
     expect(second.outcomes[0]).toMatchObject({ version: 2, promoted: true });
     const v2 = await registry.getVersion('linear', 2);
-    // v1's artifact was refit on all its rows, holdout included: its split model's figure stands.
     const v1 = await registry.getVersion('linear', 1);
-    expect(v2.comparison!.championMae).toBeCloseTo(v1.metrics.mae, 6);
+    // v1's split model on v2's holdout (which it never saw): the rows of both batches.
+    expect(v2.comparison).toMatchObject({
+      basis: 'paired-bootstrap',
+      rows: v2.metrics.holdoutRows,
+      candidateMae: v2.metrics.mae,
+    });
+    expect(v2.comparison!.rows).toBeGreaterThan(v1.metrics.holdoutRows);
+    expect(second.outcomes[0].gate).toMatchObject({ rows: v2.metrics.holdoutRows, promoted: true });
     expect(v2.status).toBe('champion');
     expect(v1.status).toBe('retired');
     const [entry] = await registry.ledger('linear');
@@ -187,7 +204,8 @@ describe(`Model registry (${ENGINE})`, () => {
     expect(compare.body).toMatchObject({ sameData: true, a: { version: 1 }, b: { version: 3 } });
     expect(compare.body.metricsDelta.mae).toBeCloseTo(0, 6);
     await http.get('/v1/models/linear/compare?a=1').expect(400);
-    expect(await registry.aliasRevision()).toBe(3);
+    // 3 alias moves + run 3, the last that ranked the champions on the same rows.
+    expect(await registry.aliasRevision()).toBe(3 + 3);
   });
 
   it('refuses to load an artifact whose sha256 does not match, and one that is missing', async () => {
@@ -197,16 +215,24 @@ describe(`Model registry (${ENGINE})`, () => {
     const file = join(t.config.ARTIFACTS_DIR, v.artifactPath);
     const model = await registry.loadModel(champion);
     model.dispose();
-    const bytes = readFileSync(file);
-    bytes[bytes.length - 1] ^= 0xff;
-    writeFileSync(file, bytes);
+    const good = readFileSync(file);
+    // A tampered cache file is not trusted: the model is read again from the database.
+    const flipped = Buffer.from(good);
+    flipped[flipped.length - 1] ^= 0xff;
+    writeFileSync(file, flipped);
+    (await registry.loadModel(champion)).dispose();
+    expect(readFileSync(file).equals(good)).toBe(true);
+    // Tampered bytes in the database are refused.
+    const artifacts = t.app.get(DataSource).getRepository(ModelArtifactEntity);
+    const where = { family: 'linear', version: 1, kind: 'served' as const };
+    rmSync(file);
+    await artifacts.update(where, { bytes: flipped });
     await expect(registry.loadModel(champion)).rejects.toThrow(
       /corrupt: sha256 [0-9a-f]{64} does not match/,
     );
-    writeFileSync(file, ''); // truncated
+    await artifacts.update(where, { bytes: Buffer.alloc(0) }); // truncated
     await expect(registry.loadModel(champion)).rejects.toThrow(/corrupt/);
-    const { rmSync } = await import('node:fs');
-    rmSync(file);
+    await artifacts.delete(where);
     expect(existsSync(file)).toBe(false);
     await expect(registry.loadModel(champion)).rejects.toThrow(/missing/);
   });
@@ -217,7 +243,10 @@ describe(`Model registry (${ENGINE})`, () => {
     expect(unknown.body).toMatchObject({
       statusCode: 404,
       code: 'NOT_FOUND',
-      details: { allowed: ['linear', 'xgboost', 'xgboost-log', 'xgboost-blend'] },
+      message: expect.stringContaining(
+        'known families: linear, xgboost, xgboost-log, xgboost-blend',
+      ),
+      details: [{ field: 'family', rules: { isKnownFamily: expect.any(String) } }],
     });
     const missing = await http.get('/v1/models/linear/versions/7').expect(404);
     expect(missing.body).toMatchObject({

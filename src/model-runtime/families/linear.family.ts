@@ -5,6 +5,13 @@ import { DiamondFeatures, PricedDiamond } from '../../diamonds/diamond-vocabular
 import { checkRows, encodeLinearRow, LINEAR_FEATURES } from '../encoding/diamond-encoding';
 import { ArtifactHeader, decodeArtifact, encodeArtifact } from '../model-artifact';
 import {
+  Explanation,
+  logAttributionToUsd,
+  toExplanation,
+  TypedColumn,
+} from '../explanation/explanation';
+import {
+  ExplanationUnavailableError,
   FittedModel,
   InsufficientTrainingDataError,
   InvalidModelArtifactError,
@@ -21,6 +28,26 @@ interface LinearHeader extends ArtifactHeader {
   family: typeof FAMILY;
   target: 'log-price';
   columns: readonly string[];
+  /**
+   * Each design column's mean over the training rows, what an explanation measures from.
+   * Absent in artifacts from before explanations: those models price as before and refuse
+   * to explain (ExplanationUnavailableError).
+   */
+  means?: readonly number[];
+}
+
+/** The columns a person typed that the linear model reads: one-hot columns fold onto theirs. */
+const LINEAR_TYPED: readonly TypedColumn[] = ['carat', 'cut', 'color', 'clarity', 'x'];
+const TYPED_INDEX = LINEAR_FEATURES.map((column) =>
+  LINEAR_TYPED.indexOf(column.split('_')[0] as TypedColumn),
+);
+
+function isMeans(value: unknown): value is number[] {
+  return (
+    Array.isArray(value) &&
+    value.length === LINEAR_FEATURES.length &&
+    value.every((v) => typeof v === 'number' && Number.isFinite(v))
+  );
 }
 
 /** exp(intercept + w · design): the notebook's best linear model, fitted on log(price). */
@@ -29,8 +56,11 @@ class LinearFittedModel implements FittedModel {
   readonly params: Record<string, unknown>;
   private disposed = false;
 
-  /** `weights`: one per design column, then the intercept. */
-  constructor(private readonly weights: Float64Array) {
+  /** `weights`: one per design column, then the intercept; `means`: per design column, or null. */
+  constructor(
+    private readonly weights: Float64Array,
+    private readonly means: readonly number[] | null,
+  ) {
     const coefficients: Record<string, number> = {};
     LINEAR_FEATURES.forEach((column, i) => (coefficients[column] = weights[i]));
     this.params = { target: 'log-price', intercept: weights[LINEAR_FEATURES.length], coefficients };
@@ -48,8 +78,36 @@ class LinearFittedModel implements FittedModel {
     });
   }
 
+  /**
+   * In log space the model is additive: column j adds w_j × (value_j − training mean_j) to the
+   * baseline intercept + w · means; the one-hot columns of a grade add up onto that grade.
+   */
+  async explain(rows: readonly DiamondFeatures[]): Promise<Explanation[]> {
+    const means = this.means;
+    if (!means) {
+      throw new ExplanationUnavailableError(
+        FAMILY,
+        'this version was trained before explanations existed (its artifact has no training means); retrain or choose another version',
+      );
+    }
+    const prices = await this.predict(rows);
+    const intercept = this.weights[LINEAR_FEATURES.length];
+    const bias = means.reduce((sum, mean, j) => sum + this.weights[j] * mean, intercept);
+    return rows.map((row, r) => {
+      const design = encodeLinearRow(row);
+      const phi = new Float64Array(LINEAR_TYPED.length);
+      design.forEach((value, j) => (phi[TYPED_INDEX[j]] += this.weights[j] * (value - means[j])));
+      return toExplanation(LINEAR_TYPED, row, logAttributionToUsd(bias, phi, prices[r]));
+    });
+  }
+
   serialize(): Buffer {
-    const header: LinearHeader = { family: FAMILY, target: 'log-price', columns: LINEAR_FEATURES };
+    const header: LinearHeader = {
+      family: FAMILY,
+      target: 'log-price',
+      columns: LINEAR_FEATURES,
+      ...(this.means ? { means: this.means } : {}),
+    };
     return encodeArtifact(header, new Uint8Array(this.weights.buffer.slice(0)));
   }
 
@@ -86,7 +144,10 @@ export class LinearFamily implements ModelFamily {
     });
     const weights = Float64Array.from(regression.weights.map((w) => w[0]));
     const fitMs = performance.now() - started;
-    const model = new LinearFittedModel(weights);
+    const means = LINEAR_FEATURES.map(
+      (_, j) => design.reduce((sum, columns) => sum + columns[j], 0) / design.length,
+    );
+    const model = new LinearFittedModel(weights, means);
     return { model, params: model.params, trials: [], searchMs: 0, fitMs };
   }
 
@@ -105,6 +166,6 @@ export class LinearFamily implements ModelFamily {
     }
     const weights = new Float64Array(LINEAR_FEATURES.length + 1);
     new Uint8Array(weights.buffer).set(body);
-    return new LinearFittedModel(weights);
+    return new LinearFittedModel(weights, isMeans(header.means) ? header.means : null);
   }
 }

@@ -14,6 +14,12 @@ import { TrialParams } from '../search/trial';
 import { XGBOOST_FIRST_TRIAL } from './xgboost-search-space';
 import { XgboostModel } from './xgboost-family.base';
 import { DenseMatrix } from '../xgboost/xgboost-runtime';
+import {
+  Explanation,
+  toExplanation,
+  UsdAttribution,
+  weighAttributions,
+} from '../explanation/explanation';
 import { XgboostLogFamily } from './xgboost-log.family';
 import { XgboostFamily } from './xgboost.family';
 
@@ -99,16 +105,48 @@ class BlendFittedModel implements FittedModel {
    * runs while this thread computes the next part.
    */
   async predict(rows: readonly DiamondFeatures[]): Promise<number[]> {
+    return this.weigh(await this.partAnswers(this.encoder(rows)));
+  }
+
+  /**
+   * Each part explained in USD against its own answers, then weighed as the prices are: the
+   * baseline is the parts' baselines weighed, each effect the parts' effects weighed, so they
+   * add up to the blend's price.
+   */
+  async explain(rows: readonly DiamondFeatures[]): Promise<Explanation[]> {
+    const encoded = this.encoder(rows);
+    const answers = await this.partAnswers(encoded);
+    const prices = this.weigh(answers);
+    const attributions: UsdAttribution[][] = [];
+    for (const [p, { model }] of this.parts.entries()) {
+      attributions.push(await model.attributeEncoded(rows, encoded(model), answers[p]));
+    }
+    return rows.map((row, r) =>
+      toExplanation(
+        XGBOOST_FEATURES,
+        row,
+        weighAttributions(
+          this.parts.map(({ weight }, p) => ({ weight, attribution: attributions[p][r] })),
+          prices[r],
+        ),
+      ),
+    );
+  }
+
+  /** Parts that encode rows the same way share one matrix, encoded on first use. */
+  private encoder(rows: readonly DiamondFeatures[]): (part: XgboostModel) => DenseMatrix {
     if (this.disposed) throw new ModelDisposedError(FAMILY);
     const matrices = new Map<string, DenseMatrix>();
-    const encoded = (part: XgboostModel): DenseMatrix => {
+    return (part: XgboostModel): DenseMatrix => {
       let matrix = matrices.get(part.encodingKey);
       if (!matrix) matrices.set(part.encodingKey, (matrix = part.encode(rows)));
       return matrix;
     };
-    return this.weigh(
-      await Promise.all(this.parts.map(({ model }) => model.predictEncoded(encoded(model)))),
-    );
+  }
+
+  /** Started together, so each part's worker share runs while this thread computes the next. */
+  private partAnswers(encoded: (part: XgboostModel) => DenseMatrix): Promise<number[][]> {
+    return Promise.all(this.parts.map(({ model }) => model.predictEncoded(encoded(model))));
   }
 
   /** The weighted sum of the parts' answers, added part by part in order. */

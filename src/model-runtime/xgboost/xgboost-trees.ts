@@ -32,16 +32,18 @@ const MAX_DEPTH = 16;
  */
 const MAX_RANK = 0xffff;
 
-interface RawTree {
+export interface RawTree {
   /** Per node: left child or -1 for a leaf, right child, feature, default-left, threshold or leaf value. */
   left: Int32Array;
   right: Int32Array;
   feature: Uint32Array;
   defaultLeft: Uint8Array;
   value: Float32Array;
+  /** Per node: the sum of the training rows' hessians under it (the cover tree SHAP weighs by). */
+  cover: Float32Array;
 }
 
-interface RawModel {
+export interface RawModel {
   baseScore: number;
   numFeature: number;
   objective: string;
@@ -107,7 +109,7 @@ class Reader {
 }
 
 /** Parses XGBoost 0.7's `SaveModel` bytes (LearnerModelParam, objective, gbtree, trees). */
-function readModel(bytes: Uint8Array): RawModel {
+export function readModel(bytes: Uint8Array): RawModel {
   const reader = new Reader(bytes);
   // LearnerModelParam: base_score, num_feature, num_class, contain_extra_attrs,
   // contain_eval_metrics, 29 reserved ints.
@@ -166,6 +168,7 @@ function readTree(reader: Reader, numFeature: number, index: number): RawTree {
     feature: new Uint32Array(nodes),
     defaultLeft: new Uint8Array(nodes),
     value: new Float32Array(nodes),
+    cover: new Float32Array(nodes),
   };
   for (let n = 0; n < nodes; n++) {
     reader.int32(); // parent
@@ -186,7 +189,12 @@ function readTree(reader: Reader, numFeature: number, index: number): RawTree {
       throw new UnsupportedXgboostModelError(`tree ${index} node ${n} is malformed`);
     }
   }
-  reader.skip(nodes * 16, `tree ${index}'s statistics`);
+  // RTreeNodeStat: loss_chg, sum_hess, base_weight, leaf_child_cnt.
+  for (let n = 0; n < nodes; n++) {
+    reader.float32(); // loss_chg
+    tree.cover[n] = reader.float32();
+    reader.skip(8, `tree ${index}'s statistics`);
+  }
   return tree;
 }
 

@@ -256,6 +256,101 @@
     }
     $('caution').textContent = cautionText(answer);
     $('caution').hidden = !$('caution').textContent;
+    renderWaterfall(answer);
+  }
+
+  /** How a seller reads each line's name. */
+  const LINE_NAMES = {
+    carat: (/** @type {unknown} */ v) => 'carat ' + v + ' ct',
+    cut: (/** @type {unknown} */ v) => 'cut ' + v,
+    color: (/** @type {unknown} */ v) => 'color ' + v,
+    clarity: (/** @type {unknown} */ v) => 'clarity ' + v,
+    depth: (/** @type {unknown} */ v) => 'depth ' + v + ' %',
+    table: (/** @type {unknown} */ v) => 'table ' + v + ' %',
+    x: (/** @type {unknown} */ v) => 'length x ' + v + ' mm',
+    y: (/** @type {unknown} */ v) => 'width y ' + v + ' mm',
+    z: (/** @type {unknown} */ v) => 'depth z ' + v + ' mm',
+  };
+  /**
+   * A line's words: `clarity SI2: -610 USD` (whole dollars; the exact cents are the line's
+   * data-effect).
+   * @param {string} feature
+   * @param {unknown} value
+   * @param {number} effect
+   */
+  function lineText(feature, value, effect) {
+    const namer = /** @type {Record<string, (v: unknown) => string>} */ (LINE_NAMES)[feature];
+    const name =
+      feature === 'clamp'
+        ? 'held within the training prices'
+        : value === null || value === undefined
+          ? feature + ' (not given, typical assumed)'
+          : namer
+            ? namer(value)
+            : feature + ' ' + value;
+    const whole = Math.round(effect);
+    return name + ': ' + (whole > 0 ? '+' : whole < 0 ? '-' : '') + Math.abs(whole) + ' USD';
+  }
+
+  /**
+   * The explanation as a waterfall: the baseline, one bar a line from the running total, the
+   * price. Lines of measurements not given (no effect of their own) are left out.
+   * @param {PriceAnswer} answer
+   */
+  function renderWaterfall(answer) {
+    const explanation = answer.explanation;
+    const list = $('waterfall');
+    list.replaceChildren();
+    $('why').hidden = !explanation;
+    if (!explanation) return;
+    const lines = explanation.contributions.filter((c) => c.value !== null || c.effect !== 0);
+    let total = explanation.baseline;
+    const steps = lines.map((c) => {
+      const from = total;
+      total += c.effect;
+      return { c, from, to: total };
+    });
+    const ends = [explanation.baseline, answer.price, ...steps.map((s) => s.to)];
+    const low = Math.min(0, ...ends);
+    const span = Math.max(...ends) - low || 1;
+    /**
+     * @param {number} from
+     * @param {number} to
+     * @param {string} kind
+     */
+    const bar = (from, to, kind) => {
+      // Set through the CSSOM: the page's CSP refuses inline style attributes.
+      const node = el('span', { class: 'bar ' + kind });
+      node.style.marginLeft = ((Math.min(from, to) - low) / span) * 100 + '%';
+      node.style.width = Math.max((Math.abs(to - from) / span) * 100, 0.3) + '%';
+      return node;
+    };
+    list.append(
+      el(
+        'li',
+        { class: 'total', 'data-feature': 'baseline', 'data-effect': String(explanation.baseline) },
+        [
+          el('span', { class: 'line-text' }, [
+            'A typical diamond: ' + Math.round(explanation.baseline) + ' USD',
+          ]),
+          el('span', { class: 'track' }, [bar(low, explanation.baseline, 'base')]),
+        ],
+      ),
+    );
+    steps.forEach(({ c, from, to }) =>
+      list.append(
+        el('li', { 'data-feature': c.feature, 'data-effect': String(c.effect) }, [
+          el('span', { class: 'line-text' }, [lineText(c.feature, c.value, c.effect)]),
+          el('span', { class: 'track' }, [bar(from, to, c.effect >= 0 ? 'up' : 'down')]),
+        ]),
+      ),
+    );
+    list.append(
+      el('li', { class: 'total', 'data-feature': 'price', 'data-effect': String(answer.price) }, [
+        el('span', { class: 'line-text' }, ['This diamond: ' + usd.format(answer.price)]),
+        el('span', { class: 'track' }, [bar(low, answer.price, 'base')]),
+      ]),
+    );
   }
 
   /**
@@ -384,7 +479,7 @@
       call('/v1/prices', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-        body: JSON.stringify(asked),
+        body: JSON.stringify({ ...asked, explain: true }),
       }),
       call('/v1/similar-diamonds?' + query, { headers: { Accept: 'application/json' } }),
     ]);

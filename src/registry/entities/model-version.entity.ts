@@ -4,7 +4,13 @@ import { DATE_COLUMN, JSON_COLUMN } from '../../database/column-types';
 import type { ModelDiagnostics } from '../../model-runtime/evaluation/model-diagnostics';
 import type { PriceRangeCalibration } from '../../model-runtime/evaluation/price-range';
 import type { TrialRecord } from '../../model-runtime/model-family';
-import type { ChampionComparison, ModelMetrics, VersionStatus } from '../model-catalog';
+import type { StoredArtifact } from '../artifact.store';
+import type {
+  ChampionComparison,
+  ChampionRanking,
+  ModelMetrics,
+  VersionStatus,
+} from '../model-catalog';
 
 interface DatasetLineage {
   batchIds: number[];
@@ -24,6 +30,8 @@ interface SplitInfo {
   kind: 'stable-hash' | 'sklearn';
   testFraction: number;
   seed: number;
+  /** The stable hash split's salt ('' by default; absent on older versions: ''). */
+  salt?: string;
   trainRows: number;
   holdoutRows: number;
 }
@@ -103,4 +111,19 @@ export class ModelVersionEntity {
 
   @Column({ name: 'artifact_sha256', type: 'varchar', length: 64 })
   artifactSha256: string;
+
+  /**
+   * The split model's artifact (fitted on the training side of `split` only), which the
+   * promotion gate scores; null for versions older than it.
+   */
+  @Column({ name: 'split_artifact', type: JSON_COLUMN, nullable: true })
+  splitArtifact: StoredArtifact | null;
+
+  /** Its split model's MAE on the holdout rows of the run that last ranked the champions. */
+  @Column({ type: JSON_COLUMN, nullable: true })
+  ranking: ChampionRanking | null;
+
+  /** ranking.trainingRunId as a column: its maximum is part of the alias revision. */
+  @Column({ name: 'ranked_by_run', type: 'integer', nullable: true })
+  rankedByRun: number | null;
 }
