@@ -34,8 +34,8 @@ export const BLEND_PRICE_WEIGHT = 0.1;
  * Models per target, each with its own seed (row and column subsampling differ), averaged. One:
  * with the derived features and the parts from the run's searches, the bundled data's default
  * prices the pool's 25,858 unseen rows at MAE 279.8 with two seeds (2,818 trees a price) and
- * about 281.0 with one (1,409): seeds buy about 0.4 % for twice the trees at every price asked,
- * under the spread between single seeds (281.1-282.4). See docs/benchmarks.md (issue 21).
+ * 281.3 with one (1,300): seeds buy about 0.5 % for twice the trees at every price asked, about
+ * the spread between single seeds (281.1-282.4). See docs/benchmarks.md (issue 21).
  */
 export const BLEND_SEEDS = 1;
 /**
