@@ -71,13 +71,16 @@ export class IngestionReportDto {
 export class DatasetBatchDto {
   @ApiProperty({ example: 4 }) id: number;
   @ApiProperty({ example: 'batch-2026-11.csv' }) sourceName: string;
-  @ApiProperty({ enum: ['bundled', 'drop-folder', 'upload', 'cli', 'api'] }) sourceKind: string;
+  @ApiProperty({ enum: ['bundled', 'drop-folder', 'upload', 'cli', 'api', 'outcomes'] })
+  sourceKind: string;
   @ApiProperty() sha256: string;
   @ApiProperty({ example: 51234 }) sizeBytes: number;
   @ApiProperty({ example: 998 }) acceptedCount: number;
   @ApiProperty({ example: 2 }) rejectedCount: number;
   @ApiProperty({ example: '2026-11-27T02:00:00.000Z' }) createdAt: string;
   @ApiProperty({
+    type: String,
+    format: 'date-time',
     nullable: true,
     description: 'When an admin retracted the batch (its rows left the dataset); null if in use',
   })

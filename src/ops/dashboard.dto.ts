@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ModelVersionInfo } from '../registry/model-catalog';
 import type { RunOutcome, TrainingRunEntity } from '../training/training-run.entity';
 import { BatchDriftDto } from '../training/drift/drift.dto';
+import { RunOutcomeDto } from '../training/training.dto';
 
 class DashboardVersionDto {
   @ApiProperty({ example: 3 }) version: number;
@@ -42,6 +43,7 @@ class DashboardRunDto {
   @ApiPropertyOptional({ nullable: true, type: String }) finishedAt: string | null;
   @ApiPropertyOptional({ nullable: true, type: Number }) durationSeconds: number | null;
   @ApiProperty({
+    type: [RunOutcomeDto],
     description: 'Per family: version registered, promoted or not, MAE, or the error',
   })
   outcomes: RunOutcome[];
@@ -52,6 +54,23 @@ class DashboardAuditVolumeDto {
   @ApiProperty({ example: 'POST /v1/predictions' }) route: string;
   @ApiProperty({ example: 200 }) status: number;
   @ApiProperty({ example: 1520 }) count: number;
+}
+
+class DashboardOutcomeMonthDto {
+  @ApiProperty({ example: '2026-12', description: 'Month the outcomes were recorded (UTC)' })
+  month: string;
+  @ApiProperty({ example: 'xgboost-blend' }) family: string;
+  @ApiProperty({ example: 3 }) version: number;
+  @ApiProperty({ example: 42, description: 'Outcomes recorded that month for that version' })
+  count: number;
+  @ApiProperty({ example: 301.5, description: 'Mean |quoted − paid|, USD' }) mae: number;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 287.1,
+    description: 'The holdout MAE the version was registered with',
+  })
+  holdoutMae: number | null;
 }
 
 export class DashboardDataDto {
@@ -72,6 +91,12 @@ export class DashboardDataDto {
     description: "The last batches compared with the champion's training data, newest first",
   })
   drift: BatchDriftDto[];
+  @ApiProperty({
+    type: [DashboardOutcomeMonthDto],
+    description:
+      "The store's outcomes (what it paid) against the quotes, by month and model version, oldest first",
+  })
+  outcomes: DashboardOutcomeMonthDto[];
 }
 
 export const toDashboardVersionDto = (v: ModelVersionInfo): DashboardVersionDto => ({

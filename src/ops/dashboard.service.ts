@@ -5,6 +5,7 @@ import { ModelCatalog } from '../registry/model-catalog';
 import { BatchDriftService } from '../training/drift/batch-drift.service';
 import { toBatchDriftDto } from '../training/drift/drift.dto';
 import { TrainingService } from '../training/training.service';
+import { OutcomesService } from '../outcomes/outcomes.service';
 import {
   DashboardDataDto,
   DashboardFamilyDto,
@@ -25,18 +26,22 @@ export class DashboardService {
     private readonly drift: BatchDriftService,
     private readonly audit: AuditStatsService,
     private readonly diamonds: DiamondsService,
+    private readonly outcomes: OutcomesService,
   ) {}
 
   async data(): Promise<DashboardDataDto> {
     const { catalog } = this;
-    const [datasetRows, auditVolume, drift, summaries, runs, champion] = await Promise.all([
-      this.diamonds.countDiamonds(),
-      this.audit.volumeByRouteAndStatus(new Date(Date.now() - AUDIT_WINDOW_MS)),
-      this.drift.latest(RECENT_DRIFT),
-      catalog.listFamilies(),
-      this.training.listRuns(RECENT_RUNS),
-      catalog.defaultChampion(),
-    ]);
+    const [datasetRows, auditVolume, drift, summaries, runs, champion, monthly] = await Promise.all(
+      [
+        this.diamonds.countDiamonds(),
+        this.audit.volumeByRouteAndStatus(new Date(Date.now() - AUDIT_WINDOW_MS)),
+        this.drift.latest(RECENT_DRIFT),
+        catalog.listFamilies(),
+        this.training.listRuns(RECENT_RUNS),
+        catalog.defaultChampion(),
+        this.outcomes.byMonth(),
+      ],
+    );
     const families: DashboardFamilyDto[] = await Promise.all(
       summaries.map(async (f) => ({
         family: f.family,
@@ -44,6 +49,10 @@ export class DashboardService {
         championVersion: f.champion?.version ?? null,
         versions: (await catalog.listVersions(f.family)).map(toDashboardVersionDto).reverse(),
       })),
+    );
+    // Beside each month's live error, the holdout MAE the version was promoted on.
+    const holdout = new Map(
+      families.flatMap((f) => f.versions.map((v) => [`${f.family} ${v.version}`, v.mae] as const)),
     );
     const sample = champion ? await catalog.holdoutSample(champion.id) : [];
     return {
@@ -62,6 +71,10 @@ export class DashboardService {
           }
         : null,
       runs: runs.map(toDashboardRunDto),
+      outcomes: monthly.map((m) => ({
+        ...m,
+        holdoutMae: holdout.get(`${m.family} ${m.version}`) ?? null,
+      })),
     };
   }
 }

@@ -1,3 +1,4 @@
+import { OutcomesModule } from '../outcomes/outcomes.module';
 import { Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
@@ -26,6 +27,7 @@ import { ShutdownDrain } from './shutdown-drain';
     RegistryModule,
     TrainingModule,
     AuditModule,
+    OutcomesModule,
     // Failures are reported in the 503 body and the access log; terminus's own log would repeat them.
     TerminusModule.forRoot({ logger: false }),
     ThrottlerModule.forRootAsync({

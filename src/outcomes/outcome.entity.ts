@@ -45,4 +45,8 @@ export class OutcomeEntity {
 
   @Column({ name: 'recorded_at', type: DATE_COLUMN })
   recordedAt: Date;
+
+  /** The dataset batch this outcome went into as a training row; null while unused. */
+  @Column({ name: 'dataset_batch_id', type: 'integer', nullable: true })
+  datasetBatchId: number | null;
 }

@@ -7,9 +7,9 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { StaffOnly } from '../common/admin-auth.guard';
+import { AdminOnly, StaffOnly } from '../common/admin-auth.guard';
 import { ErrorResponseDto } from '../common/error-response.dto';
-import { OutcomeDto, OutcomeSummaryDto, RecordOutcomeDto } from './outcomes.dto';
+import { OutcomeDatasetDto, OutcomeDto, OutcomeSummaryDto, RecordOutcomeDto } from './outcomes.dto';
 import { OutcomesService } from './outcomes.service';
 
 @ApiTags('outcomes')
@@ -47,5 +47,24 @@ export class OutcomesController {
   @ApiOkResponse({ type: OutcomeSummaryDto })
   summary(): Promise<OutcomeSummaryDto> {
     return this.outcomes.summary();
+  }
+}
+
+@ApiTags('outcomes')
+@AdminOnly()
+@Controller('v1/admin/outcomes')
+export class OutcomesAdminController {
+  constructor(private readonly outcomes: OutcomesService) {}
+
+  @Post('dataset')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Turn the outcomes not yet used into a dataset batch of their own',
+    description:
+      'Each outcome becomes a row (the features as priced, the price paid) of one batch ingested as a CSV would be (same validation; drift assessed; retract it like any batch to leave it out). Prices paid after seeing the quote are anchored on it: see docs/explanations.md. With no unused outcome, nothing is ingested (batchId null).',
+  })
+  @ApiOkResponse({ type: OutcomeDatasetDto })
+  toDataset(): Promise<OutcomeDatasetDto> {
+    return this.outcomes.toDataset();
   }
 }

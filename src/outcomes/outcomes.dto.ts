@@ -110,3 +110,20 @@ export class OutcomeSummaryDto {
   byModel: ModelOutcomesDto[];
   @ApiProperty({ type: OutcomeCoverageDto }) coverage: OutcomeCoverageDto;
 }
+
+export class OutcomeDatasetDto {
+  @ApiProperty({
+    description: 'The dataset batch made (null when no outcome was waiting).',
+    type: Number,
+    nullable: true,
+    example: 12,
+  })
+  batchId: number | null;
+  @ApiProperty({ description: 'Outcomes that went into it.', example: 42 }) outcomes: number;
+  @ApiProperty({ description: 'Rows accepted.', example: 40 }) accepted: number;
+  @ApiProperty({
+    description: 'Rows rejected (e.g. a diamond priced without every measurement).',
+    example: 2,
+  })
+  rejected: number;
+}

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { OutcomeEntity } from './outcome.entity';
-import { OutcomesController } from './outcomes.controller';
+import { OutcomesAdminController, OutcomesController } from './outcomes.controller';
+import { DiamondsModule } from '../diamonds/diamonds.module';
 import { OutcomesService } from './outcomes.service';
 import { PricedRequestEntity } from './priced-request.entity';
 import { PricedRequestLog } from './priced-request.log';
@@ -11,9 +12,9 @@ import { PricedRequestLog } from './priced-request.log';
  * PricedRequestLog) and what the store then paid (POST /v1/outcomes, its summary).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([PricedRequestEntity, OutcomeEntity])],
-  controllers: [OutcomesController],
+  imports: [DiamondsModule, TypeOrmModule.forFeature([PricedRequestEntity, OutcomeEntity])],
+  controllers: [OutcomesController, OutcomesAdminController],
   providers: [PricedRequestLog, OutcomesService],
-  exports: [PricedRequestLog],
+  exports: [PricedRequestLog, OutcomesService],
 })
 export class OutcomesModule {}

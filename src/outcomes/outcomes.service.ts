@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DataSource, IsNull } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { CSV_COLUMNS } from '../diamonds/diamond-vocabulary';
+import { DiamondsService } from '../diamonds/diamonds.service';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { OutcomeEntity } from './outcome.entity';
 import { PricedRequestEntity } from './priced-request.entity';
@@ -25,6 +30,12 @@ export interface ModelOutcomes {
   mae: number;
 }
 
+/** One model version's outcomes recorded in one month (UTC). */
+export interface MonthlyOutcomes extends ModelOutcomes {
+  /** `2026-12`. */
+  month: string;
+}
+
 export interface OutcomeSummary {
   count: number;
   mae: number | null;
@@ -41,7 +52,52 @@ export class OutcomesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly log: PricedRequestLog,
+    private readonly diamonds: DiamondsService,
+    private readonly config: AppConfig,
   ) {}
+
+  /**
+   * The outcomes no batch holds yet, as a dataset batch of their own, through the same door as a
+   * CSV file (`DiamondsService.ingestFile`: the same row validation, drift assessment, a batch
+   * that can be retracted): each outcome is a row with the features as priced and the price
+   * paid. A diamond priced without every measurement is rejected as any such CSV row is. The
+   * outcomes are then marked with the batch, so they go in once.
+   */
+  async toDataset(): Promise<{
+    batchId: number | null;
+    outcomes: number;
+    accepted: number;
+    rejected: number;
+  }> {
+    const repo = this.dataSource.getRepository(OutcomeEntity);
+    const unused = await repo.find({ where: { datasetBatchId: IsNull() }, order: { id: 'ASC' } });
+    if (unused.length === 0) return { batchId: null, outcomes: 0, accepted: 0, rejected: 0 };
+    const cell = (value: unknown) => (value === null || value === undefined ? '' : String(value));
+    const lines = unused.map((o) =>
+      CSV_COLUMNS.map((column) =>
+        cell(column === 'price' ? o.paidPrice : o.features[column as keyof typeof o.features]),
+      ).join(','),
+    );
+    const dir = await mkdtemp(join(this.config.VAR_DIR, 'outcomes-'));
+    const name = `outcomes-${unused[0].id}-${unused[unused.length - 1].id}.csv`;
+    const path = join(dir, name);
+    try {
+      await writeFile(path, [CSV_COLUMNS.join(','), ...lines].join('\n') + '\n');
+      const report = await this.diamonds.ingestFile(path, 'outcomes', name);
+      await repo.update(
+        unused.map((o) => o.id),
+        { datasetBatchId: report.batchId },
+      );
+      return {
+        batchId: report.batchId,
+        outcomes: unused.length,
+        accepted: report.accepted,
+        rejected: report.rejected,
+      };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
 
   /**
    * Records what the store paid for item `item` of request `requestId`; replaces an earlier
@@ -92,6 +148,36 @@ export class OutcomesService {
       replaced,
       recordedAt,
     };
+  }
+
+  /** Per month recorded (UTC) and model version: count and MAE, oldest month first. */
+  async byMonth(): Promise<MonthlyOutcomes[]> {
+    const rows = await this.dataSource.getRepository(OutcomeEntity).find({
+      select: { family: true, version: true, paidPrice: true, quotedPrice: true, recordedAt: true },
+    });
+    const groups = new Map<string, MonthlyOutcomes>();
+    for (const row of rows) {
+      const month = new Date(row.recordedAt).toISOString().slice(0, 7);
+      const key = `${month}\u0000${row.family}\u0000${row.version}`;
+      const group = groups.get(key) ?? {
+        month,
+        family: row.family,
+        version: row.version,
+        count: 0,
+        mae: 0,
+      };
+      group.count++;
+      group.mae += Math.abs(row.quotedPrice - row.paidPrice);
+      groups.set(key, group);
+    }
+    return [...groups.values()]
+      .map((g) => ({ ...g, mae: round2(g.mae / g.count) }))
+      .sort(
+        (a, b) =>
+          a.month.localeCompare(b.month) ||
+          a.family.localeCompare(b.family) ||
+          a.version - b.version,
+      );
   }
 
   async summary(): Promise<OutcomeSummary> {

@@ -50,6 +50,18 @@ export interface ChampionComparison {
   difference?: { mean: number; low: number; high: number } | null;
 }
 
+/**
+ * A champion's MAE (its split model) on the holdout rows of the run that ranked every champion on
+ * the same rows: the default model is the lowest when all champions share one ranking.
+ */
+export interface ChampionRanking {
+  mae: number;
+  rows: number;
+  trainingRunId: number;
+  /** The dataset whose holdout rows were used. */
+  contentHash: string;
+}
+
 export interface FamilySummary {
   family: string;
   description: string;
@@ -66,7 +78,10 @@ export abstract class ModelCatalog {
   abstract listFamilies(): Promise<FamilySummary[]>;
   abstract findVersion(family: string, version: number): Promise<ModelVersionInfo | null>;
   abstract findChampion(family: string): Promise<ModelVersionInfo | null>;
-  /** The champion with the lowest holdout MAE across families; null before the first training. */
+  /**
+   * The champion with the lowest MAE across families, on the same rows when every champion was
+   * ranked by the same run (else on each one's own holdout); null before the first training.
+   */
   abstract defaultChampion(): Promise<ModelVersionInfo | null>;
   /** A number that changes whenever any alias moves (any instance): poll it to hot-swap champions. */
   abstract aliasRevision(): Promise<number>;

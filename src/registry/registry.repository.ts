@@ -234,12 +234,23 @@ export class RegistryRepository {
   }
 
   /** Changes whenever any alias moves, on any instance. */
+  /**
+   * Changes whenever an alias moves or the champions are ranked anew (both can change the
+   * default model): the last ledger entry's id plus the last ranking run's id, each only growing.
+   */
   async aliasRevision(): Promise<number> {
-    const row = await this.dataSource
-      .getRepository(AliasLedgerEntity)
-      .createQueryBuilder('l')
-      .select('MAX(l.id)', 'max')
-      .getRawOne<{ max: number | string | null }>();
-    return Number(row?.max ?? 0);
+    const [moved, ranked] = await Promise.all([
+      this.dataSource
+        .getRepository(AliasLedgerEntity)
+        .createQueryBuilder('l')
+        .select('MAX(l.id)', 'max')
+        .getRawOne<{ max: number | string | null }>(),
+      this.dataSource
+        .getRepository(ModelVersionEntity)
+        .createQueryBuilder('v')
+        .select('MAX(v.rankedByRun)', 'max')
+        .getRawOne<{ max: number | string | null }>(),
+    ]);
+    return Number(moved?.max ?? 0) + Number(ranked?.max ?? 0);
   }
 }

@@ -6,7 +6,7 @@ import { ModelFamilyRegistry } from '../model-runtime/model-runtime.module';
 import { ArtifactStore } from './artifact.store';
 import { AliasAction, AliasLedgerEntity } from './entities/alias-ledger.entity';
 import { ModelVersionEntity } from './entities/model-version.entity';
-import { FamilySummary, ModelCatalog, ModelVersionInfo } from './model-catalog';
+import { ChampionRanking, FamilySummary, ModelCatalog, ModelVersionInfo } from './model-catalog';
 import { RegistryRepository } from './registry.repository';
 
 export type NewVersion = Omit<
@@ -19,6 +19,8 @@ export type NewVersion = Omit<
   | 'artifactSize'
   | 'artifactSha256'
   | 'splitArtifact'
+  | 'ranking'
+  | 'rankedByRun'
 >;
 
 function toVersionInfo(v: ModelVersionEntity): ModelVersionInfo {
@@ -97,7 +99,11 @@ export class RegistryService extends ModelCatalog implements OnModuleInit {
     const champions = (await this.repository.findVersionsByIds(ids)).filter((v) =>
       this.families.has(v.family),
     );
-    champions.sort((a, b) => a.metrics.mae - b.metrics.mae || a.family.localeCompare(b.family));
+    // On the same rows when one run ranked them all; otherwise each one's own holdout figure.
+    const run = champions[0]?.ranking?.trainingRunId;
+    const ranked = champions.every((v) => v.ranking && v.ranking.trainingRunId === run);
+    const mae = (v: ModelVersionEntity) => (ranked ? v.ranking!.mae : v.metrics.mae);
+    champions.sort((a, b) => mae(a) - mae(b) || a.family.localeCompare(b.family));
     return champions[0] ? toVersionInfo(champions[0]) : null;
   }
 
@@ -202,11 +208,10 @@ export class RegistryService extends ModelCatalog implements OnModuleInit {
   assertFamily(family: string): void {
     if (!this.families.has(family)) {
       const known = this.families.list().map((f) => f.name);
-      throw new DomainError(
-        ErrorCode.NotFound,
-        `Unknown model family "${family}"; known families: ${known.join(', ')}`,
-        { allowed: known },
-      );
+      const message = `Unknown model family "${family}"; known families: ${known.join(', ')}`;
+      throw new DomainError(ErrorCode.NotFound, message, [
+        { field: 'family', rules: { isKnownFamily: message } },
+      ]);
     }
   }
 
@@ -240,6 +245,8 @@ export class RegistryService extends ModelCatalog implements OnModuleInit {
               sha256: split.sha256,
             }
           : null,
+        ranking: null,
+        rankedByRun: null,
       },
       split ? [served, split] : [served],
     );
@@ -267,6 +274,17 @@ export class RegistryService extends ModelCatalog implements OnModuleInit {
       `Registered ${entity.family} v${entity.version} (holdout MAE ${entity.metrics.mae.toFixed(2)})`,
     );
     return entity;
+  }
+
+  /** Records each champion's MAE on the same rows (one ranking run for all of them). */
+  async setRanking(rankings: { versionId: number; ranking: ChampionRanking }[]): Promise<void> {
+    for (const { versionId, ranking } of rankings)
+      await this.repository.updateVersion(versionId, {
+        ranking,
+        rankedByRun: ranking.trainingRunId,
+      });
+    // The default model may have changed: this instance reloads now, others see the revision.
+    if (rankings.length > 0) this.aliasMoved$.next();
   }
 
   async setComparison(

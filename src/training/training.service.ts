@@ -107,7 +107,15 @@ export class TrainingService implements OnApplicationShutdown {
       throw new DomainError(
         ErrorCode.Conflict,
         `A training run is already in progress${running ? ` (run ${running.id})` : ''}`,
-        { runningRunId: running?.id ?? null },
+        running
+          ? [
+              {
+                field: 'runningRunId',
+                rules: { oneRunAtATime: `run ${running.id} is in progress` },
+                value: running.id,
+              },
+            ]
+          : undefined,
       );
     }
     let run: TrainingRunEntity;
@@ -214,6 +222,9 @@ export class TrainingService implements OnApplicationShutdown {
         );
         await this.runs.update(run.id, { outcomes });
       }
+      await this.rankChampions(run, snapshot, split).catch((err: Error) =>
+        this.logger.warn(`Champions not ranked on the same rows: ${err.message}`),
+      );
       const failed = outcomes.filter((o) => o.error);
       // One family failing is not a success: the run says so, with each family's reason.
       const status =
@@ -448,6 +459,57 @@ export class TrainingService implements OnApplicationShutdown {
       tolerance: this.config.PROMOTION_TOLERANCE,
       seed: this.config.SEARCH_SEED,
     });
+  }
+
+  /**
+   * Ranks every family's champion on this run's holdout rows (their split models, none fitted on
+   * them), so the default model is chosen on the same rows. Leaves the ranking as it was when a
+   * champion has no split model of this split (an older version): figures on other rows would
+   * not compare.
+   */
+  private async rankChampions(
+    run: TrainingRunEntity,
+    snapshot: DatasetSnapshot,
+    split: SnapshotSplit,
+  ): Promise<void> {
+    if (split.test.length === 0) return;
+    const actual = split.test.map((r) => r.price);
+    const rankings: Parameters<RegistryService['setRanking']>[0] = [];
+    for (const family of this.families.list()) {
+      const champion = await this.registry.findChampion(family.name);
+      if (!champion) continue;
+      const entity = await this.registry.getVersion(family.name, champion.version);
+      let model: FittedModel | null = null;
+      try {
+        model = sameSplit(entity.split) ? await this.registry.loadSplitModel(entity) : null;
+        if (!model) {
+          this.logger.log(
+            `Champions not ranked on the same rows: ${family.name} v${champion.version} has no split model of this split`,
+          );
+          return;
+        }
+        const { mae } = regressionMetrics(actual, await model.predict(split.test), {
+          sampleSize: 0,
+        });
+        rankings.push({
+          versionId: entity.id,
+          ranking: {
+            mae,
+            rows: split.test.length,
+            trainingRunId: run.id,
+            contentHash: snapshot.contentHash,
+          },
+        });
+      } catch (err) {
+        this.logger.warn(
+          `Champions not ranked on the same rows: ${family.name} v${champion.version}: ${(err as Error).message}`,
+        );
+        return;
+      } finally {
+        model?.dispose();
+      }
+    }
+    await this.registry.setRanking(rankings);
   }
 
   /**

@@ -104,10 +104,50 @@ describe(`Outcomes (${ENGINE})`, () => {
       inside: inside.length,
       share: inside.length / 2,
     });
+    // The dashboard: the live error by month and model, beside the holdout MAE.
+    const dashboard = (await http().get('/dashboard/data').expect(200)).body;
+    const linear = dashboard.families.find((f: { family: string }) => f.family === 'linear');
+    expect(dashboard.outcomes).toEqual([
+      {
+        month: new Date().toISOString().slice(0, 7),
+        family: 'linear',
+        version: 1,
+        count: 2,
+        mae: res.body.byModel[0].mae,
+        holdoutMae: linear.versions[0].mae,
+      },
+    ]);
     const doc = (await http().get('/docs-json').expect(200)).body;
     expect(Object.keys(doc.paths['/v1/outcomes'].post.responses)).toEqual(
       expect.arrayContaining(['201', '400', '401', '404']),
     );
     expect(doc.paths['/v1/outcomes/summary'].get.security).toEqual([{ staff: [] }]);
+  });
+
+  it('turns the outcomes not yet used into a dataset batch of their own, once (admin)', async () => {
+    const dataset = () =>
+      http().post('/v1/admin/outcomes/dataset').set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+    await http()
+      .post('/v1/admin/outcomes/dataset')
+      .set('Authorization', `Bearer ${STAFF_TOKEN}`)
+      .expect(401);
+    const made = (await dataset().expect(200)).body;
+    expect(made).toEqual({ batchId: expect.any(Number), outcomes: 2, accepted: 2, rejected: 0 });
+    const batches = (
+      await http()
+        .get('/v1/admin/datasets')
+        .set('Authorization', `Bearer ${ADMIN_TOKEN}`)
+        .expect(200)
+    ).body;
+    const list = Array.isArray(batches) ? batches : batches.items;
+    const batch = list.find((b: { id: number }) => b.id === made.batchId);
+    expect(batch).toMatchObject({ sourceKind: 'outcomes', acceptedCount: 2 });
+    // Used once: nothing new the second time.
+    expect((await dataset().expect(200)).body).toEqual({
+      batchId: null,
+      outcomes: 0,
+      accepted: 0,
+      rejected: 0,
+    });
   });
 });

@@ -90,4 +90,38 @@ describeWithPool(`Promotion gate on the same rows (${ENGINE})`, () => {
         });
       }
   });
+
+  it("ranks the default model on the same rows: every champion scored on the last run's holdout", async () => {
+    t = await createTestApp({});
+    await ingest(cheap);
+    const first = await train(t, { families: ['linear', 'xgboost'], trials: 0 });
+    const registry = t.app.get(RegistryService);
+    const champions = await Promise.all(
+      ['linear', 'xgboost'].map((family) => registry.getVersion(family, 1)),
+    );
+    for (const v of champions)
+      expect(v.ranking).toMatchObject({
+        trainingRunId: first.id,
+        rows: v.metrics.holdoutRows,
+        contentHash: first.datasetHash,
+      });
+    const best = champions.sort((a, b) => a.ranking!.mae - b.ranking!.mae)[0];
+    expect(await registry.defaultChampion()).toMatchObject({
+      family: best.family,
+      version: best.version,
+    });
+    // A run of one family re-ranks every champion on its own holdout rows, trained or not.
+    await ingest(dear);
+    const second = await train(t, { families: ['linear'], trials: 0 });
+    const linear = (await registry.findChampion('linear'))!;
+    const xgboost = await registry.getVersion('xgboost', 1);
+    const holdoutRows = (await registry.getVersion('linear', 2)).metrics.holdoutRows;
+    expect(xgboost.ranking).toMatchObject({ trainingRunId: second.id, rows: holdoutRows });
+    expect(xgboost.ranking!.rows).toBeGreaterThan(xgboost.metrics.holdoutRows);
+    const linearRanking = (await registry.getVersion('linear', linear.version)).ranking!;
+    expect(linearRanking).toMatchObject({ trainingRunId: second.id, rows: holdoutRows });
+    expect((await registry.defaultChampion())!.family).toBe(
+      linearRanking.mae < xgboost.ranking!.mae ? 'linear' : 'xgboost',
+    );
+  });
 });

@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { DATE_COLUMN } from '../../database/column-types';
 
-export type IngestionSource = 'bundled' | 'drop-folder' | 'upload' | 'cli' | 'api';
+/** `outcomes`: the store's own deals, made a batch by POST /v1/admin/outcomes/dataset. */
+export type IngestionSource = 'bundled' | 'drop-folder' | 'upload' | 'cli' | 'api' | 'outcomes';
 
 /** One ingested CSV file: where it came from, its sha256 and what became of its rows. */
 @Entity('ingestion_batch')

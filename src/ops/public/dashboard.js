@@ -383,6 +383,32 @@
     });
   }
 
+  /** @param {DashboardData} data */
+  function drawOutcomes(data) {
+    var body = tbodyOf('outcomes');
+    if (data.outcomes.length === 0) {
+      body.append(
+        el('tr', {}, [
+          el('td', { colspan: '5', class: 'muted' }, [
+            'No outcome recorded yet (POST /v1/outcomes).',
+          ]),
+        ]),
+      );
+      return;
+    }
+    data.outcomes.forEach(function (m) {
+      body.append(
+        el('tr', { 'data-month': m.month, 'data-model': m.family + ' v' + m.version }, [
+          el('td', {}, [m.month]),
+          el('td', {}, [m.family + ' v' + m.version]),
+          el('td', {}, [integer.format(m.count)]),
+          el('td', { class: 'live-mae' }, [usd.format(m.mae)]),
+          el('td', {}, [m.holdoutMae === null ? '–' : usd.format(m.holdoutMae)]),
+        ]),
+      );
+    });
+  }
+
   /** @param {Error} err */
   function fail(err) {
     var box = $('error');
@@ -403,6 +429,7 @@
       drawAudit(data);
       drawRuns(data);
       drawDrift(data);
+      drawOutcomes(data);
       document.body.dataset.state = 'ready';
     })
     .catch(fail);

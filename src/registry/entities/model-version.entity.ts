@@ -5,7 +5,12 @@ import type { ModelDiagnostics } from '../../model-runtime/evaluation/model-diag
 import type { PriceRangeCalibration } from '../../model-runtime/evaluation/price-range';
 import type { TrialRecord } from '../../model-runtime/model-family';
 import type { StoredArtifact } from '../artifact.store';
-import type { ChampionComparison, ModelMetrics, VersionStatus } from '../model-catalog';
+import type {
+  ChampionComparison,
+  ChampionRanking,
+  ModelMetrics,
+  VersionStatus,
+} from '../model-catalog';
 
 interface DatasetLineage {
   batchIds: number[];
@@ -113,4 +118,12 @@ export class ModelVersionEntity {
    */
   @Column({ name: 'split_artifact', type: JSON_COLUMN, nullable: true })
   splitArtifact: StoredArtifact | null;
+
+  /** Its split model's MAE on the holdout rows of the run that last ranked the champions. */
+  @Column({ type: JSON_COLUMN, nullable: true })
+  ranking: ChampionRanking | null;
+
+  /** ranking.trainingRunId as a column: its maximum is part of the alias revision. */
+  @Column({ name: 'ranked_by_run', type: 'integer', nullable: true })
+  rankedByRun: number | null;
 }

@@ -1,0 +1,83 @@
+/**
+ * Does a fresh batch price diamonds as the market the champion learned? A pure function: the
+ * batch's actual prices, the champion's predictions for them and its calibrated 90 % range
+ * half-width on the log scale (q: the range is predicted × e^(±q)).
+ *
+ * Two figures, each with what the calibration predicts for a batch of the same market:
+ * - the share of rows outside the 90 % range: 10 % expected;
+ * - the median of log(actual/predicted): 0 expected (the split model is unbiased on its holdout).
+ * Measured with the first-start champion (issue 20): 4,999 fresh unseen diamonds 9.3 % / +0.004,
+ * a batch of dearer diamonds 12.4 % / +0.017, the same diamonds with their prices tripled 100 % /
+ * +1.094. Held when the median log-ratio is beyond ±0.10 (prices about 10 % off as a whole:
+ * six times the dear batch's shift, a tenth of a tripling's, and well inside a halving's −0.69 or
+ * a × 1.5's +0.41) or the share outside is above 25 % (2.5 × the 10 % expected; a hard month
+ * reached 12.4 %). Below MIN_BATCH_CHECK_ROWS rows neither figure means anything: the median
+ * log-ratio of n rows with residual spread σ ≈ 0.13 varies by about 1.25·σ/√n (0.03 at 30 rows,
+ * three times less than the threshold), and the share outside by √(0.1·0.9/n) (0.055 at 30 rows).
+ */
+export const MIN_BATCH_CHECK_ROWS = 30;
+export const MAX_MEDIAN_LOG_RATIO = 0.1;
+export const MAX_OUTSIDE_SHARE = 0.25;
+/** The range level checked, and the share outside it a batch of the same market shows. */
+export const CHECK_LEVEL = 0.9;
+
+export type BatchVerdict = 'passed' | 'held' | 'too-few-rows';
+
+export interface BatchCheck {
+  verdict: BatchVerdict;
+  rows: number;
+  /** Share of rows outside the champion's 90 % range (null below the minimum). */
+  outsideShare: number | null;
+  /** Median log(actual / predicted) (null below the minimum). */
+  medianLogRatio: number | null;
+  reason: string;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
+
+export function checkBatchPrices(
+  actual: readonly number[],
+  predicted: readonly number[],
+  rangeLogHalfWidth: number,
+): BatchCheck {
+  if (actual.length !== predicted.length)
+    throw new RangeError(`${actual.length} prices but ${predicted.length} predictions`);
+  const rows = actual.length;
+  if (rows < MIN_BATCH_CHECK_ROWS)
+    return {
+      verdict: 'too-few-rows',
+      rows,
+      outsideShare: null,
+      medianLogRatio: null,
+      reason: `too few rows to judge: ${rows} (at least ${MIN_BATCH_CHECK_ROWS}); let through unchecked`,
+    };
+  const logRatios = actual.map((a, i) => Math.log(a / predicted[i]));
+  const outsideShare = logRatios.filter((r) => Math.abs(r) > rangeLogHalfWidth).length / rows;
+  const medianLogRatio = median(logRatios);
+  const problems: string[] = [];
+  if (Math.abs(medianLogRatio) > MAX_MEDIAN_LOG_RATIO)
+    problems.push(
+      `median log(actual/predicted) ${signed(medianLogRatio)} is beyond ±${MAX_MEDIAN_LOG_RATIO} (prices × ${Math.exp(medianLogRatio).toFixed(2)} as a whole)`,
+    );
+  if (outsideShare > MAX_OUTSIDE_SHARE)
+    problems.push(
+      `${pct(outsideShare)} of rows are outside the champion's 90 % range (at most ${pct(MAX_OUTSIDE_SHARE)}; 10 % expected)`,
+    );
+  const figures = `${rows} rows, ${pct(outsideShare)} outside the 90 % range, median log(actual/predicted) ${signed(medianLogRatio)}`;
+  return problems.length
+    ? {
+        verdict: 'held',
+        rows,
+        outsideShare,
+        medianLogRatio,
+        reason: `held: ${problems.join('; ')}`,
+      }
+    : { verdict: 'passed', rows, outsideShare, medianLogRatio, reason: `passed: ${figures}` };
+}
