@@ -10,6 +10,7 @@ import { AuditRouteConfig } from './common/not-audited.decorator';
 import { requestContextOf, requestScope } from './common/request-context';
 import { openRequest } from './common/request-id';
 import { createValidationPipe } from './common/validation.pipe';
+import { documentCommonResponses } from './common/openapi-common-responses';
 import { hotPathValidators } from './prediction/hot-path-validation';
 import { applyOps, securityHeaders } from './ops/ops.setup';
 import { httpObserver } from './ops/http-observer.hook';
@@ -102,22 +103,24 @@ function installEdge(app: INestApplication, fastify: FastifyInstance): void {
 }
 
 function setupSwagger(app: INestApplication, fastify?: FastifyInstance): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Diamond pricing service')
-      .setDescription(
-        'Fair prices for diamonds bought from the public. Price a diamond, find similar diamonds in the dataset, ' +
-          'inspect the models that price them. Admin endpoints need `Authorization: Bearer <ADMIN_TOKEN>`. ' +
-          'Every response carries `X-Request-Id`; every error has the shape `{ statusCode, error, message, code?, details?, requestId }`.',
-      )
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' }, 'admin')
-      .addBearerAuth(
-        { type: 'http', scheme: 'bearer', description: 'STAFF_TOKEN or ADMIN_TOKEN' },
-        'staff',
-      )
-      .build(),
+  const document = documentCommonResponses(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Diamond pricing service')
+        .setDescription(
+          'Fair prices for diamonds bought from the public. Price a diamond, find similar diamonds in the dataset, ' +
+            'inspect the models that price them. Admin endpoints need `Authorization: Bearer <ADMIN_TOKEN>`. ' +
+            'Every response carries `X-Request-Id`; every error has the shape `{ statusCode, error, code, message, details?, requestId }` (`details`: an array of `{ field, rules, value? }`).',
+        )
+        .setVersion('1')
+        .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' }, 'admin')
+        .addBearerAuth(
+          { type: 'http', scheme: 'bearer', description: 'STAFF_TOKEN or ADMIN_TOKEN' },
+          'staff',
+        )
+        .build(),
+    ),
   );
   if (fastify) markDocsNotAudited(fastify);
   SwaggerModule.setup(DOCS_PATH.slice(1), app, document, {

@@ -643,9 +643,13 @@ export type components = {
             quarantined: number;
             /** @description Records waiting to be written (memory plus spool-only) */
             queueDepth: number;
+            /** @description Spool write(2) failures (those records were in memory only, or lost: see dropped) */
+            spoolAppendErrors: number;
             /** @description Bytes of the local spool files */
             spoolBytes: number;
             spoolSegments: number;
+            /** @description Spool fdatasync failures (the records are written but not known to be on the disk) */
+            spoolSyncErrors: number;
             /** @description Spool lines that could not be read back */
             unreadable: number;
             /** @description Age in seconds of the oldest record not yet in the database (0 when none waits) */
@@ -666,7 +670,7 @@ export type components = {
              * @description The training run that flagged this drifted batch
              * @example 12
              */
-            flaggedRunId: Record<string, never> | null;
+            flaggedRunId: number | null;
             /** @example 0.031 */
             maxPsi: number;
             /** @example carat */
@@ -676,14 +680,8 @@ export type components = {
              * @example 0.004
              */
             outsideShare: number;
-            /**
-             * @description The champion whose training rows are the reference
-             * @example {
-             *       "family": "xgboost",
-             *       "version": 3
-             *     }
-             */
-            reference: Record<string, never>;
+            /** @description The champion whose training rows are the reference */
+            reference: components["schemas"]["DriftReferenceDto"];
             /** @example 5000 */
             referenceRows: number;
             /**
@@ -719,6 +717,25 @@ export type components = {
             model: components["schemas"]["ModelRefDto"];
             /** @example 7b0c2a8e-5f7c-4c39-9f0e-3a6f1c2d9b11 */
             requestId: string;
+        };
+        ChampionRankingDto: {
+            /** @description Content hash of the dataset whose holdout rows were used */
+            contentHash: string;
+            /**
+             * @description The split model's MAE on those rows, USD
+             * @example 287.2
+             */
+            mae: number;
+            /**
+             * @description How many holdout rows
+             * @example 1270
+             */
+            rows: number;
+            /**
+             * @description The training run that ranked the champions
+             * @example 7
+             */
+            trainingRunId: number;
         };
         CompareDto: {
             a: components["schemas"]["VersionSummaryDto"];
@@ -840,7 +857,7 @@ export type components = {
             finishedAt?: string | null;
             id: number;
             /** @description Per family: version registered, promoted or not, MAE, or the error */
-            outcomes: string[];
+            outcomes: components["schemas"]["RunOutcomeDto"][];
             startedAt: string;
             /** @enum {string} */
             status: "running" | "succeeded" | "partial" | "failed" | "skipped";
@@ -876,8 +893,11 @@ export type components = {
             id: number;
             /** @example 2 */
             rejectedCount: number;
-            /** @description When an admin retracted the batch (its rows left the dataset); null if in use */
-            retractedAt: Record<string, never> | null;
+            /**
+             * Format: date-time
+             * @description When an admin retracted the batch (its rows left the dataset); null if in use
+             */
+            retractedAt: string | null;
             sha256: string;
             /** @example 51234 */
             sizeBytes: number;
@@ -936,24 +956,51 @@ export type components = {
              */
             z?: number | null;
         };
+        DriftFlagDto: {
+            /** @example 4 */
+            batchId: number;
+            /** @example 1.9 */
+            maxPsi: number;
+            /** @example carat */
+            maxPsiFeature: string;
+            /** @example 0.31 */
+            outsideShare: number;
+        };
+        DriftReferenceDto: {
+            /** @example xgboost */
+            family: string;
+            /** @example 3 */
+            version: number;
+        };
+        ErrorDetailDto: {
+            /**
+             * @description What the entry is about: a request field as a path (`items.3.carat`, `model.version`), a query or path parameter, or a fact of the answer (`runningRunId`)
+             * @example cut
+             */
+            field: string;
+            /**
+             * @description Each rule it broke, with its message
+             * @example {
+             *       "isIn": "cut must be one of: Fair, Good, Very Good, Premium, Ideal"
+             *     }
+             */
+            rules: {
+                [key: string]: string;
+            };
+            /**
+             * @description A value to act on, when there is one (the running run id of a 409)
+             * @example 12
+             */
+            value?: number | string;
+        };
         ErrorResponseDto: {
             /**
-             * @description Stable machine-readable code.
+             * @description Stable machine-readable code (VALIDATION_FAILED, MISSING_FEATURE, UNAUTHORIZED, NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, FILE_REFUSED, TOO_MANY_REQUESTS, MODEL_UNAVAILABLE, ADMIN_DISABLED, ARTIFACT_CORRUPT, INTERNAL_ERROR).
              * @example VALIDATION_FAILED
              */
-            code?: string;
-            /**
-             * @description For validation errors: each field and the rule it broke.
-             * @example [
-             *       {
-             *         "field": "cut",
-             *         "rules": {
-             *           "isIn": "cut must be one of: Fair, Good, Very Good, Premium, Ideal"
-             *         }
-             *       }
-             *     ]
-             */
-            details?: Record<string, never>;
+            code: string;
+            /** @description What the error is about, one entry per field or fact: for validation errors each field and the rule it broke. */
+            details?: components["schemas"]["ErrorDetailDto"][];
             /** @example Bad Request */
             error: string;
             /** @example Validation failed: cut must be one of: Fair, Good, Very Good, Premium, Ideal */
@@ -1003,23 +1050,76 @@ export type components = {
              *       3.01
              *     ]
              */
-            trainedRange?: string[];
+            trainedRange?: number[];
         };
         FeatureImportanceDto: {
-            /**
-             * @example [
-             *       {
-             *         "feature": "carat",
-             *         "importance": 2210.4
-             *       }
-             *     ]
-             */
-            features: string[];
+            features: components["schemas"]["FeatureImportanceEntryDto"][];
             /**
              * @description linear: |coefficient| × the design column’s standard deviation (log-price units); trees: holdout MAE increase (USD) when the feature is shuffled (the XGBoost WebAssembly build exposes no gain)
              * @enum {string}
              */
             method: "standardised-coefficient" | "permutation";
+        };
+        FeatureImportanceEntryDto: {
+            /** @example carat */
+            feature: string;
+            /** @example 2210.4 */
+            importance: number;
+        };
+        HealthResultDto: {
+            /**
+             * @description Every check
+             * @example {
+             *       "database": {
+             *         "status": "up"
+             *       },
+             *       "champion": {
+             *         "status": "up",
+             *         "family": "xgboost",
+             *         "version": 3
+             *       }
+             *     }
+             */
+            details: {
+                [key: string]: {
+                    /** @enum {string} */
+                    status: "up" | "down";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+            /** @description The checks that are down (empty on a 200) */
+            error: {
+                [key: string]: {
+                    /** @enum {string} */
+                    status: "up" | "down";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+            /** @description The checks that are up */
+            info: {
+                [key: string]: {
+                    /** @enum {string} */
+                    status: "up" | "down";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+            /** @enum {string} */
+            status: "ok";
+        };
+        HoldoutPointDto: {
+            /**
+             * @description The price of the holdout row, USD
+             * @example 5210
+             */
+            actual: number;
+            /**
+             * @description The price the version gave it, USD
+             * @example 5080.5
+             */
+            predicted: number;
         };
         IngestionReportDto: {
             /** @example 998 */
@@ -1051,7 +1151,7 @@ export type components = {
             /** @example xgboost */
             family: string;
             /** @example 2 */
-            fromVersion: Record<string, never> | null;
+            fromVersion: number | null;
             id: number;
             /** @example holdout MAE 280.10 beats champion v2 (291.77 on the same rows) */
             reason: string;
@@ -1243,8 +1343,11 @@ export type components = {
             mape: number;
             /** @example 230 */
             rows: number;
-            /** @example 2500 */
-            to: Record<string, never> | null;
+            /**
+             * @description null: no upper end
+             * @example 2500
+             */
+            to: number | null;
         };
         PricedItemDto: {
             /**
@@ -1470,6 +1573,11 @@ export type components = {
             /** @example new champion misprices large stones */
             reason?: string;
         };
+        RunDriftFlagsDto: {
+            flagged: components["schemas"]["DriftFlagDto"][];
+            /** @example 0.25 */
+            threshold: number;
+        };
         RunGateDto: {
             /**
              * @description `paired-bootstrap`: promoted when the 95 % upper bound of candidate MAE − champion MAE (seeded paired bootstrap of the per-row absolute errors) is below PROMOTION_TOLERANCE × champion MAE
@@ -1530,12 +1638,12 @@ export type components = {
              * @description Best complete MAE so far
              * @example 330.5
              */
-            bestSoFar: Record<string, never> | null;
+            bestSoFar: number | null;
             /**
              * @description Validation MAE (USD) of a complete trial; of a pruned one, the last value it reported
              * @example 341.2
              */
-            mae: Record<string, never> | null;
+            mae: number | null;
             /** @example 7 */
             number: number;
             pruned: boolean;
@@ -1603,7 +1711,7 @@ export type components = {
             trials?: number;
         };
         TrainingRunDto: {
-            datasetHash: Record<string, never> | null;
+            datasetHash: string | null;
             /**
              * @description Batches new since the champion trained that drifted beyond DRIFT_PSI_THRESHOLD (largest per-feature PSI against the champion's training data); flagged by the first run after their ingestion
              * @example {
@@ -1618,17 +1726,17 @@ export type components = {
              *       ]
              *     }
              */
-            drift: Record<string, never> | null;
+            drift: components["schemas"]["RunDriftFlagsDto"] | null;
             /** @example 412.5 */
-            durationSeconds: Record<string, never> | null;
-            error: Record<string, never> | null;
+            durationSeconds: number | null;
+            error: string | null;
             families: string[];
-            finishedAt: Record<string, never> | null;
+            finishedAt: string | null;
             id: number;
             /** @example host:1234 */
             instance: string;
             outcomes: components["schemas"]["RunOutcomeDto"][];
-            rowCount: Record<string, never> | null;
+            rowCount: number | null;
             startedAt: string;
             /**
              * @description `partial`: some families failed (each one's reason in `outcomes` and `error`)
@@ -1654,7 +1762,7 @@ export type components = {
             family: string;
             fitMs: number;
             /** @description Holdout (actual, predicted) pairs for plots */
-            holdoutSample: string[];
+            holdoutSample: components["schemas"]["HoldoutPointDto"][];
             /** @description The data it saw: ingestion batches, row count, content hash */
             lineage: Record<string, never>;
             metrics: components["schemas"]["MetricsDto"];
@@ -1666,8 +1774,8 @@ export type components = {
              *     }
              */
             params: Record<string, never>;
-            /** @description Its split model's MAE on the holdout rows of the run that last ranked every champion on the same rows ({ mae, rows, trainingRunId, contentHash }): the default model is the lowest. null: never ranked */
-            ranking: Record<string, never> | null;
+            /** @description Its split model's MAE on the holdout rows of the run that last ranked every champion on the same rows: the default model is the lowest. null: never ranked */
+            ranking: components["schemas"]["ChampionRankingDto"] | null;
             searchMs: number;
             seed: number;
             /** @description How the rows were split into training and holdout */
@@ -1679,9 +1787,11 @@ export type components = {
             /** @description Range of each feature and of the price among the training rows (null for versions trained before they were kept) */
             trainingRanges: Record<string, never> | null;
             /** @example 12 */
-            trainingRunId: Record<string, never> | null;
+            trainingRunId: number | null;
             /** @description Every search trial: params, score (inner MAE), duration, state */
-            trials: string[];
+            trials: {
+                [key: string]: unknown;
+            }[];
             /** @example 3 */
             version: number;
         };
@@ -1694,7 +1804,7 @@ export type components = {
             /** @enum {string} */
             status: "champion" | "candidate" | "retired" | "rolled-back";
             /** @example 12 */
-            trainingRunId: Record<string, never> | null;
+            trainingRunId: number | null;
             /** @example 3 */
             version: number;
         };
@@ -1735,7 +1845,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -1753,7 +1883,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -1774,6 +1924,24 @@ export interface operations {
                     "application/json": components["schemas"]["DashboardDataDto"];
                 };
             };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     DashboardController_version: {
@@ -1790,7 +1958,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -1803,145 +1991,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /**
-             * @description `{ status: "ok", info: { process: { status: "up", uptimeSeconds, pid } } }`
-             *
-             *     The Health Check is successful
-             */
+            /** @description Alive: `info.process` gives `uptimeSeconds` and `pid` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                        /** @example {} */
-                        error?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example ok
-                         * @enum {string}
-                         */
-                        status?: "ok" | "degraded";
-                    };
+                    "application/json": components["schemas"]["HealthResultDto"];
                 };
             };
-            /** @description The Health Check is not successful */
-            503: {
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       },
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect",
-                         *         "responseTime": 3005
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                        /**
-                         * @example {
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect",
-                         *         "responseTime": 3005
-                         *       }
-                         *     }
-                         */
-                        error?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example error
-                         * @enum {string}
-                         */
-                        status?: "error" | "shutting_down";
-                    };
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };
@@ -1955,149 +2020,31 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /**
-             * @description `{ status: "ok", info, error: {}, details: { shutdown, database, migrations, champion, audit } }`
-             *
-             *     The Health Check is successful
-             */
+            /** @description Ready: `details` holds every check (shutdown, database, migrations, champion, audit) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                        /** @example {} */
-                        error?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example ok
-                         * @enum {string}
-                         */
-                        status?: "ok" | "degraded";
-                    };
+                    "application/json": components["schemas"]["HealthResultDto"];
                 };
             };
-            /**
-             * @description Not ready: the error body names the failing checks in `message`, all checks in `details`
-             *
-             *     The Health Check is not successful
-             */
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_READY: the error body names the failing checks in `message` and in `details` (one entry per failing check) */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       },
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect",
-                         *         "responseTime": 3005
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                        /**
-                         * @example {
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect",
-                         *         "responseTime": 3005
-                         *       }
-                         *     }
-                         */
-                        error?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example error
-                         * @enum {string}
-                         */
-                        status?: "error" | "shutting_down";
-                    };
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };
@@ -2116,7 +2063,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2161,21 +2119,36 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2199,26 +2172,50 @@ export interface operations {
                     "application/json": components["schemas"]["AuditRecordDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such record */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2244,14 +2241,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2277,14 +2287,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2323,40 +2346,68 @@ export interface operations {
                     "application/json": components["schemas"]["IngestionReportDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Larger than UPLOAD_MAX_BYTES */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not a raw text/csv body */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description FILE_REFUSED: empty, not CSV, unparsable or wrong header; nothing stored */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2381,26 +2432,50 @@ export interface operations {
                     "application/json": components["schemas"]["RejectionDto"][];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such batch */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2428,33 +2503,68 @@ export interface operations {
                     "application/json": components["schemas"]["RetractionDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such batch */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description The batch is already retracted */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the JSON body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2477,26 +2587,50 @@ export interface operations {
                     "application/json": components["schemas"]["BatchDriftDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No drift report: unknown batch, no champion when it was ingested, or the champion trained on it */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2522,14 +2656,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2557,33 +2704,68 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerEntryDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Unknown family or version */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Already the champion */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the JSON body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2611,26 +2793,59 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerEntryDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No previous champion */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the JSON body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2656,14 +2871,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2686,19 +2914,41 @@ export interface operations {
                     "application/json": components["schemas"]["TrainingRunDto"][];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2723,26 +2973,59 @@ export interface operations {
                     "application/json": components["schemas"]["RunStartedDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: the body is not valid JSON or breaks a rule (`details` names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
-            /** @description A run is already in progress; details.runningRunId names it */
+            /** @description CONFLICT: a run is already in progress; the `details` entry with field `runningRunId` gives its id as `value` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the JSON body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2765,26 +3048,50 @@ export interface operations {
                     "application/json": components["schemas"]["TrainingRunDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such run */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Admin disabled: no ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2803,6 +3110,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ModelsOverviewDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };
@@ -2832,12 +3157,41 @@ export interface operations {
                     "application/json": components["schemas"]["CompareDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Unknown family or version */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2861,12 +3215,41 @@ export interface operations {
                     "application/json": components["schemas"]["VersionSummaryDto"][];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Unknown family */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2891,12 +3274,41 @@ export interface operations {
                     "application/json": components["schemas"]["VersionDetailDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Unknown family or version */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2921,12 +3333,41 @@ export interface operations {
                     "application/json": components["schemas"]["VersionTrustDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Unknown family or version */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2947,6 +3388,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LedgerEntryDto"][];
+                };
+            };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };
@@ -2986,10 +3454,39 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description NOT_FOUND: no request of that id priced a diamond, or it has no such item. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the JSON body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3002,7 +3499,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -3028,14 +3527,36 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Staff endpoints disabled: neither STAFF_TOKEN nor ADMIN_TOKEN configured */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -3093,6 +3614,33 @@ export interface operations {
                 headers: {
                     /** @description The request id (the one sent, when valid; otherwise a new UUID). */
                     "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the JSON body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3183,6 +3731,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description MODEL_UNAVAILABLE: no model trained yet, the named family has no champion, or the model to price with cannot be loaded (its artifact is missing or corrupt; `details` names family, version and reason). */
             503: {
                 headers: {
@@ -3231,6 +3797,24 @@ export interface operations {
                 headers: {
                     /** @description The request id. */
                     "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: over THROTTLE_LIMIT requests in THROTTLE_TTL_MS (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -193,6 +193,16 @@ export class AuditStatsDto {
   @ApiProperty({ description: 'Records lost because neither the spool nor memory could take them' })
   dropped: number;
   @ApiProperty({
+    description:
+      'Spool write(2) failures (those records were in memory only, or lost: see dropped)',
+  })
+  spoolAppendErrors: number;
+  @ApiProperty({
+    description:
+      'Spool fdatasync failures (the records are written but not known to be on the disk)',
+  })
+  spoolSyncErrors: number;
+  @ApiProperty({
     description: 'Records the database refused for their data (kept in the quarantine file)',
   })
   quarantined: number;

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
-import { DomainError, ERROR_STATUS } from './domain-error';
+import { codeForStatus, DomainError, ERROR_STATUS, ErrorCode, ErrorDetail } from './domain-error';
 import { ErrorBody } from './error-body';
 import { rawRequest, requestContextOf } from './request-context';
 import { REQUEST_ID_HEADER } from './request-id';
@@ -92,11 +92,17 @@ export class HttpExceptionFilter implements ExceptionFilter {
       // Body-parser errors arrive wrapped by the adapter; say what went wrong in plain words.
       const parserError = bodyParserMessage(exception.cause, this.bodyLimit);
       if (parserError)
-        return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message: parserError };
+        return {
+          statusCode,
+          error: STATUS_CODES[statusCode] ?? 'Error',
+          code: codeForStatus(statusCode),
+          message: parserError,
+        };
       const response = exception.getResponse();
       const error = STATUS_CODES[statusCode] ?? 'Error';
-      if (typeof response === 'string') return { statusCode, error, message: response };
-      const r = response as { message?: unknown; details?: unknown; code?: string };
+      if (typeof response === 'string')
+        return { statusCode, error, code: codeForStatus(statusCode), message: response };
+      const r = response as { message?: unknown; details?: ErrorDetail[]; code?: string };
       const message = Array.isArray(r.message)
         ? r.message.join('; ')
         : String(r.message ?? exception.message);
@@ -104,18 +110,24 @@ export class HttpExceptionFilter implements ExceptionFilter {
         statusCode,
         error,
         message,
-        code: r.code,
-        details: r.details ?? (Array.isArray(r.message) ? r.message : undefined),
+        code: r.code ?? codeForStatus(statusCode),
+        details: r.details,
       };
     }
     // Parser errors that reach the filter unwrapped (the JSON parser's SyntaxError) carry their status.
     const status = (exception as { statusCode?: unknown } | undefined)?.statusCode;
     const parserError = bodyParserMessage(exception, this.bodyLimit);
     if (parserError && typeof status === 'number' && status >= 400 && status < 500)
-      return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: parserError };
+      return {
+        statusCode: status,
+        error: STATUS_CODES[status] ?? 'Error',
+        code: codeForStatus(status),
+        message: parserError,
+      };
     return {
       statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
       error: 'Internal Server Error',
+      code: ErrorCode.InternalError,
       message: 'An unexpected error occurred',
     };
   }

@@ -5,6 +5,7 @@ import {
   ValidationError,
   ValidationPipe,
 } from '@nestjs/common';
+import { withoutNullProperties } from './request-nulls';
 import { findInputProblem } from './input-guard';
 import { requestScope } from './request-context';
 
@@ -42,6 +43,8 @@ class GuardedValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // One rule on every endpoint: a null property of a body is read as absent (common/request-nulls.ts).
+    if (metadata.type === 'body') value = withoutNullProperties(value);
     // A fast path's schema is closed (no unknown keys, enum or patterned strings, a fixed depth):
     // what it accepts holds no NUL and is not deep, so only the rest goes through the guard.
     const fast = metadata.metatype && this.fastPaths.get(metadata.metatype);

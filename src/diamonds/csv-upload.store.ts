@@ -12,7 +12,7 @@ export class UploadTooLargeError extends DomainError {
     super(
       ErrorCode.PayloadTooLarge,
       `Upload too large: the limit is ${limit} bytes (UPLOAD_MAX_BYTES)`,
-      { limitBytes: limit },
+      [{ field: 'body', rules: { maxBytes: `at most ${limit} bytes` }, value: limit }],
     );
   }
 }

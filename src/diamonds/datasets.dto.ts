@@ -79,6 +79,8 @@ export class DatasetBatchDto {
   @ApiProperty({ example: 2 }) rejectedCount: number;
   @ApiProperty({ example: '2026-11-27T02:00:00.000Z' }) createdAt: string;
   @ApiProperty({
+    type: String,
+    format: 'date-time',
     nullable: true,
     description: 'When an admin retracted the batch (its rows left the dataset); null if in use',
   })

@@ -50,10 +50,9 @@ export class DatasetsService {
       return report;
     } catch (err) {
       if (err instanceof FileRefusedError)
-        throw new DomainError(ErrorCode.FileRefused, `${upload.filename} refused: ${err.message}`, {
-          filename: upload.filename,
-          reason: err.message,
-        });
+        throw new DomainError(ErrorCode.FileRefused, `${upload.filename} refused: ${err.message}`, [
+          { field: 'body', rules: { isDiamondCsv: err.message }, value: upload.filename },
+        ]);
       throw err;
     } finally {
       // The rows and the file's sha256 are in the database; the temp copy has served.

@@ -132,9 +132,9 @@ export class DiamondsService {
       entry = null;
     }
     if (!entry)
-      throw new DomainError(ErrorCode.Conflict, `Batch ${batchId} is already retracted`, {
-        batchId,
-      });
+      throw new DomainError(ErrorCode.Conflict, `Batch ${batchId} is already retracted`, [
+        { field: 'batchId', rules: { notRetracted: `batch ${batchId} is already retracted` } },
+      ]);
     this.logger.warn(
       `Batch ${batchId} (${batch.sourceName}) retracted by ${actor}: ${entry.rowsRemoved} rows left the dataset (${reason})`,
     );

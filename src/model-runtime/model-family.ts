@@ -78,10 +78,10 @@ export class MissingFeatureError extends DomainError {
     public readonly feature: string,
     public readonly family: string,
   ) {
-    super(ErrorCode.MissingFeature, `The ${family} model needs "${feature}", which is missing`, {
-      feature,
-      family,
-    });
+    const message = `The ${family} model needs "${feature}", which is missing`;
+    super(ErrorCode.MissingFeature, message, [
+      { field: feature, rules: { requiredByModel: message } },
+    ]);
     this.name = 'MissingFeatureError';
   }
 }
@@ -92,14 +92,10 @@ export class InvalidFeatureError extends DomainError {
     public readonly value: unknown,
     public readonly family: string,
   ) {
-    super(
-      ErrorCode.ValidationFailed,
-      `The ${family} model cannot use ${JSON.stringify(value)} as "${feature}"`,
-      {
-        feature,
-        family,
-      },
-    );
+    const message = `The ${family} model cannot use ${JSON.stringify(value)} as "${feature}"`;
+    super(ErrorCode.ValidationFailed, message, [
+      { field: feature, rules: { acceptedByModel: message } },
+    ]);
     this.name = 'InvalidFeatureError';
   }
 }
@@ -109,13 +105,8 @@ export class UnknownModelFamilyError extends DomainError {
     public readonly family: string,
     public readonly known: readonly string[],
   ) {
-    super(
-      ErrorCode.NotFound,
-      `Unknown model family "${family}"; known families: ${known.join(', ')}`,
-      {
-        allowed: known,
-      },
-    );
+    const message = `Unknown model family "${family}"; known families: ${known.join(', ')}`;
+    super(ErrorCode.NotFound, message, [{ field: 'family', rules: { isKnownFamily: message } }]);
     this.name = 'UnknownModelFamilyError';
   }
 }
@@ -141,9 +132,9 @@ export class ExplanationUnavailableError extends DomainError {
     public readonly family: string,
     reason: string,
   ) {
-    super(ErrorCode.Conflict, `The ${family} model cannot explain its prices: ${reason}`, {
-      family,
-    });
+    super(ErrorCode.Conflict, `The ${family} model cannot explain its prices: ${reason}`, [
+      { field: 'explain', rules: { explainable: reason }, value: family },
+    ]);
     this.name = 'ExplanationUnavailableError';
   }
 }
@@ -157,10 +148,13 @@ export class InsufficientTrainingDataError extends DomainError {
     super(
       ErrorCode.ValidationFailed,
       `The ${family} family needs at least ${needed} training rows, got ${rows}`,
-      {
-        rows,
-        needed,
-      },
+      [
+        {
+          field: 'rows',
+          rules: { minRows: `at least ${needed} training rows, got ${rows}` },
+          value: rows,
+        },
+      ],
     );
     this.name = 'InsufficientTrainingDataError';
   }

@@ -32,6 +32,7 @@ export class CounterController {
   @ApiProduces('text/html')
   @ApiOkResponse({
     description: 'An HTML page calling POST /v1/prices and GET /v1/similar-diamonds',
+    content: { 'text/html': { schema: { type: 'string' } } },
   })
   page(): StreamableFile {
     return publicFile('counter.html');

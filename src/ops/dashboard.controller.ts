@@ -30,6 +30,7 @@ export class DashboardController {
   @ApiProduces('text/html')
   @ApiOkResponse({
     description: 'An HTML page drawing /dashboard/data with Chart.js served by the app',
+    content: { 'text/html': { schema: { type: 'string' } } },
   })
   @Header('Cache-Control', 'no-cache')
   page(): StreamableFile {
@@ -44,6 +45,7 @@ export class DashboardController {
   @ApiProduces('text/html')
   @ApiOkResponse({
     description: 'An HTML page drawing /v1/models/:family/versions/:version/trust',
+    content: { 'text/html': { schema: { type: 'string' } } },
   })
   @Header('Cache-Control', 'no-cache')
   version(): StreamableFile {

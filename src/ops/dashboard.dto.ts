@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ModelVersionInfo } from '../registry/model-catalog';
 import type { RunOutcome, TrainingRunEntity } from '../training/training-run.entity';
 import { BatchDriftDto } from '../training/drift/drift.dto';
+import { RunOutcomeDto } from '../training/training.dto';
 
 class DashboardVersionDto {
   @ApiProperty({ example: 3 }) version: number;
@@ -42,6 +43,7 @@ class DashboardRunDto {
   @ApiPropertyOptional({ nullable: true, type: String }) finishedAt: string | null;
   @ApiPropertyOptional({ nullable: true, type: Number }) durationSeconds: number | null;
   @ApiProperty({
+    type: [RunOutcomeDto],
     description: 'Per family: version registered, promoted or not, MAE, or the error',
   })
   outcomes: RunOutcome[];

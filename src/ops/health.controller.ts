@@ -1,7 +1,9 @@
 import { Controller, Get, HttpCode, HttpStatus, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck } from '@nestjs/terminus';
+import { ErrorResponseDto } from '../common/error-response.dto';
 import { InfrastructureRoute } from '../common/not-audited.decorator';
+import { HealthResultDto } from './health.dto';
 import { HealthService } from './health.service';
 
 @ApiTags('ops')
@@ -11,19 +13,20 @@ export class HealthController {
   constructor(private readonly health: HealthService) {}
 
   @Get('live')
-  @HealthCheck()
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Liveness: the process is up and answers (restart it when this fails)' })
   @ApiResponse({
     status: 200,
-    description: '`{ status: "ok", info: { process: { status: "up", uptimeSeconds, pid } } }`',
+    type: HealthResultDto,
+    description: 'Alive: `info.process` gives `uptimeSeconds` and `pid`',
   })
   live() {
     return this.health.live();
   }
 
   @Get('ready')
-  @HealthCheck()
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary:
@@ -33,13 +36,15 @@ export class HealthController {
   })
   @ApiResponse({
     status: 200,
+    type: HealthResultDto,
     description:
-      '`{ status: "ok", info, error: {}, details: { shutdown, database, migrations, champion, audit } }`',
+      'Ready: `details` holds every check (shutdown, database, migrations, champion, audit)',
   })
   @ApiResponse({
     status: 503,
+    type: ErrorResponseDto,
     description:
-      'Not ready: the error body names the failing checks in `message`, all checks in `details`',
+      'NOT_READY: the error body names the failing checks in `message` and in `details` (one entry per failing check)',
   })
   async ready() {
     try {
@@ -53,15 +58,12 @@ export class HealthController {
 /** Terminus's 503 carries the check results; restate it in the API's error shape, naming what is down. */
 function notReady(err: unknown): unknown {
   if (!(err instanceof ServiceUnavailableException)) return err;
-  const result = err.getResponse() as {
-    error?: Record<string, { message?: string }>;
-    details?: unknown;
-  };
-  const down = Object.entries(result.error ?? {}).map(([key, v]) =>
-    v?.message ? `${key} (${v.message})` : key,
-  );
+  const result = err.getResponse() as { error?: Record<string, { message?: string }> };
+  const failing = Object.entries(result.error ?? {});
+  const down = failing.map(([key, v]) => (v?.message ? `${key} (${v.message})` : key));
   return new ServiceUnavailableException({
     message: `Not ready: ${down.join(', ') || 'a check failed'}`,
-    details: result.details,
+    code: 'NOT_READY',
+    details: failing.map(([key, v]) => ({ field: key, rules: { up: v?.message ?? 'down' } })),
   });
 }

@@ -18,7 +18,11 @@ export class MetricsController {
       'search trials, audit queue depth and spool size, dataset size, process metrics. All names start with `diamonds_`.',
   })
   @ApiProduces('text/plain')
-  @ApiResponse({ status: 200, description: 'The metrics, one sample per line' })
+  @ApiResponse({
+    status: 200,
+    description: 'The metrics, one sample per line',
+    content: { 'text/plain': { schema: { type: 'string' } } },
+  })
   @Header('Content-Type', prometheusContentType)
   async scrape(): Promise<string> {
     return this.metrics.metrics();

@@ -139,11 +139,10 @@ export class ChampionCache implements OnApplicationBootstrap, BeforeApplicationS
     if (!state.champions.has(family)) throw this.unknownFamily(state, family);
     const champion = state.champions.get(family);
     if (champion) return champion;
-    throw new DomainError(
-      ErrorCode.ModelUnavailable,
-      `The ${family} family has no champion yet (no version of it has been promoted). Omit "model" to use the default champion, or name a version.`,
-      { family },
-    );
+    const message = `The ${family} family has no champion yet (no version of it has been promoted). Omit "model" to use the default champion, or name a version.`;
+    throw new DomainError(ErrorCode.ModelUnavailable, message, [
+      { field: 'model.family', rules: { hasChampion: message } },
+    ]);
   }
 
   private async versionOf(
@@ -160,7 +159,7 @@ export class ChampionCache implements OnApplicationBootstrap, BeforeApplicationS
       throw new DomainError(
         ErrorCode.NotFound,
         `The ${family} family has no version ${version} (GET /v1/models lists the versions)`,
-        { family, version },
+        [{ field: 'model.version', rules: { exists: `${family} has no version ${version}` } }],
       );
     this.versions.set(key, info);
     return info;
@@ -213,7 +212,13 @@ export class ChampionCache implements OnApplicationBootstrap, BeforeApplicationS
         throw new DomainError(
           ErrorCode.ModelUnavailable,
           `The model ${info.family} v${info.version} cannot be loaded: ${reason}`,
-          { family: info.family, version: info.version, reason },
+          [
+            {
+              field: 'model',
+              rules: { loadable: reason },
+              value: `${info.family} v${info.version}`,
+            },
+          ],
         );
       },
     );

@@ -29,7 +29,7 @@ export class VersionSummaryDto {
   @ApiProperty({ enum: ['champion', 'candidate', 'retired', 'rolled-back'] }) status: string;
   @ApiProperty({ example: '2026-11-27T02:00:41.000Z' }) createdAt: string;
   @ApiProperty({ type: MetricsDto }) metrics: MetricsDto;
-  @ApiProperty({ nullable: true, example: 12 }) trainingRunId: number | null;
+  @ApiProperty({ type: Number, nullable: true, example: 12 }) trainingRunId: number | null;
 }
 
 class FamilyDto {
@@ -49,6 +49,22 @@ export class ModelsOverviewDto {
   })
   defaultModel: VersionSummaryDto | null;
   @ApiProperty({ type: [FamilyDto] }) families: FamilyDto[];
+}
+
+class ChampionRankingDto {
+  @ApiProperty({ example: 287.2, description: "The split model's MAE on those rows, USD" })
+  mae: number;
+  @ApiProperty({ example: 1270, description: 'How many holdout rows' }) rows: number;
+  @ApiProperty({ example: 7, description: 'The training run that ranked the champions' })
+  trainingRunId: number;
+  @ApiProperty({ description: 'Content hash of the dataset whose holdout rows were used' })
+  contentHash: string;
+}
+
+class HoldoutPointDto {
+  @ApiProperty({ example: 5210, description: 'The price of the holdout row, USD' }) actual: number;
+  @ApiProperty({ example: 5080.5, description: 'The price the version gave it, USD' })
+  predicted: number;
 }
 
 export class VersionDetailDto extends VersionSummaryDto {
@@ -78,7 +94,11 @@ export class VersionDetailDto extends VersionSummaryDto {
       'Range of each feature and of the price among the training rows (null for versions trained before they were kept)',
   })
   trainingRanges: Record<string, unknown> | null;
-  @ApiProperty({ description: 'Every search trial: params, score (inner MAE), duration, state' })
+  @ApiProperty({
+    description: 'Every search trial: params, score (inner MAE), duration, state',
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
+  })
   trials: unknown[];
   @ApiProperty({ description: 'Artifact file, size and sha256' }) artifact: {
     path: string;
@@ -93,14 +113,16 @@ export class VersionDetailDto extends VersionSummaryDto {
   splitArtifact: { path: string; size: number; sha256: string } | null;
   @ApiProperty({
     nullable: true,
+    type: ChampionRankingDto,
     description:
-      "Its split model's MAE on the holdout rows of the run that last ranked every champion on the same rows ({ mae, rows, trainingRunId, contentHash }): the default model is the lowest. null: never ranked",
+      "Its split model's MAE on the holdout rows of the run that last ranked every champion on the same rows: the default model is the lowest. null: never ranked",
   })
-  ranking: Record<string, unknown> | null;
-  @ApiProperty({ description: 'Holdout (actual, predicted) pairs for plots' }) holdoutSample: {
-    actual: number;
-    predicted: number;
-  }[];
+  ranking: ChampionRankingDto | null;
+  @ApiProperty({
+    type: [HoldoutPointDto],
+    description: 'Holdout (actual, predicted) pairs for plots',
+  })
+  holdoutSample: HoldoutPointDto[];
   @ApiProperty({
     nullable: true,
     description:
@@ -113,13 +135,19 @@ class SearchTrialPointDto {
   @ApiProperty({ example: 7 }) number: number;
   @ApiProperty({ enum: ['complete', 'pruned', 'failed'] }) state: string;
   @ApiProperty({
+    type: Number,
     nullable: true,
     example: 341.2,
     description:
       'Validation MAE (USD) of a complete trial; of a pruned one, the last value it reported',
   })
   mae: number | null;
-  @ApiProperty({ nullable: true, example: 330.5, description: 'Best complete MAE so far' })
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 330.5,
+    description: 'Best complete MAE so far',
+  })
   bestSoFar: number | null;
   @ApiProperty() pruned: boolean;
 }
@@ -127,13 +155,19 @@ class SearchTrialPointDto {
 class PriceBandErrorDto {
   @ApiProperty({ example: '$1,000–2,500' }) band: string;
   @ApiProperty({ example: 1000 }) from: number;
-  @ApiProperty({ nullable: true, example: 2500 }) to: number | null;
+  @ApiProperty({ type: Number, nullable: true, example: 2500, description: 'null: no upper end' })
+  to: number | null;
   @ApiProperty({ example: 230 }) rows: number;
   @ApiProperty({ example: 120.4, description: 'Mean absolute error, USD' }) mae: number;
   @ApiProperty({ example: 0.071, description: 'Mean absolute error relative to the price' })
   mape: number;
   @ApiProperty({ example: -12.3, description: 'Mean of predicted − actual, USD (> 0: overprices)' })
   bias: number;
+}
+
+class FeatureImportanceEntryDto {
+  @ApiProperty({ example: 'carat' }) feature: string;
+  @ApiProperty({ example: 2210.4 }) importance: number;
 }
 
 class FeatureImportanceDto {
@@ -143,8 +177,8 @@ class FeatureImportanceDto {
       'linear: |coefficient| × the design column’s standard deviation (log-price units); trees: holdout MAE increase (USD) when the feature is shuffled (the XGBoost WebAssembly build exposes no gain)',
   })
   method: string;
-  @ApiProperty({ example: [{ feature: 'carat', importance: 2210.4 }] })
-  features: { feature: string; importance: number }[];
+  @ApiProperty({ type: [FeatureImportanceEntryDto] })
+  features: FeatureImportanceEntryDto[];
 }
 
 class CoverageCheckDto {
@@ -171,7 +205,10 @@ export class VersionTrustDto {
     description: 'Range calibration: coverage at several levels against the level asked',
   })
   rangeCalibration: CoverageCheckDto[] | null;
-  @ApiProperty({ description: 'Why a part is missing (older versions, tiny holdouts)' })
+  @ApiProperty({
+    type: [String],
+    description: 'Why a part is missing (older versions, tiny holdouts)',
+  })
   notes: string[];
 }
 
@@ -191,7 +228,7 @@ export class LedgerEntryDto {
   @ApiProperty() id: number;
   @ApiProperty({ example: 'xgboost' }) family: string;
   @ApiProperty({ example: 'champion' }) alias: string;
-  @ApiProperty({ nullable: true, example: 2 }) fromVersion: number | null;
+  @ApiProperty({ type: Number, nullable: true, example: 2 }) fromVersion: number | null;
   @ApiProperty({ example: 3 }) toVersion: number;
   @ApiProperty({ enum: ['promotion', 'manual-promote', 'rollback'] }) action: string;
   @ApiProperty({ example: 'holdout MAE 280.10 beats champion v2 (291.77 on the same rows)' })
@@ -301,7 +338,14 @@ export function toVersionDetailDto(v: ModelVersionEntity): VersionDetailDto {
     trials: v.trials,
     artifact: { path: v.artifactPath, size: v.artifactSize, sha256: v.artifactSha256 },
     splitArtifact: v.splitArtifact ?? null,
-    ranking: (v.ranking as unknown as Record<string, unknown>) ?? null,
+    ranking: v.ranking
+      ? {
+          mae: v.ranking.mae,
+          rows: v.ranking.rows,
+          trainingRunId: v.ranking.trainingRunId,
+          contentHash: v.ranking.contentHash,
+        }
+      : null,
     holdoutSample: v.holdoutSample,
     calibration: (v.calibration as unknown as Record<string, unknown>) ?? null,
   };

@@ -208,11 +208,10 @@ export class RegistryService extends ModelCatalog implements OnModuleInit {
   assertFamily(family: string): void {
     if (!this.families.has(family)) {
       const known = this.families.list().map((f) => f.name);
-      throw new DomainError(
-        ErrorCode.NotFound,
-        `Unknown model family "${family}"; known families: ${known.join(', ')}`,
-        { allowed: known },
-      );
+      const message = `Unknown model family "${family}"; known families: ${known.join(', ')}`;
+      throw new DomainError(ErrorCode.NotFound, message, [
+        { field: 'family', rules: { isKnownFamily: message } },
+      ]);
     }
   }
 

@@ -33,7 +33,8 @@ export class TrainingRunsController {
   })
   @ApiAcceptedResponse({ type: RunStartedDto })
   @ApiConflictResponse({
-    description: 'A run is already in progress; details.runningRunId names it',
+    description:
+      'CONFLICT: a run is already in progress; the `details` entry with field `runningRunId` gives its id as `value`',
   })
   async start(@Body() body: StartRunDto): Promise<RunStartedDto> {
     const { runId } = await this.training.startRun('admin', {

@@ -80,7 +80,7 @@ class RunGateDto {
   reason: string;
 }
 
-class RunOutcomeDto {
+export class RunOutcomeDto {
   @ApiProperty({ example: 'xgboost' }) family: string;
   @ApiPropertyOptional({ example: 4 }) version?: number;
   @ApiPropertyOptional({ example: true }) promoted?: boolean;
@@ -97,6 +97,18 @@ class RunOutcomeDto {
   @ApiPropertyOptional() error?: string;
 }
 
+class DriftFlagDto {
+  @ApiProperty({ example: 4 }) batchId: number;
+  @ApiProperty({ example: 1.9 }) maxPsi: number;
+  @ApiProperty({ example: 'carat' }) maxPsiFeature: string;
+  @ApiProperty({ example: 0.31 }) outsideShare: number;
+}
+
+class RunDriftFlagsDto {
+  @ApiProperty({ example: 0.25 }) threshold: number;
+  @ApiProperty({ type: [DriftFlagDto] }) flagged: DriftFlagDto[];
+}
+
 export class TrainingRunDto {
   @ApiProperty() id: number;
   @ApiProperty({ enum: ['schedule', 'admin', 'cli', 'first-start'] }) trigger: string;
@@ -106,16 +118,17 @@ export class TrainingRunDto {
   })
   status: string;
   @ApiProperty() startedAt: string;
-  @ApiProperty({ nullable: true }) finishedAt: string | null;
-  @ApiProperty({ nullable: true, example: 412.5 }) durationSeconds: number | null;
+  @ApiProperty({ type: String, nullable: true }) finishedAt: string | null;
+  @ApiProperty({ type: Number, nullable: true, example: 412.5 }) durationSeconds: number | null;
   @ApiProperty() trials: number;
   @ApiProperty({ type: [String] }) families: string[];
-  @ApiProperty({ nullable: true }) datasetHash: string | null;
-  @ApiProperty({ nullable: true }) rowCount: number | null;
+  @ApiProperty({ type: String, nullable: true }) datasetHash: string | null;
+  @ApiProperty({ type: Number, nullable: true }) rowCount: number | null;
   @ApiProperty({ type: [RunOutcomeDto] }) outcomes: RunOutcomeDto[];
-  @ApiProperty({ nullable: true }) error: string | null;
+  @ApiProperty({ type: String, nullable: true }) error: string | null;
   @ApiProperty({ example: 'host:1234' }) instance: string;
   @ApiProperty({
+    type: RunDriftFlagsDto,
     nullable: true,
     description:
       "Batches new since the champion trained that drifted beyond DRIFT_PSI_THRESHOLD (largest per-feature PSI against the champion's training data); flagged by the first run after their ingestion",
@@ -124,7 +137,7 @@ export class TrainingRunDto {
       flagged: [{ batchId: 4, maxPsi: 1.9, maxPsiFeature: 'carat', outsideShare: 0.31 }],
     },
   })
-  drift: Record<string, unknown> | null;
+  drift: RunDriftFlagsDto | null;
 }
 
 export class ListRunsQueryDto {
@@ -154,6 +167,6 @@ export function toTrainingRunDto(r: TrainingRunEntity): TrainingRunDto {
     outcomes: r.outcomes,
     error: r.error,
     instance: r.instance,
-    drift: (r.drift as unknown as Record<string, unknown>) ?? null,
+    drift: r.drift ?? null,
   };
 }

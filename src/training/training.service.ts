@@ -107,7 +107,15 @@ export class TrainingService implements OnApplicationShutdown {
       throw new DomainError(
         ErrorCode.Conflict,
         `A training run is already in progress${running ? ` (run ${running.id})` : ''}`,
-        { runningRunId: running?.id ?? null },
+        running
+          ? [
+              {
+                field: 'runningRunId',
+                rules: { oneRunAtATime: `run ${running.id} is in progress` },
+                value: running.id,
+              },
+            ]
+          : undefined,
       );
     }
     let run: TrainingRunEntity;

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiOkResponse } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { CurrentRequest, RequestContext, requestScope } from '../../src/common/request-context';
 
@@ -21,18 +22,21 @@ export class ProbeEchoDto {
 @Controller('v1/audit-test')
 export class AuditProbeController {
   @Get('ok')
+  @ApiOkResponse({ schema: { type: 'object', properties: { ok: { type: 'boolean' } } } })
   ok(): { ok: boolean } {
     return { ok: true };
   }
 
   @Post('echo')
   @HttpCode(200)
+  @ApiOkResponse({ schema: { type: 'object', additionalProperties: true } })
   echo(@Body() body: ProbeEchoDto): ProbeEchoDto {
     return body;
   }
 
   /** Served "by a model", as the prediction endpoints report it. */
   @Get('priced')
+  @ApiOkResponse({ schema: { type: 'object', properties: { price: { type: 'number' } } } })
   priced(@CurrentRequest() request: RequestContext): { price: number } {
     request.model = { family: 'xgboost', version: 3 };
     return { price: 1234.5 };
@@ -41,6 +45,12 @@ export class AuditProbeController {
   /** The request id a service's log line would carry, read after the body was parsed and an await. */
   @Post('scope')
   @HttpCode(200)
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: { name: { type: 'string' }, requestId: { type: 'string' } },
+    },
+  })
   async scope(@Body() body: ProbeEchoDto): Promise<{ name: string; requestId?: string }> {
     await new Promise((resolve) => setImmediate(resolve));
     return { name: body.name, requestId: requestScope.getStore()?.requestId };

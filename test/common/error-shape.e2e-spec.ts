@@ -19,6 +19,7 @@ describe(`One error shape across the API (${ENGINE})`, () => {
     expect(res.body).toEqual({
       statusCode: 400,
       error: 'Bad Request',
+      code: 'VALIDATION_FAILED',
       message: expect.stringMatching(/^Malformed JSON body: /),
       requestId: 'req-123',
     });

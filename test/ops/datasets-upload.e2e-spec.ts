@@ -89,7 +89,13 @@ describe(`Dataset upload (${ENGINE})`, () => {
         /wrong\.csv refused: Wrong header \(missing column\(s\): color/,
       ),
     });
-    expect(res.body.details).toMatchObject({ filename: 'wrong.csv' });
+    expect(res.body.details).toEqual([
+      {
+        field: 'body',
+        rules: { isDiamondCsv: expect.stringMatching(/^Wrong header/) },
+        value: 'wrong.csv',
+      },
+    ]);
     expect(await diamondCount()).toBe(2);
   });
 

@@ -23,11 +23,10 @@ describe(`Health and metrics (${ENGINE})`, () => {
   it('ready: 503 naming the missing champion while database and migrations are fine', async () => {
     const res = await request(t.app.getHttpServer()).get('/health/ready').expect(503);
     expect(res.body.message).toMatch(/^Not ready: champion \(no champion model yet/);
-    expect(res.body.details).toMatchObject({
-      database: { status: 'up' },
-      migrations: { status: 'up' },
-      champion: { status: 'down' },
-    });
+    expect(res.body.code).toBe('NOT_READY');
+    expect(res.body.details).toEqual([
+      { field: 'champion', rules: { up: expect.stringMatching(/^no champion model yet/) } },
+    ]);
     expect(res.body.requestId).toBe(res.headers['x-request-id']);
   });
 
@@ -37,9 +36,9 @@ describe(`Health and metrics (${ENGINE})`, () => {
     await db.query(`DELETE FROM migrations WHERE name = '${last.name}'`);
     try {
       const res = await request(t.app.getHttpServer()).get('/health/ready').expect(503);
-      expect(res.body.details.migrations).toMatchObject({
-        status: 'down',
-        message: expect.stringMatching(/pending migrations/),
+      expect(res.body.details).toContainEqual({
+        field: 'migrations',
+        rules: { up: expect.stringMatching(/pending migrations/) },
       });
     } finally {
       await db.query(
@@ -164,7 +163,10 @@ describe(`Health and metrics (${ENGINE})`, () => {
         expect(ready.body.message).toContain(
           `champion (the default model ${champion.family} v${champion.version} cannot be loaded: Model artifact ${version.artifactPath} is missing)`,
         );
-        expect(ready.body.details.champion).toMatchObject({ status: 'down' });
+        expect(ready.body.details).toContainEqual({
+          field: 'champion',
+          rules: { up: expect.stringContaining('cannot be loaded') },
+        });
       }
       const price = await request(replica.app.getHttpServer())
         .post('/v1/prices')

@@ -126,6 +126,33 @@ describe(`Pricing API (${ENGINE})`, () => {
       });
     });
 
+    it('reads null as absent: an optional field takes its default, a required one is a 400 naming it', async () => {
+      const plain = await price({ ...diamond, model: { family: 'xgboost' } }).expect(200);
+      const nulls = await price({
+        ...diamond,
+        depth: null,
+        level: null,
+        model: { family: 'xgboost', version: null },
+      }).expect(200);
+      const { depth: _depth, ...noDepth } = diamond;
+      const withoutDepth = await price({ ...noDepth, model: { family: 'xgboost' } }).expect(200);
+      expect(nulls.body.price).toBe(withoutDepth.body.price);
+      expect(nulls.body.range.level).toBe(plain.body.range.level);
+      expect(nulls.body.model).toEqual({ family: 'xgboost', version: 1 });
+      const defaultModel = await price({ ...diamond, model: null }).expect(200);
+      expect(defaultModel.body.model).toEqual((await price(diamond).expect(200)).body.model);
+      const batch = await http()
+        .post('/v1/prices/batch')
+        .send({ items: [{ ...diamond, z: null }], level: null, model: null })
+        .expect(200);
+      expect(batch.body.items[0].range.level).toBe(0.9);
+      const missing = await price({ ...diamond, carat: null }).expect(400);
+      expect(missing.body).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        details: [expect.objectContaining({ field: 'carat' })],
+      });
+    });
+
     it('answers 404 for a version that does not exist, 400 for an unknown family, 503 for a family without champion', async () => {
       const missing = await price({ ...diamond, model: { family: 'xgboost', version: 99 } }).expect(
         404,

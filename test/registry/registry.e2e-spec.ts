@@ -243,7 +243,10 @@ describe(`Model registry (${ENGINE})`, () => {
     expect(unknown.body).toMatchObject({
       statusCode: 404,
       code: 'NOT_FOUND',
-      details: { allowed: ['linear', 'xgboost', 'xgboost-log', 'xgboost-blend'] },
+      message: expect.stringContaining(
+        'known families: linear, xgboost, xgboost-log, xgboost-blend',
+      ),
+      details: [{ field: 'family', rules: { isKnownFamily: expect.any(String) } }],
     });
     const missing = await http.get('/v1/models/linear/versions/7').expect(404);
     expect(missing.body).toMatchObject({

@@ -5,10 +5,12 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { configureApp, createHttpAdapter } from '../../src/app.setup';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { validateResponsesOf, validatorFor } from './openapi-response-validator';
 
 /** The engine under test: PostgreSQL when DATABASE_URL is set (as in CI's second pass), else SQLite. */
 export const ENGINE = process.env.DATABASE_URL ? 'postgres' : 'sqlite';
@@ -42,6 +44,18 @@ export function testEnv(
     LOG_LEVEL: 'silent',
     ...overrides,
   };
+}
+
+/**
+ * Every answer of every test app is checked against the OpenAPI document the app serves (read
+ * from its /docs-json): a mismatch fails the running test (test/support/response-contract.setup.ts)
+ * with the path of the mismatch. (Requests made with Fastify's inject() bypass the server and
+ * are not checked: tests go through supertest or a listening port.)
+ */
+async function validateEveryResponse(app: INestApplication): Promise<void> {
+  const docs = await request(app.getHttpServer()).get('/docs-json');
+  if (docs.status !== 200) throw new Error(`GET /docs-json answered ${docs.status}`);
+  validateResponsesOf(app.getHttpServer(), validatorFor(docs.text));
 }
 
 export async function dropSchema(config: AppConfig): Promise<void> {
@@ -87,6 +101,7 @@ export async function createTestApp(
     // supertest drives app.getHttpServer() directly: Fastify must have loaded its plugins first.
     await app.getHttpAdapter().getInstance().ready();
   }
+  await validateEveryResponse(app);
   return {
     app,
     config,

@@ -101,7 +101,13 @@ describe(`Training pipeline and its triggers (${ENGINE})`, () => {
     expect(second.body).toMatchObject({
       statusCode: 409,
       code: 'CONFLICT',
-      details: { runningRunId: first.body.runId },
+      details: [
+        {
+          field: 'runningRunId',
+          rules: { oneRunAtATime: expect.any(String) },
+          value: first.body.runId,
+        },
+      ],
     });
     await expect(t.app.get(TrainingScheduler).runNightly()).resolves.toBeNull();
     const done = await t.app.get(TrainingService).waitForRun(first.body.runId);
@@ -230,7 +236,13 @@ describe(`Training pipeline and its triggers (${ENGINE})`, () => {
           .set(admin)
           .send({})
           .expect(409);
-        expect(second.body.details).toEqual({ runningRunId: first.body.runId });
+        expect(second.body.details).toEqual([
+          {
+            field: 'runningRunId',
+            rules: { oneRunAtATime: `run ${first.body.runId} is in progress` },
+            value: first.body.runId,
+          },
+        ]);
         // Starting an instance while another trains must not mark the live run as interrupted.
         await other.app.get(TrainingService).recoverInterruptedRuns();
         expect((await other.app.get(TrainingService).getRun(first.body.runId)).status).toBe(

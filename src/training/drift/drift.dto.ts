@@ -11,6 +11,9 @@ class FeatureDriftDto {
   psi: number;
   @ApiProperty({
     required: false,
+    type: [Number],
+    minItems: 2,
+    maxItems: 2,
     example: [0.23, 3.01],
     description: 'Numeric: the trained [min, max]',
   })
@@ -23,13 +26,18 @@ class FeatureDriftDto {
   outsideShare?: number;
 }
 
+class DriftReferenceDto {
+  @ApiProperty({ example: 'xgboost' }) family: string;
+  @ApiProperty({ example: 3 }) version: number;
+}
+
 export class BatchDriftDto {
   @ApiProperty({ example: 4 }) batchId: number;
   @ApiProperty({
-    example: { family: 'xgboost', version: 3 },
+    type: DriftReferenceDto,
     description: 'The champion whose training rows are the reference',
   })
-  reference: { family: string; version: number };
+  reference: DriftReferenceDto;
   @ApiProperty({ example: 5000 }) referenceRows: number;
   @ApiProperty({ example: 1000 }) batchRows: number;
   @ApiProperty({ example: 0.031 }) maxPsi: number;
@@ -43,6 +51,7 @@ export class BatchDriftDto {
   threshold: number;
   @ApiProperty({ description: 'maxPsi > threshold' }) drifted: boolean;
   @ApiProperty({
+    type: Number,
     nullable: true,
     example: 12,
     description: 'The training run that flagged this drifted batch',
