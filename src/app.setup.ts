@@ -31,7 +31,10 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
     trustProxy: 'loopback',
     bodyLimit: parseByteSize(config.BODY_LIMIT),
-    routerOptions: { ignoreTrailingSlash: true },
+    // Path parameters of any length reach the routes (Node's header limit bounds the URL), so a
+    // long one gets the API's 400/404 with its error shape and request id: Fastify's own 414 for a
+    // parameter over 100 characters is written before any hook runs (no request id, not audited).
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 65_536 },
     // The service's own request ids and access log replace Fastify's.
     logger: false,
   });

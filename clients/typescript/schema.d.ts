@@ -205,6 +205,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/datasets/{batchId}/drift": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A batch against the champion's training data: PSI per feature, share outside the trained range, drifted or not */
+        get: operations["DriftController_batchDrift"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/datasets/{batchId}/rejected-rows": {
         parameters: {
             query?: never;
@@ -236,23 +253,6 @@ export type paths = {
          * @description The batch's rows leave the training set of the next run and the similar-diamonds index at once; they stay in the database for the record. The nightly job retrains because the dataset changed.
          */
         post: operations["DatasetsController_retract"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/admin/datasets/{id}/drift": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A batch against the champion's training data: PSI per feature, share outside the trained range, drifted or not */
-        get: operations["DriftController_batchDrift"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2411,6 +2411,72 @@ export interface operations {
             };
         };
     };
+    DriftController_batchDrift: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batchId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchDriftDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No drift report: unknown batch, no champion when it was ingested, or the champion trained on it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Admin disabled: no ADMIN_TOKEN configured */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     DatasetsController_rejectedRows: {
         parameters: {
             query?: {
@@ -2541,72 +2607,6 @@ export interface operations {
             };
             /** @description PAYLOAD_TOO_LARGE: the JSON body is larger than BODY_LIMIT */
             413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Admin disabled: no ADMIN_TOKEN configured */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-        };
-    };
-    DriftController_batchDrift: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BatchDriftDto"];
-                };
-            };
-            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Missing or invalid bearer token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description No drift report: unknown batch, no champion when it was ingested, or the champion trained on it */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2804,6 +2804,15 @@ export interface operations {
             };
             /** @description Missing or invalid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND: unknown family */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3392,6 +3401,15 @@ export interface operations {
             };
             /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND: `family` names no model family */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

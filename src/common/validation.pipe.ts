@@ -22,6 +22,44 @@ function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
   });
 }
 
+/** Entries of one problem kept in `details` (the message gives the count of all). */
+const ENTRIES_PER_PROBLEM = 5;
+/** Fields of one problem named in the message. */
+const FIELDS_NAMED = 3;
+
+/**
+ * The 400's message and details, bounded: the same problem on many array items (one unknown
+ * field on each of 1,000 batch items) is said once, with its count and the first fields, and
+ * keeps its first ENTRIES_PER_PROBLEM entries in `details`.
+ */
+export function summarizeFieldErrors(errors: FieldError[]): {
+  message: string;
+  details: FieldError[];
+} {
+  const problems = new Map<string, FieldError[]>();
+  for (const e of errors) {
+    const key = `${e.field.replace(/\.\d+(?=\.|$)/g, '.*')}\u0000${Object.values(e.rules).join('; ')}`;
+    const list = problems.get(key);
+    if (list) list.push(e);
+    else problems.set(key, [e]);
+  }
+  const parts: string[] = [];
+  const details: FieldError[] = [];
+  for (const list of problems.values()) {
+    const text = Object.values(list[0].rules).join('; ');
+    parts.push(
+      list.length === 1
+        ? text
+        : `${text} (${list.length} times: ${list
+            .slice(0, FIELDS_NAMED)
+            .map((e) => e.field)
+            .join(', ')}${list.length > FIELDS_NAMED ? ', …' : ''})`,
+    );
+    details.push(...list.slice(0, ENTRIES_PER_PROBLEM));
+  }
+  return { message: parts.join('; '), details };
+}
+
 /**
  * A compiled check of one DTO (see prediction/hot-path-validation.ts): the DTO value when the
  * input certainly passes the DTO's rules, undefined when it may not (class-validator decides).
@@ -85,8 +123,7 @@ export function createValidationPipe(
       forbidNonWhitelisted: true,
       transform: true,
       exceptionFactory: (errors) => {
-        const details = flatten(errors);
-        const message = details.map((d) => Object.values(d.rules).join('; ')).join('; ');
+        const { message, details } = summarizeFieldErrors(flatten(errors));
         return new BadRequestException({
           message: `Validation failed: ${message}`,
           code: 'VALIDATION_FAILED',

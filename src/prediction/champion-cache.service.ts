@@ -131,7 +131,9 @@ export class ChampionCache implements OnApplicationBootstrap, BeforeApplicationS
     if (state.defaultChampion) return state.defaultChampion;
     throw new DomainError(
       ErrorCode.ModelUnavailable,
-      'No model is available yet: the service trains its first model after start-up (usually a few minutes). Try again shortly.',
+      this.config.TRAIN_ON_START
+        ? 'No model is available yet: the service is training its first model (it takes seconds once the data is in). Try again shortly.'
+        : 'No model is available yet, and this instance does not train on start (TRAIN_ON_START=false): an admin starts a training run (POST /v1/admin/training-runs) or `npm run train`.',
     );
   }
 

@@ -63,6 +63,7 @@ export class RegistryController {
     summary: 'Every champion move: promotions, manual promotions, rollbacks (newest first)',
   })
   @ApiOkResponse({ type: [LedgerEntryDto] })
+  @ApiNotFoundResponse({ description: 'NOT_FOUND: `family` names no model family' })
   async ledger(@Query() query: LedgerQueryDto): Promise<LedgerEntryDto[]> {
     return (await this.registry.ledger(query.family)).map(toLedgerEntryDto);
   }
@@ -159,6 +160,7 @@ export class RegistryAdminController {
   @ApiOperation({ summary: 'Roll a family back to its previous champion (recorded in the ledger)' })
   @ApiParam(FAMILY_PARAM)
   @ApiOkResponse({ type: LedgerEntryDto })
+  @ApiNotFoundResponse({ description: 'NOT_FOUND: unknown family' })
   @ApiConflictResponse({ description: 'No previous champion' })
   async rollback(
     @Param('family') family: string,

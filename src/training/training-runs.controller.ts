@@ -9,6 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { AdminOnly } from '../common/admin-auth.guard';
+import { DomainError, ErrorCode } from '../common/domain-error';
 import {
   ListRunsQueryDto,
   RunStartedDto,
@@ -37,11 +38,16 @@ export class TrainingRunsController {
       'CONFLICT: a run is already in progress; the `details` entry with field `runningRunId` gives its id as `value`',
   })
   async start(@Body() body: StartRunDto): Promise<RunStartedDto> {
-    const { runId } = await this.training.startRun('admin', {
-      trials: body.trials,
-      families: body.families,
-      actor: 'admin',
-    });
+    const { runId } = await this.training
+      .startRun('admin', { trials: body.trials, families: body.families, actor: 'admin' })
+      .catch((err: unknown) => {
+        // An unknown family sent in the body is a bad field of the request (400), not a missing resource.
+        if (err instanceof DomainError && err.code === ErrorCode.NotFound)
+          throw new DomainError(ErrorCode.ValidationFailed, `Validation failed: ${err.message}`, [
+            { field: 'families', rules: { isKnownFamily: err.message } },
+          ]);
+        throw err;
+      });
     return { runId, status: 'running', href: `/v1/admin/training-runs/${runId}` };
   }
 

@@ -485,15 +485,25 @@ describe(`Fuzzing every endpoint (${ENGINE}, ${RUNS} runs each, seed ${SEED})`, 
           `${res.status} for ${r.method.toUpperCase()} ${r.url}: ${res.text.slice(0, 300)}`,
         );
     };
+    // Every operation is run, and every one that fails is reported (its shrunk request and why).
+    const failures: string[] = [];
     try {
-      for (const op of operations)
-        await fc.assert(fc.asyncProperty(op.arbitrary, send), {
+      for (const op of operations) {
+        const result = await fc.check(fc.asyncProperty(op.arbitrary, send), {
           numRuns: DOC_RUNS,
           seed: SEED,
           endOnFailure: true,
         });
+        if (result.failed) {
+          const short = (text: string) => text.replace(/(.)\1{20,}/g, '$1$1$1…').slice(0, 1200);
+          failures.push(
+            `${op.name}: ${short(JSON.stringify(result.counterexample))}\n  ${short(String(result.errorInstance))}`,
+          );
+        }
+      }
     } finally {
       await lock?.release();
     }
+    expect(failures).toEqual([]);
   });
 });

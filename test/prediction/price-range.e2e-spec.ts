@@ -133,7 +133,7 @@ describe(`Price ranges (${ENGINE})`, () => {
     }
     expect(Object.keys(schemas.PriceRangeDto.properties)).toEqual(['low', 'high', 'level']);
     expect(doc.paths).toHaveProperty(['/v1/models/{family}/versions/{version}/trust']);
-    expect(doc.paths).toHaveProperty(['/v1/admin/datasets/{id}/drift']);
+    expect(doc.paths).toHaveProperty(['/v1/admin/datasets/{batchId}/drift']);
   });
 
   it('stores the calibration with the version, served by the registry and by a second instance', async () => {

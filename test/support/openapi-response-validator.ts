@@ -252,6 +252,16 @@ export function validateResponsesOf(server: Server, validator: OpenApiResponseVa
       size += buf.length;
       if (size <= BODY_CAPTURE_LIMIT) chunks.push(buf);
     };
+    // Headers given to writeHead() directly are not readable with getHeader(): keep its content type.
+    let headContentType: string | undefined;
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+    (res as { writeHead: unknown }).writeHead = (...args: unknown[]): ServerResponse => {
+      const headers = args.find((a) => a && typeof a === 'object') as
+        Record<string, unknown> | undefined;
+      for (const [k, v] of Object.entries(headers ?? {}))
+        if (k.toLowerCase() === 'content-type') headContentType = String(v);
+      return writeHead(...args);
+    };
     const write = res.write.bind(res) as (...args: unknown[]) => boolean;
     const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
     (res as { write: unknown }).write = (...args: unknown[]): boolean => {
@@ -266,7 +276,7 @@ export function validateResponsesOf(server: Server, validator: OpenApiResponseVa
             method: req.method ?? 'GET',
             url: req.url ?? '/',
             status: res.statusCode,
-            contentType: res.getHeader('content-type') as string | undefined,
+            contentType: (res.getHeader('content-type') as string | undefined) ?? headContentType,
             body: Buffer.concat(chunks).toString('utf8'),
           });
           if (problem) violations.push(problem);

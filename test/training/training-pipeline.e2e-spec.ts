@@ -46,7 +46,8 @@ describe(`Training pipeline and its triggers (${ENGINE})`, () => {
       .post('/v1/admin/training-runs')
       .set(admin)
       .send({ families: ['nope'] })
-      .expect(404);
+      .expect(400)
+      .expect((res) => expect(res.body.details[0].field).toBe('families'));
     await http.post('/v1/admin/training-runs').set(admin).send({ extra: 1 }).expect(400);
 
     const started = await http

@@ -1,7 +1,8 @@
-import { Controller, Get, Param, ParseIntPipe } from '@nestjs/common';
+import { Controller, Get, Param } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../../common/admin-auth.guard';
 import { DomainError, ErrorCode } from '../../common/domain-error';
+import { ParseIdPipe } from '../../common/parse-id.pipe';
 import { BatchDriftService } from './batch-drift.service';
 import { BatchDriftDto, toBatchDriftDto } from './drift.dto';
 
@@ -12,7 +13,7 @@ import { BatchDriftDto, toBatchDriftDto } from './drift.dto';
 export class DriftController {
   constructor(private readonly drift: BatchDriftService) {}
 
-  @Get(':id/drift')
+  @Get(':batchId/drift')
   @ApiOperation({
     summary:
       "A batch against the champion's training data: PSI per feature, share outside the trained range, drifted or not",
@@ -22,9 +23,7 @@ export class DriftController {
     description:
       'No drift report: unknown batch, no champion when it was ingested, or the champion trained on it',
   })
-  async batchDrift(
-    @Param('id', new ParseIntPipe({ errorHttpStatusCode: 400 })) id: number,
-  ): Promise<BatchDriftDto> {
+  async batchDrift(@Param('batchId', ParseIdPipe) id: number): Promise<BatchDriftDto> {
     const report = await this.drift.find(id);
     if (!report)
       throw new DomainError(
