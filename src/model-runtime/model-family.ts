@@ -24,6 +24,12 @@ export interface TrainOptions {
    * one). A `feature_set` in `fixedParams` wins, so a refit keeps the set it was chosen with.
    */
   featureSet?: string;
+  /**
+   * The parameters other families' searches chose earlier in the same run (fitted on the same
+   * rows), by family name: a family made of other families' models (the blend) fits its parts
+   * with them, so its parts are the output of a search.
+   */
+  searched?: Readonly<Record<string, Record<string, unknown>>>;
 }
 
 export interface FittedModel {

@@ -1,6 +1,6 @@
 import { INestApplication, Injectable, Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
-import { Server as NetServer } from 'node:net';
+import { Server as NetServer, Socket } from 'node:net';
 import type { ServerResponse } from 'node:http';
 import { AppConfig } from '../config/app-config';
 
@@ -19,6 +19,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class ShutdownDrain {
   private readonly logger = new Logger(ShutdownDrain.name);
   private startedAt: number | null = null;
+  /** The server's open connections, to name those a drain cut (see track()). */
+  private readonly sockets = new Set<Socket>();
 
   constructor(private readonly config: AppConfig) {}
 
@@ -29,6 +31,14 @@ export class ShutdownDrain {
   /** The edge, for every response: while draining, the connection closes after it. */
   onResponse(res: ServerResponse): void {
     if (this.startedAt !== null && !res.headersSent) res.setHeader('Connection', 'close');
+  }
+
+  /** Follows the server's connections, so a drain that reaches its deadline names who held it. */
+  track(server: Server): void {
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
   }
 
   /** Stops accepting connections and waits for the open ones to end (at most SHUTDOWN_DRAIN_MS). */
@@ -45,8 +55,19 @@ export class ShutdownDrain {
     }
     const ms = Date.now() - this.startedAt;
     const message = `Drained in ${ms} ms: listener closed, ${open} connection(s) left`;
-    if (open > 0) this.logger.warn(`${message} (SHUTDOWN_DRAIN_MS reached: they are cut)`);
-    else this.logger.log(message);
+    if (open > 0) {
+      const held = [...this.sockets].map(
+        (s) =>
+          `${s.remoteAddress}:${s.remotePort} (read ${s.bytesRead} B, wrote ${s.bytesWritten} B${
+            (s as Socket & { _httpMessage?: unknown })._httpMessage
+              ? ', a response in progress'
+              : ''
+          })`,
+      );
+      this.logger.warn(
+        `${message} (SHUTDOWN_DRAIN_MS reached: they are cut): ${held.join(', ') || 'untracked'}`,
+      );
+    } else this.logger.log(message);
     return { ms, connectionsLeft: open };
   }
 }
@@ -61,6 +82,7 @@ function connections(server: Server): Promise<number> {
  */
 export function stopGracefullyOnSignals(app: INestApplication): void {
   const drain = app.get(ShutdownDrain);
+  drain.track(app.getHttpServer() as Server);
   const logger = new Logger('Shutdown');
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -209,6 +209,8 @@ export class TrainingService implements OnApplicationShutdown {
         );
       const split = stableHashSplit(snapshot.rows, SPLIT);
       const outcomes: FamilyOutcome[] = [];
+      // Each family's chosen parameters, for the families trained after it (the blend's parts).
+      const searched: Record<string, Record<string, unknown>> = {};
       for (const name of familyNames) {
         outcomes.push(
           await this.trainFamily(
@@ -218,6 +220,7 @@ export class TrainingService implements OnApplicationShutdown {
             split,
             trials,
             options.actor ?? `run ${run.id}`,
+            searched,
           ),
         );
         await this.runs.update(run.id, { outcomes });
@@ -302,6 +305,7 @@ export class TrainingService implements OnApplicationShutdown {
     split: SnapshotSplit,
     trials: number,
     actor: string,
+    searched: Record<string, Record<string, unknown>>,
   ): Promise<FamilyOutcome> {
     let served: FittedModel | undefined;
     let splitFit: TrainResult | undefined;
@@ -310,9 +314,10 @@ export class TrainingService implements OnApplicationShutdown {
       this.progress$.next({ runId: run.id, family: family.name, phase, trial, trials: budget });
     try {
       report('search');
-      splitFit = await this.searchOnTrainingSide(family, split, budget, (trial) =>
+      splitFit = await this.searchOnTrainingSide(family, split, budget, searched, (trial) =>
         report('search', trial),
       );
+      searched[family.name] = splitFit.params;
       report('evaluate');
       const holdout = await this.scoreOnHoldout(splitFit.model, split);
       report('fit');
@@ -363,12 +368,14 @@ export class TrainingService implements OnApplicationShutdown {
     family: ModelFamily,
     split: SnapshotSplit,
     trials: number,
+    searched: Record<string, Record<string, unknown>>,
     onTrial: (trial: TrialRecord) => void,
   ): Promise<TrainResult> {
     return family.train(split.train, {
       seed: this.config.SEARCH_SEED,
       trials,
       concurrency: this.config.SEARCH_CONCURRENCY || undefined,
+      searched: { ...searched },
       onTrial,
     });
   }

@@ -109,7 +109,7 @@ describeRun(
       expect(run.status).toBe(202);
       await Promise.all([waitReady(a), waitReady(b)]);
       lb = await startNginx(nginxPath, join(workDir, 'nginx'), await freePort(), ports);
-    }, 120_000);
+    }, 300_000);
 
     afterAll(async () => {
       if (lb && lb.child.exitCode === null) {

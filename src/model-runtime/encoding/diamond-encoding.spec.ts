@@ -3,6 +3,7 @@ import { XGBOOST_MISSING } from '../xgboost/xgboost-runtime';
 import {
   DERIVED_FEATURES,
   encodeTreeFeatures,
+  foldDerivedEffects,
   isTreeFeatureSet,
   TREE_FEATURE_SETS,
   XGBOOST_FEATURES,
@@ -89,5 +90,26 @@ describe('encodeTreeFeatures', () => {
     expect(Math.fround(Math.log(Math.exp(-1)))).toBe(XGBOOST_MISSING);
     expect(values[10]).not.toBe(XGBOOST_MISSING);
     expect(values[10]).toBeCloseTo(-1, 6);
+  });
+
+  it('folds the effects of derived features onto the columns they are computed from', () => {
+    const phi = Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 30, 10, 20, 40]);
+    expect(Array.from(foldDerivedEffects(phi.subarray(0, 9), 'columns-v1'))).toEqual(
+      Array.from(phi.subarray(0, 9)),
+    );
+    const folded = foldDerivedEffects(phi, 'derived-v1');
+    // carat + ln carat + a quarter of carat/volume; x + volume/3 + (x/y)/2 + (carat/volume)/4 ...
+    expect(Array.from(folded)).toEqual([
+      1 + 10 + 10,
+      2,
+      3,
+      4,
+      5,
+      6,
+      7 + 10 + 10 + 10,
+      8 + 10 + 10 + 10,
+      9 + 10 + 10,
+    ]);
+    expect(folded.reduce((a, b) => a + b, 0)).toBe(phi.reduce((a, b) => a + b, 0));
   });
 });

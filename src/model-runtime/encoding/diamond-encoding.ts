@@ -81,6 +81,34 @@ export const TREE_FEATURE_SETS = {
 } as const satisfies Record<string, readonly string[]>;
 export type TreeFeatureSet = keyof typeof TREE_FEATURE_SETS;
 
+/**
+ * The columns each derived feature is computed from: an explanation shares a derived feature's
+ * effect equally among them (its effect is theirs), so effects stay one per column.
+ */
+export const DERIVED_FEATURE_SOURCES: Record<
+  (typeof DERIVED_FEATURES)[number],
+  readonly (typeof XGBOOST_FEATURES)[number][]
+> = {
+  volume: ['x', 'y', 'z'],
+  log_carat: ['carat'],
+  x_over_y: ['x', 'y'],
+  carat_over_volume: ['carat', 'x', 'y', 'z'],
+};
+
+/** Effects on the columns of `featureSet`, as effects on the nine columns (the sum is kept). */
+export function foldDerivedEffects(phi: Float64Array, featureSet: TreeFeatureSet): Float64Array {
+  const columns = XGBOOST_FEATURES.length;
+  const out = Float64Array.from(phi.subarray(0, columns));
+  if (featureSet === 'columns-v1') return out;
+  DERIVED_FEATURES.forEach((name, k) => {
+    const sources = DERIVED_FEATURE_SOURCES[name];
+    for (const source of sources) {
+      out[XGBOOST_FEATURES.indexOf(source)] += phi[columns + k] / sources.length;
+    }
+  });
+  return out;
+}
+
 /** The set new tree models are trained with. */
 export const DEFAULT_TREE_FEATURE_SET: TreeFeatureSet = 'derived-v1';
 

@@ -137,7 +137,42 @@ describe('XgboostBlendFamily', () => {
         seeds: Array.from({ length: BLEND_SEEDS }, (_, i) => 11 + i),
         price: { target: 'price', learning_rate: 0.03, n_estimators: 1000 },
         logPrice: { target: 'log-price', learning_rate: 0.03, n_estimators: 1000 },
+        partsFrom: { price: 'fixed', logPrice: 'fixed' },
       });
+    } finally {
+      result.model.dispose();
+    }
+  });
+
+  it("fits its parts with the parameters the run's searches chose, and a refit keeps them", async () => {
+    const chosen = (learning_rate: number) => ({
+      ...BLEND_PART_PARAMS,
+      learning_rate,
+      n_estimators: 30,
+      max_depth: 4,
+    });
+    const result = await family.train(train.slice(0, 60), {
+      seed: 11,
+      trials: 0,
+      searched: { xgboost: chosen(0.2), 'xgboost-log': chosen(0.3) },
+    });
+    try {
+      expect(result.params).toMatchObject({
+        price: { target: 'price', learning_rate: 0.2, n_estimators: 30, max_depth: 4 },
+        logPrice: { target: 'log-price', learning_rate: 0.3, n_estimators: 30, max_depth: 4 },
+        partsFrom: { price: 'search', logPrice: 'search' },
+      });
+      const refit = await family.train(train.slice(0, 80), {
+        seed: 11,
+        trials: 0,
+        fixedParams: result.params,
+        searched: { xgboost: chosen(0.9) },
+      });
+      expect(refit.params).toMatchObject({
+        price: { learning_rate: 0.2 },
+        partsFrom: { price: 'search', logPrice: 'search' },
+      });
+      refit.model.dispose();
     } finally {
       result.model.dispose();
     }
@@ -146,7 +181,8 @@ describe('XgboostBlendFamily', () => {
   it('describes itself from its settings, not from a sentence that a tuned constant leaves stale', () => {
     expect(describeBlend(0.25, 3, { learning_rate: 0.05, n_estimators: 600 })).toBe(
       'A 25/75 blend of XGBoost on price and XGBoost on log(price), each averaged over 3 seeds, ' +
-        'with fixed parameters (learning rate 0.05, 600 rounds); it prices diamonds with missing measurements.',
+        'with the parameters the xgboost and xgboost-log searches of the same run chose (without them: ' +
+        'learning rate 0.05, 600 rounds); it prices diamonds with missing measurements.',
     );
     expect(describeBlend(0.1, 1, BLEND_PART_PARAMS)).toContain('10/90 blend');
     expect(describeBlend(0.1, 1, BLEND_PART_PARAMS)).toContain('over 1 seed,');

@@ -31,14 +31,13 @@ const FAMILY = 'xgboost-blend';
  */
 export const BLEND_PRICE_WEIGHT = 0.1;
 /**
- * Models per target, each with its own seed (row and column subsampling differ), averaged.
- * Chosen on the pipeline's holdout of the bundled data (split models, weight 0.1): 1 seed →
- * 288.3, 2 → 287.2, 3 → 288.1, 4 → 287.6, 5 → 286.8, 6 → 286.3, 8 → 286.1 (a third more fits
- * for 0.2). Two are served: every seed is 2,000 more trees at every price asked, and on a quiet
- * machine six per target cut POST /v1/prices from 3,670 to 1,106 req/s and took a batch of 1,000
- * from 150 to 443 ms, for 0.8 USD of unseen MAE (docs/benchmarks.md).
+ * Models per target, each with its own seed (row and column subsampling differ), averaged. One:
+ * with the derived features and the parts from the run's searches, the bundled data's default
+ * prices the pool's 25,858 unseen rows at MAE 279.8 with two seeds (2,818 trees a price) and
+ * 281.3 with one (1,300): seeds buy about 0.5 % for twice the trees at every price asked, about
+ * the spread between single seeds (281.1-282.4). See docs/benchmarks.md (issue 21).
  */
-export const BLEND_SEEDS = 2;
+export const BLEND_SEEDS = 1;
 /**
  * Every part's parameters: the searches' starting point with smaller steps and more rounds.
  * Chosen by the log-price model's MAE on the pipeline's holdout of the bundled data among five
@@ -59,7 +58,8 @@ export function describeBlend(priceWeight: number, seeds: number, parts: TrialPa
   const price = Math.round(priceWeight * 100);
   return (
     `A ${price}/${100 - price} blend of XGBoost on price and XGBoost on log(price), each averaged ` +
-    `over ${seeds} ${seeds === 1 ? 'seed' : 'seeds'}, with fixed parameters (learning rate ` +
+    `over ${seeds} ${seeds === 1 ? 'seed' : 'seeds'}, with the parameters the xgboost and ` +
+    `xgboost-log searches of the same run chose (without them: learning rate ` +
     `${parts.learning_rate}, ${parts.n_estimators} rounds); it prices diamonds with missing measurements.`
   );
 }
@@ -69,6 +69,8 @@ interface BlendParams {
   seeds: number[];
   price: Record<string, unknown>;
   logPrice: Record<string, unknown>;
+  /** Where the parts' parameters came from: the run's searches, or BLEND_PART_PARAMS. */
+  partsFrom?: { price: 'search' | 'fixed'; logPrice: 'search' | 'fixed' };
 }
 
 interface BlendPart {
@@ -209,8 +211,12 @@ export class XgboostBlendFamily implements ModelFamily {
     const priceWeight = fixed?.priceWeight ?? BLEND_PRICE_WEIGHT;
     const seeds =
       fixed?.seeds ?? Array.from({ length: BLEND_SEEDS }, (_, i) => (options.seed + i) >>> 0);
-    const priceParams = fixed?.price ?? BLEND_PART_PARAMS;
-    const logParams = fixed?.logPrice ?? BLEND_PART_PARAMS;
+    // A new blend's parts take what the run's searches chose for their families (the same rows),
+    // so the blend is the output of a search; a refit (fixedParams) keeps its parts' parameters.
+    const searchedPrice = fixed ? undefined : options.searched?.[this.priceFamily.name];
+    const searchedLog = fixed ? undefined : options.searched?.[this.logFamily.name];
+    const priceParams = fixed?.price ?? searchedPrice ?? BLEND_PART_PARAMS;
+    const logParams = fixed?.logPrice ?? searchedLog ?? BLEND_PART_PARAMS;
     // Every part fits on its own worker thread: they run side by side.
     const fits = seeds.flatMap((seed) => [
       this.priceFamily.train(rows, { seed, trials: 0, fixedParams: priceParams }),
@@ -230,7 +236,16 @@ export class XgboostBlendFamily implements ModelFamily {
     const fitMs = fitted.reduce((sum, result) => sum + result.fitMs, 0);
     const price = fitted[0].params;
     const logPrice = fitted[1].params;
-    const params = { priceWeight, seeds, price, logPrice };
+    const params: Record<string, unknown> & BlendParams = {
+      priceWeight,
+      seeds,
+      price,
+      logPrice,
+      partsFrom: fixed?.partsFrom ?? {
+        price: searchedPrice ? 'search' : 'fixed',
+        logPrice: searchedLog ? 'search' : 'fixed',
+      },
+    };
     return {
       model: new BlendFittedModel(parts, params),
       params,

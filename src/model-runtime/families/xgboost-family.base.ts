@@ -13,6 +13,7 @@ import {
   checkRows,
   DEFAULT_TREE_FEATURE_SET,
   encodeTreeFeatures,
+  foldDerivedEffects,
   isTreeFeatureSet,
   TREE_FEATURE_SETS,
   TreeFeatureSet,
@@ -235,7 +236,11 @@ export class XgboostModel implements FittedModel {
       if (r > 0) await new Promise((resolve) => setImmediate(resolve));
       const { bias, phi } = shap.explainRow(matrix.values, r * matrix.cols, XGBOOST_MISSING);
       const sources = measurementSources(rows[r]);
-      const folded = foldOnto(XGBOOST_FEATURES, phi, (column) => sources[column]);
+      const folded = foldOnto(
+        XGBOOST_FEATURES,
+        foldDerivedEffects(phi, this.featureSet),
+        (column) => sources[column],
+      );
       out.push(
         this.header.target === 'log-price'
           ? logAttributionToUsd(bias, folded, prices[r])
@@ -263,7 +268,8 @@ export class XgboostModel implements FittedModel {
 }
 
 /**
- * Gradient-boosted trees (XGBoost in WebAssembly) on all nine features, tuned by TPE with median
+ * Gradient-boosted trees (XGBoost in WebAssembly) on the nine columns and the derived features of
+ * the encoding (`derived-v1`; an artifact keeps the set it was fitted with), tuned by TPE with median
  * pruning over the notebook's Optuna space. Each trial fits on 80 % of the training rows and is
  * scored by MAE (USD) on the other 20 % (a seeded scikit-learn style split); the best parameters
  * are then refitted on all training rows. Subclasses choose the target scale.
@@ -272,6 +278,8 @@ export abstract class XgboostFamilyBase implements ModelFamily {
   abstract readonly name: string;
   abstract readonly description: string;
   protected abstract readonly target: XgboostTarget;
+  /** Where the search starts (enqueued as trial 0). */
+  protected readonly firstTrial: TrialParams = XGBOOST_FIRST_TRIAL;
   readonly features: readonly string[] = XGBOOST_FEATURES;
   readonly requiredFeatures = REQUIRED;
   readonly searchable = true;
@@ -319,7 +327,7 @@ export abstract class XgboostFamilyBase implements ModelFamily {
           space: XGBOOST_SEARCH_SPACE,
           trials,
           executor: pool,
-          sampler: new EnqueuedSampler(new TpeSampler({ seed }), [XGBOOST_FIRST_TRIAL]),
+          sampler: new EnqueuedSampler(new TpeSampler({ seed }), [this.firstTrial]),
           pruner: new MedianPruner({ nStartupTrials: 5 }),
           onTrial: options.onTrial,
           // Fixed, not the worker count: the same seed gives the same search on any machine.
