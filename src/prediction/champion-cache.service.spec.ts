@@ -276,7 +276,7 @@ describe('ChampionCache', () => {
     await expect(cache.resolve()).rejects.toMatchObject({
       code: ErrorCode.ModelUnavailable,
       message: 'The model linear v1 cannot be loaded: artifact missing',
-      details: { family: 'linear', version: 1, reason: 'artifact missing' },
+      details: [{ field: 'model', rules: { loadable: 'artifact missing' }, value: 'linear v1' }],
     });
     await expect(priceWith(cache)).resolves.toMatchObject({ version: 1 });
   });
