@@ -11,38 +11,53 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
 import { DomainError, ErrorCode } from './domain-error';
 
+/** sha256 of a token: both sides hashed, so the comparison is constant-time whatever the lengths. */
+function tokenHash(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
+
+/**
+ * A bearer-token check against a set of accepted tokens, compared in constant time (every token
+ * compared, whichever matches: the time does not say which one it was). With no token accepted,
+ * 503; without a bearer header or with another token, 401. The messages are the guard's.
+ */
+abstract class BearerTokenGuard implements CanActivate {
+  private readonly accepted: Buffer[];
+
+  protected constructor(
+    tokens: readonly (string | undefined)[],
+    private readonly messages: { disabled: string; missing: string; invalid: string },
+  ) {
+    this.accepted = tokens.filter((token): token is string => Boolean(token)).map(tokenHash);
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    if (this.accepted.length === 0)
+      throw new DomainError(ErrorCode.AdminDisabled, this.messages.disabled);
+    const req = context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>();
+    const header = typeof req.headers.authorization === 'string' ? req.headers.authorization : '';
+    const match = /^Bearer\s+(.+)$/i.exec(header);
+    if (!match) throw new DomainError(ErrorCode.Unauthorized, this.messages.missing);
+    const given = tokenHash(match[1].trim());
+    const matches = this.accepted.map((expected) => timingSafeEqual(given, expected));
+    if (!matches.includes(true))
+      throw new DomainError(ErrorCode.Unauthorized, this.messages.invalid);
+    return true;
+  }
+}
+
 /**
  * Admin endpoints need `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time.
  * With no token configured they answer 503 "admin disabled".
  */
 @Injectable()
-class AdminAuthGuard implements CanActivate {
-  private readonly expected?: Buffer;
-
+class AdminAuthGuard extends BearerTokenGuard {
   constructor(config: AppConfig) {
-    // Hash both sides so the comparison is constant-time whatever the lengths.
-    if (config.ADMIN_TOKEN)
-      this.expected = createHash('sha256').update(config.ADMIN_TOKEN).digest();
-  }
-
-  canActivate(context: ExecutionContext): boolean {
-    if (!this.expected)
-      throw new DomainError(
-        ErrorCode.AdminDisabled,
-        'Admin endpoints are disabled: no ADMIN_TOKEN is configured',
-      );
-    const req = context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>();
-    const header = typeof req.headers.authorization === 'string' ? req.headers.authorization : '';
-    const match = /^Bearer\s+(.+)$/i.exec(header);
-    if (!match)
-      throw new DomainError(
-        ErrorCode.Unauthorized,
-        'Missing bearer token: send Authorization: Bearer <ADMIN_TOKEN>',
-      );
-    const given = createHash('sha256').update(match[1].trim()).digest();
-    if (!timingSafeEqual(given, this.expected))
-      throw new DomainError(ErrorCode.Unauthorized, 'Invalid admin token');
-    return true;
+    super([config.ADMIN_TOKEN], {
+      disabled: 'Admin endpoints are disabled: no ADMIN_TOKEN is configured',
+      missing: 'Missing bearer token: send Authorization: Bearer <ADMIN_TOKEN>',
+      invalid: 'Invalid admin token',
+    });
   }
 }
 
@@ -65,34 +80,13 @@ export function AdminOnly() {
  * token, compared in constant time. With neither configured they answer 503.
  */
 @Injectable()
-class StaffAuthGuard implements CanActivate {
-  private readonly accepted: Buffer[];
-
+class StaffAuthGuard extends BearerTokenGuard {
   constructor(config: AppConfig) {
-    this.accepted = [config.ADMIN_TOKEN, config.STAFF_TOKEN]
-      .filter((token): token is string => Boolean(token))
-      .map((token) => createHash('sha256').update(token).digest());
-  }
-
-  canActivate(context: ExecutionContext): boolean {
-    if (this.accepted.length === 0)
-      throw new DomainError(
-        ErrorCode.AdminDisabled,
-        'Staff endpoints are disabled: neither STAFF_TOKEN nor ADMIN_TOKEN is configured',
-      );
-    const req = context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>();
-    const header = typeof req.headers.authorization === 'string' ? req.headers.authorization : '';
-    const match = /^Bearer\s+(.+)$/i.exec(header);
-    if (!match)
-      throw new DomainError(
-        ErrorCode.Unauthorized,
-        'Missing bearer token: send Authorization: Bearer <STAFF_TOKEN or ADMIN_TOKEN>',
-      );
-    const given = createHash('sha256').update(match[1].trim()).digest();
-    // Every token compared, whichever matches: the time does not say which one it was.
-    const matches = this.accepted.map((expected) => timingSafeEqual(given, expected));
-    if (!matches.includes(true)) throw new DomainError(ErrorCode.Unauthorized, 'Invalid token');
-    return true;
+    super([config.ADMIN_TOKEN, config.STAFF_TOKEN], {
+      disabled: 'Staff endpoints are disabled: neither STAFF_TOKEN nor ADMIN_TOKEN is configured',
+      missing: 'Missing bearer token: send Authorization: Bearer <STAFF_TOKEN or ADMIN_TOKEN>',
+      invalid: 'Invalid token',
+    });
   }
 }
 
