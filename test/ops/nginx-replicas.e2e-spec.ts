@@ -49,7 +49,7 @@ const CONCURRENCY = 8;
 const CHAMPION_POLL_MS = 200;
 /**
  * Replica A writes its audit records every 2 s (B every 50 ms): when it is killed, its spool holds
- * records the database does not have yet, which its next start must write.
+ * records the database does not have yet (about a second's worth), which its next start writes.
  */
 const A_AUDIT_FLUSH_MS = 2000;
 
@@ -329,9 +329,17 @@ describeRun(
 
       const load = startLoad('kill');
       await sleep(LOAD_MS / 2);
+      // A price asked of A directly, killed as soon as it answered: its record is in A's spool
+      // (written before the answer left) and, but for a flush in that instant, nowhere else.
+      const lastAnswered = await call(replicas[0].port, '/v1/prices', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'kill-last-answered' },
+        body: JSON.stringify(SAMPLE_DIAMOND),
+      });
       mark('SIGKILL a');
       expect(await stopReplica(replicas[0], 'SIGKILL')).toBeNull();
       mark('a killed');
+      expect(lastAnswered.status).toBe(200);
       // What A's spool holds now, and which of it the database does not have yet.
       const segments = readdirSync(spoolDir).filter((f) => f.startsWith('segment-'));
       const spooled = segments.flatMap((f) =>
@@ -346,10 +354,14 @@ describeRun(
       );
       const written = new Set(rows.map((r) => r.request_id));
       const unwritten = spooled.filter((id) => !written.has(id));
-      expect(unwritten.length).toBeGreaterThan(0);
+      expect(spooled).toContain('kill-last-answered');
       mark(`a's spool: ${spooled.length} records, ${unwritten.length} not in the database`);
 
       await restart(0, mark);
+      // The new run found the dead run's spool, all of it, and writes it.
+      expect(replicas[0].output()).toContain(
+        `Audit spool holds ${spooled.length} record(s) from an earlier run`,
+      );
       await sleep(LOAD_MS / 2);
       const { answers, failures } = await load.stop();
       await expectAnsweredAndAuditedOnce(answers, failures);
@@ -427,9 +439,10 @@ describeRun(
       expect(run.status).toBe('succeeded');
       expect(switched.map((t) => t > 0)).toEqual([true, true]);
       expect(models[1]).toBe(models[0]);
-      // B learns of the move by polling (CHAMPION_POLL_MS), then loads the model from the database.
+      // B learns of the move by polling (CHAMPION_POLL_MS), then loads the model from the database
+      // (0.6-1.0 s apart measured at load averages 10-24 on 2 cores: 3 s of room for the load).
       const gap = Math.abs(switched[1] - switched[0]);
-      expect(gap).toBeLessThan(CHAMPION_POLL_MS + 2000);
+      expect(gap).toBeLessThan(CHAMPION_POLL_MS + 3000);
       // Through nginx, every price asked once both had switched comes from the new model.
       const after = Math.max(...switched);
       const stale = answers.filter((a) => a.model && a.sentAt > after && a.model !== models[0]);
