@@ -17,7 +17,7 @@
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -114,6 +114,57 @@ async function waitUntilIdleAndPricing(base: string, child: ChildProcess): Promi
   throw new Error('the service did not become idle and pricing in 15 minutes');
 }
 
+/** CPU seconds (user + system) a process has used, all its threads; 0 once it is gone. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ ticks
+  } catch {
+    return 0;
+  }
+}
+
+/** The pids of a process's children (the training child, when there is one). */
+function childrenOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8')
+        .split(' ')
+        .filter(Boolean)
+        .map(Number),
+    );
+  } catch {
+    return [];
+  }
+}
+
+/** Runs `work` and returns its result with the CPU seconds the server and its children used meanwhile. */
+async function withCpu<T>(
+  pid: number,
+  work: () => Promise<T>,
+): Promise<{ result: T; server: number; children: number }> {
+  const seen = new Map<number, number>();
+  const sample = () => {
+    for (const c of childrenOf(pid)) if (!seen.has(c)) seen.set(c, cpuSeconds(c));
+  };
+  sample();
+  const timer = setInterval(sample, 200);
+  const server0 = cpuSeconds(pid);
+  const at0 = new Map(seen);
+  try {
+    const result = await work();
+    sample();
+    const children = [...seen].reduce(
+      (sum, [c, first]) => sum + Math.max(0, cpuSeconds(c) - (at0.get(c) ?? first)),
+      0,
+    );
+    return { result, server: cpuSeconds(pid) - server0, children };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 function line(title: string, r: AutocannonResult, idle?: AutocannonResult): string {
   const ratio = idle ? `  ${(r.requests.average / idle.requests.average).toFixed(2)} x idle` : '';
   return (
@@ -144,7 +195,8 @@ async function oneMode(
     const before = `load ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`;
-    const idle = await measure(base, load);
+    const idleCpu = await withCpu(child.pid!, () => measure(base, load));
+    const idle = idleCpu.result;
     const start = await fetch(`${base}/v1/admin/training-runs`, {
       method: 'POST',
       headers: ADMIN,
@@ -153,7 +205,8 @@ async function oneMode(
     if (start.status !== 202) throw new Error(`the admin run answered ${start.status}`);
     const { runId } = (await start.json()) as { runId: number };
     await sleep(LEAD_MS);
-    const during = await measure(base, load);
+    const duringCpu = await withCpu(child.pid!, () => measure(base, load));
+    const during = duringCpu.result;
     const run = (await runs(base)).find((r) => r.id === runId);
     const stillRunning = run?.status === 'running';
     const met =
@@ -163,6 +216,8 @@ async function oneMode(
       `TRAINING_PROCESS=${mode} (${before} at the start):`,
       `  ${line('idle', idle)}`,
       `  ${line(`during a ${TRAINING_TRIALS}-trial admin run`, during, idle)}`,
+      `  CPU seconds (warm-up + load): idle server ${idleCpu.server.toFixed(1)}; during the run server ${duringCpu.server.toFixed(1)}` +
+        `${mode === 'child' ? ` + training process ${duringCpu.children.toFixed(1)}` : ' (the training in it)'}`,
       `  run ${runId} ${stillRunning ? 'still running at the end of the load' : `already ${run?.status}: the load outlasted it, figures flatter`}; ` +
         `targets (p99 <= ${TARGET.p99} ms, >= ${TARGET.ratio} x idle): ${met ? 'met' : 'not met'}`,
     ];
