@@ -13,10 +13,6 @@
  *    newest first, by route, status, request id, model, and a one-hour time range; p50 / p99;
  * 5. drops the oldest day (retention) twice, timed;
  * 6. prints table and index sizes.
- * 7. with BENCH_AUDIT_INDEX_COSTS=1, what each secondary index costs the inserts: the inserts alone
- *    timed (best of two rounds of BENCH_WRITER_RECORDS / 2) with every index, then with the
- *    indexes dropped one more at a time (status, model, route, request id, occurred_at): the
- *    differences are each index's price.
  * Targets: every query p99 < 50 ms; retention of a day < 1 s; writer >= 3x the API's peak rate.
  *
  * Env: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
@@ -343,39 +339,6 @@ async function main(): Promise<void> {
       console.log(
         `retention: dropped ${dropped.join(', ')} (${perDay.toLocaleString('en')} records) in ${Date.now() - started} ms`,
       );
-    }
-
-    // 7. What each secondary index costs the inserts (they are dropped: the schema is thrown away).
-    if (process.env.BENCH_AUDIT_INDEX_COSTS) {
-      const insertsPerSecond = async (round: string): Promise<number> => {
-        let best = 0;
-        for (const r of [0, 1]) {
-          const n = Math.floor(WRITER_RECORDS / 2);
-          const started = Date.now();
-          for (let i = 0; i < n; i += batch)
-            await repo.insertIgnore(
-              Array.from({ length: Math.min(batch, n - i) }, (_, k) => ({
-                ...sample(`cost-${round}-${r}-${i + k}`),
-              })),
-            );
-          best = Math.max(best, n / ((Date.now() - started) / 1000));
-        }
-        return best;
-      };
-      const all = await insertsPerSecond('all');
-      console.log(
-        `index costs: inserts with every index ${Math.round(all).toLocaleString('en')} records/s (${(all / API_PEAK_RPS).toFixed(1)}x the quoted peak)`,
-      );
-      let previous = all;
-      for (const name of ['status', 'model', 'route', 'request_id', 'occurred_at']) {
-        await admin.query(`DROP INDEX ix_audit_record_${name}`);
-        const rate = await insertsPerSecond(name);
-        console.log(
-          `  without ix_audit_record_${name.padEnd(11)} too: ${Math.round(rate).toLocaleString('en').padStart(7)} records/s ` +
-            `(${(rate / API_PEAK_RPS).toFixed(1)}x; this index cost ${(100 * (1 - previous / rate)).toFixed(0)} % of the insert time)`,
-        );
-        previous = rate;
-      }
     }
   } finally {
     if (app) await app.close();
