@@ -38,6 +38,7 @@ const PARTIAL = {
   status: `(status, occurred_at, id) WHERE status <> 200`,
   route: `(route, occurred_at, id) WHERE route NOT IN ${HOT_ROUTES}`,
 };
+const HASH_REQUEST_ID = 'USING hash (request_id)';
 /** The index sets compared: every index as today, each one left out, and the candidates. */
 const SETS: Record<string, string[]> = {
   all: Object.values(FULL),
@@ -45,6 +46,7 @@ const SETS: Record<string, string[]> = {
   'no route': [FULL.occurred_at, FULL.status, FULL.request_id, FULL.model],
   'no model': [FULL.occurred_at, FULL.route, FULL.status, FULL.request_id],
   'no request_id': [FULL.occurred_at, FULL.route, FULL.status, FULL.model],
+  'hash request_id': [FULL.occurred_at, FULL.route, FULL.status, HASH_REQUEST_ID, FULL.model],
   'partial status+route': [
     FULL.occurred_at,
     PARTIAL.route,
@@ -52,8 +54,14 @@ const SETS: Record<string, string[]> = {
     FULL.request_id,
     FULL.model,
   ],
+  'partial + hash': [FULL.occurred_at, PARTIAL.route, PARTIAL.status, HASH_REQUEST_ID, FULL.model],
   'pk + occurred_at only': [FULL.occurred_at],
 };
+/** Sets whose record ids are time-ordered (UUIDv7-like: the primary key grows at its right edge). */
+const TIME_ORDERED_IDS = new Set(['all (time-ordered ids)']);
+SETS['all (time-ordered ids)'] = SETS.all;
+const ONLY = process.env.BENCH_SETS?.split(',');
+if (ONLY) for (const name of Object.keys(SETS)) if (!ONLY.includes(name)) delete SETS[name];
 
 const COLUMNS = `
   id varchar(36) NOT NULL, request_id varchar(128) NOT NULL, occurred_at timestamptz NOT NULL,
@@ -88,8 +96,14 @@ const insertInto = (table: string) =>
 let seed = 42;
 const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 
+/** A UUIDv7-like id: 48 bits of milliseconds, then random. */
+function timeOrderedId(): string {
+  const hex = Date.now().toString(16).padStart(12, '0') + randomBytes(10).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${hex.slice(13, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
 /** One record of the traffic mix, as a spool line. */
-function record(): string {
+function record(timeOrdered = false): string {
   const r = rnd();
   const route =
     r < 0.6
@@ -105,7 +119,7 @@ function record(): string {
   const status = s < 0.97 ? 200 : s < 0.99 ? 400 : route === null ? 404 : 500;
   const priced = route?.startsWith('/v1/prices') && status === 200;
   return JSON.stringify({
-    id: randomUUID(),
+    id: timeOrdered ? timeOrderedId() : randomUUID(),
     requestId: randomUUID(),
     occurredAt: new Date().toISOString(),
     method: route === '/v1/similar-diamonds' || route === '/v1/models' ? 'GET' : 'POST',
@@ -125,7 +139,8 @@ function record(): string {
   });
 }
 
-const batchOf = (n: number) => `[${Array.from({ length: n }, record).join(',')}]`;
+const batchOf = (n: number, timeOrdered = false) =>
+  `[${Array.from({ length: n }, () => record(timeOrdered)).join(',')}]`;
 
 async function main(): Promise<void> {
   const client = new Client({ connectionString: DATABASE_URL });
@@ -152,7 +167,8 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       for (let k = 0; k < names.length; k++) {
         const i = (k + round) % names.length;
-        const batches = Array.from({ length: BATCHES }, () => batchOf(BATCH));
+        const ordered = TIME_ORDERED_IDS.has(names[i]);
+        const batches = Array.from({ length: BATCHES }, () => batchOf(BATCH, ordered));
         const started = process.hrtime.bigint();
         for (const json of batches) await client.query(insertInto(table(i)), [json]);
         seconds[i] += Number(process.hrtime.bigint() - started) / 1e9;
