@@ -9,6 +9,7 @@ import { ModelRuntimeModule } from '../model-runtime/model-runtime.module';
 import { TrainingRunEntity } from './training-run.entity';
 import { TrainingRunRepository } from './training-run.repository';
 import { TrainingService } from './training.service';
+import { TrainingProcess } from './training-process';
 
 /**
  * The training pipeline, its runs and lock, batch drift. The API server's triggers (admin
@@ -21,7 +22,13 @@ import { TrainingService } from './training.service';
     ModelRuntimeModule,
     TypeOrmModule.forFeature([BatchDriftEntity, TrainingRunEntity]),
   ],
-  providers: [TrainingService, TrainingRunRepository, BatchDriftRepository, BatchDriftService],
+  providers: [
+    TrainingService,
+    TrainingRunRepository,
+    BatchDriftRepository,
+    BatchDriftService,
+    TrainingProcess,
+  ],
   exports: [TrainingService, TrainingRunRepository, BatchDriftService],
 })
 export class TrainingModule {}
