@@ -2,6 +2,9 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DiamondsModule } from '../diamonds/diamonds.module';
 import { RegistryModule } from '../registry/registry.module';
+import { BatchPriceCheckEntity } from './batch-check/batch-price-check.entity';
+import { BatchPriceCheckRepository } from './batch-check/batch-price-check.repository';
+import { BatchPriceCheckService } from './batch-check/batch-price-check.service';
 import { BatchDriftEntity } from './drift/batch-drift.entity';
 import { BatchDriftRepository } from './drift/batch-drift.repository';
 import { BatchDriftService } from './drift/batch-drift.service';
@@ -9,9 +12,10 @@ import { ModelRuntimeModule } from '../model-runtime/model-runtime.module';
 import { TrainingRunEntity } from './training-run.entity';
 import { TrainingRunRepository } from './training-run.repository';
 import { TrainingService } from './training.service';
+import { TrainingProcess } from './training-process';
 
 /**
- * The training pipeline, its runs and lock, batch drift. The API server's triggers (admin
+ * The training pipeline, its runs and lock, batch drift, the price check of fresh batches. The API server's triggers (admin
  * endpoints, first start, the nightly job) are TrainingApiModule; the command line uses this one.
  */
 @Module({
@@ -19,9 +23,17 @@ import { TrainingService } from './training.service';
     DiamondsModule,
     RegistryModule,
     ModelRuntimeModule,
-    TypeOrmModule.forFeature([BatchDriftEntity, TrainingRunEntity]),
+    TypeOrmModule.forFeature([BatchDriftEntity, BatchPriceCheckEntity, TrainingRunEntity]),
   ],
-  providers: [TrainingService, TrainingRunRepository, BatchDriftRepository, BatchDriftService],
-  exports: [TrainingService, TrainingRunRepository, BatchDriftService],
+  providers: [
+    TrainingService,
+    TrainingRunRepository,
+    BatchDriftRepository,
+    BatchDriftService,
+    TrainingProcess,
+    BatchPriceCheckRepository,
+    BatchPriceCheckService,
+  ],
+  exports: [TrainingService, TrainingRunRepository, BatchDriftService, BatchPriceCheckService],
 })
 export class TrainingModule {}

@@ -41,6 +41,8 @@ export function testEnv(
     SEARCH_TRIALS: '2',
     FIRST_START_TRIALS: '2',
     SEARCH_CONCURRENCY: '1',
+    // Runs in the test's own process (fast, no child to boot); the child is tested on its own.
+    TRAINING_PROCESS: 'inline',
     LOG_LEVEL: 'silent',
     ...overrides,
   };
