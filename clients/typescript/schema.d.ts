@@ -205,6 +205,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/datasets/{batchId}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept a batch the price check held: it joins the next training run
+         * @description A batch whose prices disagree with the default champion's calibrated ranges is held out of training (status "held", with its reason). Accepting it puts its rows into the next run's training set; POST .../retract drops it instead (its rows stay in the ledger).
+         */
+        post: operations["DatasetsController_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/datasets/{batchId}/drift": {
         parameters: {
             query?: never;
@@ -233,6 +253,26 @@ export type paths = {
         get: operations["DatasetsController_rejectedRows"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/datasets/{batchId}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Put a retracted batch back into the dataset (its ledger entry is marked restored)
+         * @description The batch's stored rows return to the next run's training set and to the similar-diamonds index. Re-uploading the same file does not: it answers "duplicate" with a note pointing here.
+         */
+        post: operations["DatasetsController_restore"];
         delete?: never;
         options?: never;
         head?: never;
@@ -577,6 +617,13 @@ export type paths = {
 export type webhooks = Record<string, never>;
 export type components = {
     schemas: {
+        AcceptBatchDto: {
+            /**
+             * @description Who accepts; default "admin"
+             * @example alice
+             */
+            actor?: string;
+        };
         AuditRecordDto: {
             /** @example 127.0.0.1 */
             clientIp: string | null;
@@ -634,6 +681,8 @@ export type components = {
             nextCursor: string | null;
         };
         AuditStatsDto: {
+            /** @description Records of a crashed run's spool not written at replay: another replica answered and audited their request (same request id, method, URL and body) after a load balancer's retry */
+            answeredElsewhere: number;
             /** @description Records lost because neither the spool nor memory could take them */
             dropped: number;
             /** @description Failed (and retried) batch writes since start */
@@ -665,7 +714,12 @@ export type components = {
             batchId: number;
             /** @example 1000 */
             batchRows: number;
-            /** @description maxPsi > threshold */
+            /**
+             * @description The batch's place in the dataset now: held by the price check until accepted, or retracted by an admin
+             * @enum {string}
+             */
+            batchStatus: "active" | "held" | "retracted";
+            /** @description maxPsi > threshold, on at least 150 rows (never with fewer) */
             drifted: boolean;
             features: components["schemas"]["FeatureDriftDto"][];
             /**
@@ -691,6 +745,11 @@ export type components = {
              * @example 0.25
              */
             threshold: number;
+            /**
+             * @description too-few-rows: under 150 rows the PSI says nothing (a handful of rows leaves most bins empty), so it is not judged
+             * @enum {string}
+             */
+            verdict: "stable" | "drifted" | "too-few-rows";
         };
         BatchPriceRequestDto: {
             /**
@@ -891,10 +950,20 @@ export type components = {
             version: number;
         };
         DatasetBatchDto: {
+            /**
+             * Format: date-time
+             * @description When an admin accepted the held batch into the dataset; null otherwise
+             */
+            acceptedAt: string | null;
             /** @example 998 */
             acceptedCount: number;
             /** @example 2026-11-27T02:00:00.000Z */
             createdAt: string;
+            /**
+             * @description Why the price check held it (kept after it is accepted); null if never held
+             * @example held: median log(actual/predicted) +1.099 is beyond ±0.1 (prices × 3.00 as a whole)
+             */
+            holdReason: string | null;
             /** @example 4 */
             id: number;
             /** @example 2 */
@@ -911,6 +980,11 @@ export type components = {
             sourceKind: "bundled" | "drop-folder" | "upload" | "cli" | "api" | "outcomes";
             /** @example batch-2026-11.csv */
             sourceName: string;
+            /**
+             * @description active: its rows are in the dataset; held: the price check held it out of training until an admin accepts (POST .../accept) or retracts it; retracted: taken out by an admin (POST .../restore brings it back)
+             * @enum {string}
+             */
+            status: "active" | "held" | "retracted";
         };
         DiamondFeaturesDto: {
             /**
@@ -1115,6 +1189,32 @@ export type components = {
             /** @enum {string} */
             status: "ok";
         };
+        HeldBatchDto: {
+            /** @example 5 */
+            batchId: number;
+            /**
+             * @description Rows inside the champion's training ranges (measurements and price): the ones judged
+             * @example 655
+             */
+            judgedRows: number;
+            /**
+             * @description Median log(actual / predicted) of the judged rows (0 expected)
+             * @example 1.099
+             */
+            medianLogRatio: number | null;
+            /**
+             * @description Share of judged rows outside the champion's 90 % range (10 % expected)
+             * @example 1
+             */
+            outsideShare: number | null;
+            /** @example held: median log(actual/predicted) +1.099 is beyond ±0.1 (prices × 3.00 as a whole); 100.0 % of rows are outside the champion's 90 % range (at most 25.0 %; 10 % expected); against xgboost-blend v1 */
+            reason: string;
+            /**
+             * @description Accepted rows of the batch
+             * @example 1000
+             */
+            rows: number;
+        };
         HoldoutPointDto: {
             /**
              * @description The price of the holdout row, USD
@@ -1132,6 +1232,11 @@ export type components = {
             accepted: number;
             /** @example 4 */
             batchId: number;
+            /**
+             * @description A duplicate's batch state when it matters (retracted, or held by the price check) and what to do; null otherwise
+             * @example batch 4 is retracted (its rows are out of the dataset); to bring it back, POST /v1/admin/datasets/4/restore
+             */
+            note: string | null;
             /**
              * @description duplicate: the same file (sha256) was ingested before; nothing added
              * @enum {string}
@@ -1568,6 +1673,13 @@ export type components = {
             /** @example corrupt export */
             reason: string;
             /**
+             * Format: date-time
+             * @description When the batch was restored into the dataset; null while it stays retracted
+             */
+            restoredAt: string | null;
+            /** @example alice */
+            restoredBy: string | null;
+            /**
              * @description Accepted rows that left the dataset
              * @example 998
              */
@@ -1738,6 +1850,8 @@ export type components = {
             error: string | null;
             families: string[];
             finishedAt: string | null;
+            /** @description Batches held out of this run (both sides of the split, and the data hash) because their prices disagree with the default champion's calibrated ranges; each waits for an admin: POST /v1/admin/datasets/{batchId}/accept or .../retract. null on runs from before the check */
+            heldBatches: components["schemas"]["HeldBatchDto"][] | null;
             id: number;
             /** @example host:1234 */
             instance: string;
@@ -2433,6 +2547,104 @@ export interface operations {
             };
         };
     };
+    DatasetsController_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batchId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptBatchDto"];
+            };
+        };
+        responses: {
+            /** @description The batch, now active */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetBatchDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such batch */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The batch is not held (active, accepted already, or retracted) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the JSON body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Admin disabled: no ADMIN_TOKEN configured */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     DriftController_batchDrift: {
         parameters: {
             query?: never;
@@ -2540,6 +2752,104 @@ export interface operations {
             };
             /** @description No such batch */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: a fault of the server (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Admin disabled: no ADMIN_TOKEN configured */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    DatasetsController_restore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batchId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptBatchDto"];
+            };
+        };
+        responses: {
+            /** @description The ledger entry, marked restored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetractionDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: a path or query parameter breaks its rule (`details` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such batch */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The batch is not retracted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the JSON body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

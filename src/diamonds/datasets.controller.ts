@@ -30,6 +30,7 @@ import { rawRequest } from '../common/request-context';
 import { AdminOnly } from '../common/admin-auth.guard';
 import { ParseIdPipe } from '../common/parse-id.pipe';
 import {
+  AcceptBatchDto,
   DatasetBatchDto,
   IngestionReportDto,
   RejectedRowsQueryDto,
@@ -143,6 +144,47 @@ export class DatasetsController {
     return toRetractionDto(
       await this.datasets.retract(batchId, body.reason, body.actor ?? 'admin'),
     );
+  }
+
+  @Post(':batchId/restore')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Put a retracted batch back into the dataset (its ledger entry is marked restored)',
+    description:
+      "The batch's stored rows return to the next run's training set and to the similar-diamonds index. " +
+      'Re-uploading the same file does not: it answers "duplicate" with a note pointing here.',
+  })
+  @ApiParam({ name: 'batchId', example: 4 })
+  @ApiOkResponse({ type: RetractionDto, description: 'The ledger entry, marked restored' })
+  @ApiNotFoundResponse({ description: 'No such batch' })
+  @ApiConflictResponse({ description: 'The batch is not retracted' })
+  async restore(
+    @Param('batchId', ParseIdPipe) batchId: number,
+    @Body() body: AcceptBatchDto,
+  ): Promise<RetractionDto> {
+    return toRetractionDto(await this.datasets.restore(batchId, body.actor ?? 'admin'));
+  }
+
+  @Post(':batchId/accept')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Accept a batch the price check held: it joins the next training run',
+    description:
+      "A batch whose prices disagree with the default champion's calibrated ranges is held out of training " +
+      '(status "held", with its reason). Accepting it puts its rows into the next run\'s training set; ' +
+      'POST .../retract drops it instead (its rows stay in the ledger).',
+  })
+  @ApiParam({ name: 'batchId', example: 4 })
+  @ApiOkResponse({ type: DatasetBatchDto, description: 'The batch, now active' })
+  @ApiNotFoundResponse({ description: 'No such batch' })
+  @ApiConflictResponse({
+    description: 'The batch is not held (active, accepted already, or retracted)',
+  })
+  async accept(
+    @Param('batchId', ParseIdPipe) batchId: number,
+    @Body() body: AcceptBatchDto,
+  ): Promise<DatasetBatchDto> {
+    return toDatasetBatchDto(await this.datasets.accept(batchId, body.actor ?? 'admin'));
   }
 
   @Get('retractions')

@@ -13,7 +13,11 @@ import {
 } from 'class-validator';
 import type { IngestionReport } from './diamonds.service';
 import type { BatchRetractionEntity } from './entities/batch-retraction.entity';
-import type { IngestionBatchEntity } from './entities/ingestion-batch.entity';
+import {
+  batchStatus,
+  type BatchStatus,
+  type IngestionBatchEntity,
+} from './entities/ingestion-batch.entity';
 import type { RejectedRowEntity } from './entities/rejected-row.entity';
 
 export class UploadQueryDto {
@@ -66,6 +70,15 @@ export class IngestionReportDto {
       'The first 20 rejections; all are at GET /v1/admin/datasets/{batchId}/rejected-rows',
   })
   rejections: RejectionDto[];
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example:
+      'batch 4 is retracted (its rows are out of the dataset); to bring it back, POST /v1/admin/datasets/4/restore',
+    description:
+      "A duplicate's batch state when it matters (retracted, or held by the price check) and what to do; null otherwise",
+  })
+  note: string | null;
 }
 
 export class DatasetBatchDto {
@@ -85,6 +98,34 @@ export class DatasetBatchDto {
     description: 'When an admin retracted the batch (its rows left the dataset); null if in use',
   })
   retractedAt: string | null;
+  @ApiProperty({
+    enum: ['active', 'held', 'retracted'],
+    description:
+      'active: its rows are in the dataset; held: the price check held it out of training until an admin accepts (POST .../accept) or retracts it; retracted: taken out by an admin (POST .../restore brings it back)',
+  })
+  status: BatchStatus;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'held: median log(actual/predicted) +1.099 is beyond ±0.1 (prices × 3.00 as a whole)',
+    description: 'Why the price check held it (kept after it is accepted); null if never held',
+  })
+  holdReason: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When an admin accepted the held batch into the dataset; null otherwise',
+  })
+  acceptedAt: string | null;
+}
+
+export class AcceptBatchDto {
+  @ApiPropertyOptional({ example: 'alice', description: 'Who accepts; default "admin"' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  actor?: string;
 }
 
 export class RetractBatchDto {
@@ -112,6 +153,14 @@ export class RetractionDto {
   @ApiProperty({ example: 998, description: 'Accepted rows that left the dataset' })
   rowsRemoved: number;
   @ApiProperty({ example: '2026-11-27T02:00:00.000Z' }) createdAt: string;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the batch was restored into the dataset; null while it stays retracted',
+  })
+  restoredAt: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'alice' }) restoredBy: string | null;
 }
 
 export const toRetractionDto = (r: BatchRetractionEntity): RetractionDto => ({
@@ -121,6 +170,8 @@ export const toRetractionDto = (r: BatchRetractionEntity): RetractionDto => ({
   actor: r.actor,
   rowsRemoved: r.rowsRemoved,
   createdAt: new Date(r.createdAt).toISOString(),
+  restoredAt: r.restoredAt ? new Date(r.restoredAt).toISOString() : null,
+  restoredBy: r.restoredBy ?? null,
 });
 
 export const toIngestionReportDto = (r: IngestionReport): IngestionReportDto => ({
@@ -138,6 +189,9 @@ export const toDatasetBatchDto = (b: IngestionBatchEntity): DatasetBatchDto => (
   rejectedCount: b.rejectedCount,
   createdAt: b.createdAt.toISOString(),
   retractedAt: b.retractedAt ? new Date(b.retractedAt).toISOString() : null,
+  status: batchStatus(b),
+  holdReason: b.holdReason ?? null,
+  acceptedAt: b.acceptedAt ? new Date(b.acceptedAt).toISOString() : null,
 });
 
 export const toRejectionDto = (r: RejectedRowEntity): RejectionDto => ({

@@ -64,6 +64,14 @@ export class DatasetsService {
     return this.diamonds.retractBatch(batchId, reason, actor);
   }
 
+  restore(batchId: number, actor: string): Promise<BatchRetractionEntity> {
+    return this.diamonds.restoreBatch(batchId, actor);
+  }
+
+  accept(batchId: number, actor: string): Promise<IngestionBatchEntity> {
+    return this.diamonds.acceptBatch(batchId, actor);
+  }
+
   retractions(): Promise<BatchRetractionEntity[]> {
     return this.diamonds.retractions();
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In, IsNull, QueryFailedError } from 'typeorm';
+import { DataSource, In, IsNull, Not, QueryFailedError } from 'typeorm';
 import type { AcceptedRow, CsvRow, RejectedRow } from './csv-reader';
 import { BatchRetractionEntity } from './entities/batch-retraction.entity';
 import { DiamondEntity } from './entities/diamond.entity';
@@ -108,19 +108,21 @@ export class DiamondsRepository {
       .find({ where: { batchId }, order: { lineNumber: 'ASC' }, take: limit });
   }
 
-  /** Batches whose rows are in the dataset (not retracted), oldest first. */
+  /** Batches whose rows are in the dataset (neither retracted nor held), oldest first. */
   activeBatches(): Promise<IngestionBatchEntity[]> {
     return this.dataSource
       .getRepository(IngestionBatchEntity)
-      .find({ where: { retractedAt: IsNull() }, order: { id: 'ASC' } });
+      .find({ where: { retractedAt: IsNull(), heldAt: IsNull() }, order: { id: 'ASC' } });
   }
 
-  /** Every accepted diamond of a batch not retracted, in a stable order (batch, then line). */
-  allDiamonds(): Promise<DiamondEntity[]> {
-    return this.activeDiamonds()
-      .orderBy('d.batchId', 'ASC')
-      .addOrderBy('d.lineNumber', 'ASC')
-      .getMany();
+  /**
+   * Every accepted diamond of a batch in the dataset, in a stable order (batch, then line); only
+   * those of `batchIds` when given.
+   */
+  allDiamonds(batchIds?: number[]): Promise<DiamondEntity[]> {
+    const query = this.activeDiamonds();
+    if (batchIds) query.andWhere('d.batchId IN (:...ids)', { ids: [...batchIds, -1] });
+    return query.orderBy('d.batchId', 'ASC').addOrderBy('d.lineNumber', 'ASC').getMany();
   }
 
   /** The accepted rows of some batches, in batch and line order. */
@@ -140,23 +142,56 @@ export class DiamondsRepository {
     return this.dataSource
       .getRepository(DiamondEntity)
       .createQueryBuilder('d')
-      .innerJoin(IngestionBatchEntity, 'b', 'b.id = d.batchId AND b.retractedAt IS NULL');
+      .innerJoin(
+        IngestionBatchEntity,
+        'b',
+        'b.id = d.batchId AND b.retractedAt IS NULL AND b.heldAt IS NULL',
+      );
   }
 
   /**
-   * A cheap version number of the dataset: highest batch id plus the number of retractions. Both
-   * only grow, so any ingestion or retraction changes it (0 when empty).
+   * A cheap version number of the dataset: highest batch id plus the number of retractions, of
+   * restorations, of holds and of acceptances. All only grow, so any ingestion, retraction, hold or acceptance
+   * changes it (0 when empty).
    */
   async datasetVersion(): Promise<number> {
-    const [batch, retractions] = await Promise.all([
-      this.dataSource
-        .getRepository(IngestionBatchEntity)
+    const batches = this.dataSource.getRepository(IngestionBatchEntity);
+    const ledger = this.dataSource.getRepository(BatchRetractionEntity);
+    const [batch, retractions, restorations, holds, acceptances] = await Promise.all([
+      batches
         .createQueryBuilder('b')
         .select('MAX(b.id)', 'max')
         .getRawOne<{ max: number | string | null }>(),
-      this.dataSource.getRepository(BatchRetractionEntity).count(),
+      ledger.count(),
+      ledger.count({ where: { restoredAt: Not(IsNull()) } }),
+      batches.count({ where: { holdReason: Not(IsNull()) } }),
+      batches.count({ where: { acceptedAt: Not(IsNull()) } }),
     ]);
-    return Number(batch?.max ?? 0) + retractions;
+    return Number(batch?.max ?? 0) + retractions + restorations + holds + acceptances;
+  }
+
+  /** Holds a batch in the dataset (not retracted, not held): false when it was not. */
+  async hold(batchId: number, reason: string): Promise<boolean> {
+    const result = await this.dataSource
+      .createQueryBuilder()
+      .update(IngestionBatchEntity)
+      .set({ heldAt: new Date(), holdReason: reason })
+      .where('id = :id AND retracted_at IS NULL AND held_at IS NULL AND accepted_at IS NULL', {
+        id: batchId,
+      })
+      .execute();
+    return Boolean(result.affected);
+  }
+
+  /** Accepts a held batch (not retracted) into the dataset: false when it was not held. */
+  async accept(batchId: number, actor: string): Promise<boolean> {
+    const result = await this.dataSource
+      .createQueryBuilder()
+      .update(IngestionBatchEntity)
+      .set({ heldAt: null, acceptedAt: new Date(), acceptedBy: actor })
+      .where('id = :id AND retracted_at IS NULL AND held_at IS NOT NULL', { id: batchId })
+      .execute();
+    return Boolean(result.affected);
   }
 
   findBatch(id: number): Promise<IngestionBatchEntity | null> {
@@ -183,6 +218,31 @@ export class DiamondsRepository {
       return manager
         .getRepository(BatchRetractionEntity)
         .save({ batchId: batch.id, reason, actor, rowsRemoved: batch.acceptedCount });
+    });
+  }
+
+  /**
+   * Puts a retracted batch back into the dataset and marks its open ledger entry restored, in
+   * one transaction. Null when the batch was not retracted.
+   */
+  async restore(batch: IngestionBatchEntity, actor: string): Promise<BatchRetractionEntity | null> {
+    return this.dataSource.transaction(async (manager) => {
+      const result = await manager
+        .createQueryBuilder()
+        .update(IngestionBatchEntity)
+        .set({ retractedAt: null })
+        .where('id = :id AND retracted_at IS NOT NULL', { id: batch.id })
+        .execute();
+      if (!result.affected) return null;
+      const ledger = manager.getRepository(BatchRetractionEntity);
+      const entry = await ledger.findOne({
+        where: { batchId: batch.id, restoredAt: IsNull() },
+        order: { id: 'DESC' },
+      });
+      if (!entry) return null;
+      entry.restoredAt = new Date();
+      entry.restoredBy = actor;
+      return ledger.save(entry);
     });
   }
 

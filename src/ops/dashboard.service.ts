@@ -35,7 +35,7 @@ export class DashboardService {
       [
         this.diamonds.countDiamonds(),
         this.audit.volumeByRouteAndStatus(new Date(Date.now() - AUDIT_WINDOW_MS)),
-        this.drift.latest(RECENT_DRIFT),
+        this.drift.latestWithStatus(RECENT_DRIFT),
         catalog.listFamilies(),
         this.training.listRuns(RECENT_RUNS),
         catalog.defaultChampion(),
@@ -59,7 +59,7 @@ export class DashboardService {
       generatedAt: new Date().toISOString(),
       datasetRows,
       auditVolume,
-      drift: drift.map(toBatchDriftDto),
+      drift: drift.map((d) => toBatchDriftDto(d.drift, d.status)),
       families,
       champion: champion
         ? {

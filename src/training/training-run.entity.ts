@@ -33,6 +33,16 @@ export interface RunDriftFlags {
   flagged: { batchId: number; maxPsi: number; maxPsiFeature: string; outsideShare: number }[];
 }
 
+/** A batch held out of a run by the price check: why, and its figures. */
+export interface RunHeldBatch {
+  batchId: number;
+  reason: string;
+  rows: number;
+  judgedRows: number;
+  outsideShare: number | null;
+  medianLogRatio: number | null;
+}
+
 /** One execution of the training pipeline, whatever triggered it. Owned by the training module. */
 @Entity('training_run')
 export class TrainingRunEntity {
@@ -73,6 +83,10 @@ export class TrainingRunEntity {
   /** Batches new since the champion trained whose drift passed the threshold; null before drift checks. */
   @Column({ type: JSON_COLUMN, nullable: true })
   drift?: RunDriftFlags | null;
+
+  /** Batches held out of this run by the price check (null on runs from before the check). */
+  @Column({ name: 'held_batches', type: JSON_COLUMN, nullable: true })
+  heldBatches?: RunHeldBatch[] | null;
 
   /** host:pid of the instance that ran it. */
   @Column({ type: 'varchar', length: 200 })

@@ -109,6 +109,36 @@ class RunDriftFlagsDto {
   @ApiProperty({ type: [DriftFlagDto] }) flagged: DriftFlagDto[];
 }
 
+class HeldBatchDto {
+  @ApiProperty({ example: 5 }) batchId: number;
+  @ApiProperty({
+    example:
+      "held: median log(actual/predicted) +1.099 is beyond ±0.1 (prices × 3.00 as a whole); 100.0 % of rows are outside the champion's 90 % range (at most 25.0 %; 10 % expected); against xgboost-blend v1",
+  })
+  reason: string;
+  @ApiProperty({ example: 1000, description: 'Accepted rows of the batch' }) rows: number;
+  @ApiProperty({
+    example: 655,
+    description:
+      "Rows inside the champion's training ranges (measurements and price): the ones judged",
+  })
+  judgedRows: number;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 1,
+    description: "Share of judged rows outside the champion's 90 % range (10 % expected)",
+  })
+  outsideShare: number | null;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 1.099,
+    description: 'Median log(actual / predicted) of the judged rows (0 expected)',
+  })
+  medianLogRatio: number | null;
+}
+
 export class TrainingRunDto {
   @ApiProperty() id: number;
   @ApiProperty({ enum: ['schedule', 'admin', 'cli', 'first-start'] }) trigger: string;
@@ -138,6 +168,13 @@ export class TrainingRunDto {
     },
   })
   drift: RunDriftFlagsDto | null;
+  @ApiProperty({
+    type: [HeldBatchDto],
+    nullable: true,
+    description:
+      "Batches held out of this run (both sides of the split, and the data hash) because their prices disagree with the default champion's calibrated ranges; each waits for an admin: POST /v1/admin/datasets/{batchId}/accept or .../retract. null on runs from before the check",
+  })
+  heldBatches: HeldBatchDto[] | null;
 }
 
 export class ListRunsQueryDto {
@@ -168,5 +205,6 @@ export function toTrainingRunDto(r: TrainingRunEntity): TrainingRunDto {
     error: r.error,
     instance: r.instance,
     drift: r.drift ?? null,
+    heldBatches: r.heldBatches ?? null,
   };
 }

@@ -15,6 +15,7 @@ import { FittedModel, ModelFamily, TrainResult, TrialRecord } from '../model-run
 import { ModelFamilyRegistry } from '../model-runtime/model-runtime.module';
 import { codeVersion } from './code-version';
 import { BatchDriftService } from './drift/batch-drift.service';
+import { BatchPriceCheckService } from './batch-check/batch-price-check.service';
 import { SplitResult, stableHashSplit } from '../model-runtime/split';
 import { RunGate, RunOutcome, RunTrigger, TrainingRunEntity } from './training-run.entity';
 import { decidePromotion, GateDecision, GateInput } from './promotion/promotion-gate';
@@ -61,7 +62,8 @@ const HOLDOUT_FRACTION = 0.2;
 export const MIN_TRAINING_ROWS = 50;
 
 /**
- * The training pipeline. One run: ingest the drop folder → snapshot the dataset → split →
+ * The training pipeline. One run: ingest the drop folder → check fresh batches' prices (a held
+ * batch stays out) → snapshot the dataset → split →
  * for each family: search + fit → evaluate on the holdout → register → promotion gate.
  * One run at a time (409 otherwise), across instances on PostgreSQL.
  */
@@ -81,6 +83,7 @@ export class TrainingService implements OnApplicationShutdown {
     private readonly dropFolder: DropFolderService,
     private readonly drift: BatchDriftService,
     private readonly childProcess: TrainingProcess,
+    private readonly priceCheck: BatchPriceCheckService,
   ) {}
 
   /** Marks runs a crash left 'running' as failed, unless another instance is training now. */
@@ -223,9 +226,14 @@ export class TrainingService implements OnApplicationShutdown {
     const started = Date.now();
     try {
       await this.ingestDropFolder();
-      const snapshot = await this.diamonds.snapshot();
+      // Fresh batches are checked against the champion first; a held one leaves both sides of
+      // the split, and the data hash, until an admin accepts it.
+      const batchIds = await this.diamonds.activeBatchIds();
+      run.heldBatches = await this.priceCheck.checkForRun(batchIds);
+      const held = new Set(run.heldBatches.map((h) => h.batchId));
+      const snapshot = await this.diamonds.snapshot(batchIds.filter((id) => !held.has(id)));
       const lineage = { datasetHash: snapshot.contentHash, rowCount: snapshot.rowCount };
-      await this.runs.update(run.id, lineage);
+      await this.runs.update(run.id, { ...lineage, heldBatches: run.heldBatches });
       Object.assign(run, lineage);
       // Batches that drifted from the champion's training data are flagged by this run.
       run.drift = await this.drift.flagForRun(snapshot.batchIds, run.id);

@@ -209,7 +209,7 @@ describe(`Dashboard (${ENGINE})`, () => {
       expect(new Set(traffic.colours).size).toBe(traffic.colours.length);
       expect(await page.locator('#runs tbody tr').count()).toBe(2);
       // Batch 2 arrived after the first champion: its drift report is on the page.
-      const drift = (await t.app.get(BatchDriftService).latest(10))[0];
+      const { drift } = (await t.app.get(BatchDriftService).latestWithStatus(10))[0];
       expect(drift.batchId).toBe(2);
       expect(await page.textContent('#drift tr[data-batch="2"] .psi')).toBe(
         `${drift.maxPsi.toFixed(3)} (${drift.report.maxPsiFeature})`,

@@ -84,6 +84,10 @@ export async function createTestApp(
     listen?: boolean;
   } = {},
 ): Promise<TestApp> {
+  if ((globalThis as { __UNIT_PROJECT__?: boolean }).__UNIT_PROJECT__)
+    throw new Error(
+      'createTestApp in a *.spec.ts: that project runs on SQLite only; name the file *.e2e-spec.ts',
+    );
   const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), 'diamonds-test-'));
   for (const dir of ['data/incoming', 'data/processed', 'data/rejected', 'artifacts', 'var'])
     mkdirSync(join(workDir, dir), { recursive: true });

@@ -5,6 +5,7 @@ import { mulberry32 } from '../../src/common/seeded-random';
 import { CSV_COLUMNS, PricedDiamond } from '../../src/diamonds/diamond-vocabulary';
 import { DiamondsService } from '../../src/diamonds/diamonds.service';
 import { RegistryService } from '../../src/registry/registry.service';
+import { BatchPriceCheckService } from '../../src/training/batch-check/batch-price-check.service';
 import { createTestApp, ENGINE, TestApp } from '../support/test-app';
 import { train } from '../support/training-helpers';
 import { poolAvailable, unseenPoolRows } from '../support/unseen-pool';
@@ -24,12 +25,22 @@ describeWithPool(`Promotion gate on the same rows (${ENGINE})`, () => {
   let t: TestApp;
   let n = 0;
 
-  /** Writes rows as a CSV batch and ingests it. */
-  async function ingest(rows: PricedDiamond[]): Promise<void> {
+  /** Writes rows as a CSV batch and ingests it; returns its batch id. */
+  async function ingest(rows: PricedDiamond[]): Promise<number> {
     const file = join(dir, `batch-${++n}.csv`);
     const lines = rows.map((r) => CSV_COLUMNS.map((c) => r[c]).join(','));
     writeFileSync(file, [CSV_COLUMNS.join(','), ...lines].join('\n') + '\n');
-    await t.app.get(DiamondsService).ingestFile(file, 'cli');
+    return (await t.app.get(DiamondsService).ingestFile(file, 'cli')).batchId;
+  }
+  /**
+   * The price check holds a batch whose prices disagree with the champion's; an admin accepts it
+   * here, so that the gate is what keeps the worse model out.
+   */
+  async function heldThenAccepted(batchId: number): Promise<void> {
+    expect(await t.app.get(BatchPriceCheckService).check(batchId)).toMatchObject({
+      verdict: 'held',
+    });
+    await t.app.get(DiamondsService).acceptBatch(batchId, 'e2e');
   }
   const run = () => train(t, { families: FAMILIES, trials: 0 });
 
@@ -49,6 +60,9 @@ describeWithPool(`Promotion gate on the same rows (${ENGINE})`, () => {
     expect(first.outcomes.map((o) => o.promoted)).toEqual([true]);
     await ingest(dear);
     const second = await run();
+    // A champion that never saw a stone this dear cannot judge their prices: not held.
+    expect(second.heldBatches).toEqual([]);
+    expect(second.rowCount).toBe(cheap.length + dear.length);
     const registry = t.app.get(RegistryService);
     for (const o of second.outcomes) {
       const v2 = await registry.getVersion(o.family, 2);
@@ -69,19 +83,24 @@ describeWithPool(`Promotion gate on the same rows (${ENGINE})`, () => {
     await run();
     const random = mulberry32(11);
     // Noise: each price multiplied by a factor between 1/3 and 3.
-    await ingest(
+    const noise = await ingest(
       more.map((r) => ({
         ...r,
         price: Math.round(r.price * Math.exp((random() * 2 - 1) * Math.log(3))),
       })),
     );
+    await heldThenAccepted(noise);
     const noisy = await run();
     const diamonds = t.app.get(DiamondsService);
     await diamonds.retractBatch(2, 'noise', 'e2e');
     // A shifted price scale: every price of the batch half as high again (a unit slip).
-    await ingest(more.map((r) => ({ ...r, price: Math.round(r.price * 1.5) })));
+    await heldThenAccepted(
+      await ingest(more.map((r) => ({ ...r, price: Math.round(r.price * 1.5) }))),
+    );
     const shifted = await run();
-    for (const r of [noisy, shifted])
+    for (const r of [noisy, shifted]) {
+      expect(r.heldBatches).toEqual([]);
+      expect(r.rowCount).toBe(ordinary.length + more.length);
       for (const o of r.outcomes) {
         expect(o.gate).toMatchObject({
           basis: 'paired-bootstrap',
@@ -89,6 +108,7 @@ describeWithPool(`Promotion gate on the same rows (${ENGINE})`, () => {
           promoted: false,
         });
       }
+    }
   });
 
   it("ranks the default model on the same rows: every champion scored on the last run's holdout", async () => {

@@ -11,6 +11,7 @@ import { ChampionRanking1765000000001 } from './1765000000001-champion-ranking';
 import { ModelArtifact1765200000000 } from './1765200000000-model-artifact';
 import { Outcomes1765400000000 } from './1765400000000-outcomes';
 import { OutcomeDatasetBatch1765400000001 } from './1765400000001-outcome-dataset-batch';
+import { BatchPriceCheck1766000000000 } from './1766000000000-batch-price-check';
 import { AuditRequestIdHash1766200000000 } from './1766200000000-audit-request-id-hash';
 
 /**
@@ -31,5 +32,6 @@ export const MIGRATIONS = [
   ModelArtifact1765200000000,
   Outcomes1765400000000,
   OutcomeDatasetBatch1765400000001,
+  BatchPriceCheck1766000000000,
   AuditRequestIdHash1766200000000,
 ];

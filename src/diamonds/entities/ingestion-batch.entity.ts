@@ -35,4 +35,29 @@ export class IngestionBatchEntity {
   /** Set when an admin retracted the batch: its rows left the dataset (they stay in `diamond`). */
   @Column({ name: 'retracted_at', type: DATE_COLUMN, nullable: true })
   retractedAt: Date | null;
+
+  /**
+   * Set while the batch is held: its prices disagree with the market the champion learned (the
+   * training module's price check); its rows are out of the dataset until an admin accepts it.
+   */
+  @Column({ name: 'held_at', type: DATE_COLUMN, nullable: true })
+  heldAt: Date | null;
+
+  /** Why it was held (kept after it is accepted). */
+  @Column({ name: 'hold_reason', type: 'text', nullable: true })
+  holdReason: string | null;
+
+  /** When and by whom a held batch was accepted into the dataset. */
+  @Column({ name: 'accepted_at', type: DATE_COLUMN, nullable: true })
+  acceptedAt: Date | null;
+
+  @Column({ name: 'accepted_by', type: 'varchar', length: 100, nullable: true })
+  acceptedBy: string | null;
+}
+
+/** A batch's place in the dataset: in it, held out until accepted, or retracted. */
+export type BatchStatus = 'active' | 'held' | 'retracted';
+
+export function batchStatus(b: Pick<IngestionBatchEntity, 'retractedAt' | 'heldAt'>): BatchStatus {
+  return b.retractedAt ? 'retracted' : b.heldAt ? 'held' : 'active';
 }

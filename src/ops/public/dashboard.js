@@ -364,17 +364,24 @@
       );
       return;
     }
+    /** @type {Record<string, string>} */
+    var verdictClass = { drifted: 'failed', stable: 'succeeded', 'too-few-rows': 'skipped' };
     rows.forEach(function (d) {
+      // A held or retracted batch says so beside its number: its rows are not in the dataset.
+      /** @type {(string | Node)[]} */
+      var batchCell = ['#' + d.batchId];
+      if (d.batchStatus !== 'active')
+        batchCell.push(' ', el('span', { class: 'badge ' + d.batchStatus }, [d.batchStatus]));
       body.append(
-        el('tr', { 'data-batch': String(d.batchId) }, [
-          el('td', {}, ['#' + d.batchId]),
+        el('tr', { 'data-batch': String(d.batchId), 'data-status': d.batchStatus }, [
+          el('td', {}, batchCell),
           el('td', {}, [d.reference.family + ' v' + d.reference.version]),
           el('td', {}, [integer.format(d.batchRows)]),
           el('td', { class: 'psi' }, [d.maxPsi.toFixed(3) + ' (' + d.maxPsiFeature + ')']),
           el('td', {}, [(d.outsideShare * 100).toFixed(1) + ' %']),
           el('td', {}, [
-            el('span', { class: 'badge ' + (d.drifted ? 'failed' : 'succeeded') }, [
-              d.drifted ? 'drifted' : 'stable',
+            el('span', { class: 'badge ' + verdictClass[d.verdict] }, [
+              d.verdict === 'too-few-rows' ? 'too few rows to judge' : d.verdict,
             ]),
           ]),
           el('td', {}, [d.flaggedRunId === null ? '–' : 'run #' + d.flaggedRunId]),

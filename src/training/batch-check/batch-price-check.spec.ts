@@ -1,5 +1,10 @@
 import { mulberry32 } from '../../common/seeded-random';
-import { checkBatchPrices, MIN_BATCH_CHECK_ROWS } from './batch-price-check';
+import type { PricedDiamond } from '../../diamonds/diamond-vocabulary';
+import {
+  checkBatchAgainstChampion,
+  checkBatchPrices,
+  MIN_BATCH_CHECK_ROWS,
+} from './batch-price-check';
 
 /** n predictions and actual prices off by a log-normal-ish residual of spread 0.13, times `scale`. */
 function batch(n: number, scale = 1, seed = 3) {
@@ -61,5 +66,66 @@ describe('checkBatchPrices', () => {
 
   it('refuses predictions that do not match the prices', () => {
     expect(() => checkBatchPrices([1, 2], [1], Q90)).toThrow(RangeError);
+  });
+});
+
+describe('checkBatchAgainstChampion', () => {
+  const ranges = {
+    features: {
+      carat: { min: 0.2, max: 2 },
+      depth: { min: 50, max: 70 },
+      table: { min: 50, max: 70 },
+      x: { min: 3, max: 9 },
+      y: { min: 3, max: 9 },
+      z: { min: 2, max: 6 },
+    },
+    price: { min: 300, max: 6000 },
+  };
+  const diamond = (carat: number, price: number): PricedDiamond => ({
+    carat,
+    cut: 'Ideal',
+    color: 'G',
+    clarity: 'VS1',
+    depth: 61.5,
+    table: 56,
+    x: 5.7,
+    y: 5.7,
+    z: 3.5,
+    price,
+  });
+
+  it('judges only the rows inside the trained measurements and prices, and says how many it left', () => {
+    // 40 ordinary rows priced as predicted, 40 dearer than anything trained on, 5 too heavy.
+    const rows = [
+      ...Array.from({ length: 40 }, (_, i) => diamond(0.5, 1000 + i)),
+      ...Array.from({ length: 40 }, (_, i) => diamond(1.5, 9000 + i)),
+      ...Array.from({ length: 5 }, () => diamond(3, 1000)),
+    ];
+    const predicted = rows.map((r, i) => (i < 40 ? r.price : 5000));
+    const c = checkBatchAgainstChampion(rows, predicted, 0.2, ranges);
+    expect(c).toMatchObject({ verdict: 'passed', rows: 40, batchRows: 85, outsideShare: 0 });
+    expect(c.reason).toContain('45 of 85 rows lie beyond');
+  });
+
+  it('still holds a tripled batch on the rows it leaves inside', () => {
+    const rows = Array.from({ length: 90 }, (_, i) => diamond(0.5, (500 + i * 50) * 3));
+    const predicted = Array.from({ length: 90 }, (_, i) => 500 + i * 50);
+    const c = checkBatchAgainstChampion(rows, predicted, 0.2, ranges);
+    expect(c.verdict).toBe('held');
+    expect(c.rows).toBeLessThan(90);
+    expect(c.medianLogRatio!).toBeCloseTo(Math.log(3), 5);
+  });
+
+  it('lets a batch the champion cannot judge through as too few rows, and judges all without ranges', () => {
+    const dear = Array.from({ length: 50 }, () => diamond(1.5, 9000));
+    expect(checkBatchAgainstChampion(dear, new Array(50).fill(5000), 0.2, ranges)).toMatchObject({
+      verdict: 'too-few-rows',
+      rows: 0,
+      batchRows: 50,
+    });
+    expect(checkBatchAgainstChampion(dear, new Array(50).fill(5000), 0.2, null)).toMatchObject({
+      verdict: 'held',
+      rows: 50,
+    });
   });
 });

@@ -1,3 +1,9 @@
+import type { PricedDiamond } from '../../diamonds/diamond-vocabulary';
+import {
+  outsideTrainingRanges,
+  type TrainingRanges,
+} from '../../model-runtime/evaluation/training-ranges';
+
 /**
  * Does a fresh batch price diamonds as the market the champion learned? A pure function: the
  * batch's actual prices, the champion's predictions for them and its calibrated 90 % range
@@ -80,4 +86,48 @@ export function checkBatchPrices(
         reason: `held: ${problems.join('; ')}`,
       }
     : { verdict: 'passed', rows, outsideShare, medianLogRatio, reason: `passed: ${figures}` };
+}
+
+/** A batch judged against a champion: the check on the rows it can judge, and how many it could. */
+export interface ChampionBatchCheck extends BatchCheck {
+  /** Rows of the batch, judged or not. */
+  batchRows: number;
+}
+
+/**
+ * The check on the rows the champion can vouch for: each measurement and the price inside the
+ * ranges it was trained on. A champion that never saw a diamond like this, or a price like this,
+ * cannot say that the price is wrong: a champion trained only on stones under 6,000 USD would
+ * hold every dearer stone (measured: median log-ratio +0.60, 84 % outside its range), the harder
+ * data the store wants its models to learn from. The rows beyond are counted, not judged; a slip
+ * of the scale still shows on the rows it leaves inside (a tripled batch of ordinary stones:
+ * about two thirds of them).
+ */
+export function checkBatchAgainstChampion(
+  rows: readonly PricedDiamond[],
+  predicted: readonly number[],
+  rangeLogHalfWidth: number,
+  ranges: TrainingRanges | null,
+): ChampionBatchCheck {
+  if (rows.length !== predicted.length)
+    throw new RangeError(`${rows.length} rows but ${predicted.length} predictions`);
+  const judged = rows
+    .map((_, i) => i)
+    .filter(
+      (i) =>
+        !ranges ||
+        (outsideTrainingRanges(rows[i], ranges).length === 0 &&
+          rows[i].price >= ranges.price.min &&
+          rows[i].price <= ranges.price.max),
+    );
+  const check = checkBatchPrices(
+    judged.map((i) => rows[i].price),
+    judged.map((i) => predicted[i]),
+    rangeLogHalfWidth,
+  );
+  const beyond = rows.length - judged.length;
+  const note = beyond
+    ? ` (${beyond} of ${rows.length} rows lie beyond the measurements or prices the champion trained on, not judged)`
+    : '';
+  return { ...check, batchRows: rows.length, reason: check.reason + note };
 }

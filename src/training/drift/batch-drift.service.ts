@@ -2,11 +2,12 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { Subscription } from 'rxjs';
 import { AppConfig } from '../../config/app-config';
 import { DiamondsService } from '../../diamonds/diamonds.service';
+import { batchStatus, BatchStatus } from '../../diamonds/entities/ingestion-batch.entity';
 import { RunDriftFlags } from '../training-run.entity';
 import { RegistryService } from '../../registry/registry.service';
 import { BatchDriftEntity } from './batch-drift.entity';
 import { BatchDriftRepository } from './batch-drift.repository';
-import { DriftCalculator } from './drift.calculator';
+import { DriftCalculator, MIN_DRIFT_ROWS } from './drift.calculator';
 
 /**
  * Compares every ingested batch with the rows the default champion trained on (its lineage's
@@ -51,8 +52,21 @@ export class BatchDriftService implements OnApplicationBootstrap, OnModuleDestro
     return this.repository.findByBatch(batchId);
   }
 
-  latest(limit: number): Promise<BatchDriftEntity[]> {
-    return this.repository.latest(limit);
+  /** The latest drift records with each batch's place in the dataset (active, held, retracted). */
+  async latestWithStatus(
+    limit: number,
+  ): Promise<{ drift: BatchDriftEntity; status: BatchStatus }[]> {
+    const [records, batches] = await Promise.all([
+      this.repository.latest(limit),
+      this.diamonds.listBatches(),
+    ]);
+    const status = new Map(batches.map((b) => [b.id, batchStatus(b)]));
+    return records.map((drift) => ({ drift, status: status.get(drift.batchId) ?? 'active' }));
+  }
+
+  async batchStatus(batchId: number): Promise<BatchStatus> {
+    const batch = await this.diamonds.findBatch(batchId);
+    return batch ? batchStatus(batch) : 'active';
   }
 
   /**
@@ -108,11 +122,12 @@ export class BatchDriftService implements OnApplicationBootstrap, OnModuleDestro
       maxPsi: report.maxPsi,
       outsideShare: report.outsideShare,
       threshold,
-      drifted: report.maxPsi > threshold,
+      // A handful of rows cannot drift: too few to judge.
+      drifted: !report.tooFewRows && report.maxPsi > threshold,
       flaggedRunId: null,
     });
     this.logger.log(
-      `Batch ${batchId} against ${champion.family} v${champion.version}'s training data: largest PSI ${report.maxPsi.toFixed(3)} (${report.maxPsiFeature})${saved.drifted ? ' — drifted' : ''}`,
+      `Batch ${batchId} against ${champion.family} v${champion.version}'s training data: largest PSI ${report.maxPsi.toFixed(3)} (${report.maxPsiFeature})${saved.drifted ? ' — drifted' : report.tooFewRows ? ` — too few rows to judge (${report.batchRows} < ${MIN_DRIFT_ROWS})` : ''}`,
     );
     return saved;
   }

@@ -1,6 +1,6 @@
 import type { PricedDiamond } from '../../diamonds/diamond-vocabulary';
 import { mulberry32 } from '../../common/seeded-random';
-import { DriftCalculator, populationStabilityIndex } from './drift.calculator';
+import { DriftCalculator, MIN_DRIFT_ROWS, populationStabilityIndex } from './drift.calculator';
 
 /** Seeded uniform generator, so a failure repeats. */
 const random = mulberry32;
@@ -62,6 +62,15 @@ describe('DriftCalculator', () => {
     expect(report.outsideShare).toBeGreaterThan(0.6);
     const depth = report.features.find((f) => f.feature === 'depth')!;
     expect(depth.psi).toBeLessThan(0.05);
+  });
+
+  it('says a batch under MIN_DRIFT_ROWS is too few rows to judge: its PSI is the empty bins', () => {
+    const few = DriftCalculator.compare(diamonds(2000, 1), diamonds(3, 2));
+    expect(few.tooFewRows).toBe(true);
+    expect(few.maxPsi).toBeGreaterThan(1); // same population, yet "drifted" by the numbers
+    expect(DriftCalculator.compare(diamonds(2000, 1), diamonds(MIN_DRIFT_ROWS, 2)).tooFewRows).toBe(
+      false,
+    );
   });
 
   it('refuses empty inputs', () => {

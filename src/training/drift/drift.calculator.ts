@@ -4,6 +4,14 @@ import { CLARITIES, COLORS, CUTS, PricedDiamond } from '../../diamonds/diamond-v
 const NUMERIC_DRIFT_FEATURES = ['carat', 'depth', 'table', 'x', 'y', 'z', 'price'] as const;
 const CATEGORICAL_DRIFT_FEATURES = { cut: CUTS, color: COLORS, clarity: CLARITIES } as const;
 
+/**
+ * Below this many rows a batch's PSI says nothing: with ten bins, a handful of rows leaves most
+ * bins empty (3 rows of the same market: PSI 6.9). Measured on 200 random samples of unseen pool
+ * rows against the bundled data (same market): the largest PSI passes 0.25 in 86 % of them at 50
+ * rows, 7.5 % at 100, 0.5 % at 150 (95th percentile 0.17), none at 200.
+ */
+export const MIN_DRIFT_ROWS = 150;
+
 /** Share given to an empty bin so that the PSI's log stays finite (a common choice). */
 const EMPTY_SHARE = 1e-4;
 const BINS = 10;
@@ -27,6 +35,8 @@ export interface DriftReport {
   maxPsiFeature: string;
   /** Share of batch rows with at least one numeric value outside the reference's range. */
   outsideShare: number;
+  /** Fewer batch rows than MIN_DRIFT_ROWS: the PSI is not judged (absent on older reports). */
+  tooFewRows?: boolean;
 }
 
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
@@ -119,6 +129,7 @@ export class DriftCalculator {
       maxPsi: worst.psi,
       maxPsiFeature: worst.feature,
       outsideShare: round(outside.filter(Boolean).length / batch.length),
+      tooFewRows: batch.length < MIN_DRIFT_ROWS,
     };
   }
 }

@@ -30,6 +30,6 @@ export class DriftController {
         ErrorCode.NotFound,
         `Batch ${id} has no drift report (unknown batch, no champion to compare it with, or part of the champion's training data)`,
       );
-    return toBatchDriftDto(report);
+    return toBatchDriftDto(report, await this.drift.batchStatus(id));
   }
 }

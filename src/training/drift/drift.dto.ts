@@ -1,5 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { BatchStatus } from '../../diamonds/entities/ingestion-batch.entity';
 import type { BatchDriftEntity } from './batch-drift.entity';
+import { MIN_DRIFT_ROWS } from './drift.calculator';
 
 class FeatureDriftDto {
   @ApiProperty({ example: 'carat' }) feature: string;
@@ -49,7 +51,21 @@ export class BatchDriftDto {
   outsideShare: number;
   @ApiProperty({ example: 0.25, description: 'DRIFT_PSI_THRESHOLD when assessed' })
   threshold: number;
-  @ApiProperty({ description: 'maxPsi > threshold' }) drifted: boolean;
+  @ApiProperty({
+    description: `maxPsi > threshold, on at least ${MIN_DRIFT_ROWS} rows (never with fewer)`,
+  })
+  drifted: boolean;
+  @ApiProperty({
+    enum: ['stable', 'drifted', 'too-few-rows'],
+    description: `too-few-rows: under ${MIN_DRIFT_ROWS} rows the PSI says nothing (a handful of rows leaves most bins empty), so it is not judged`,
+  })
+  verdict: 'stable' | 'drifted' | 'too-few-rows';
+  @ApiProperty({
+    enum: ['active', 'held', 'retracted'],
+    description:
+      "The batch's place in the dataset now: held by the price check until accepted, or retracted by an admin",
+  })
+  batchStatus: BatchStatus;
   @ApiProperty({
     type: Number,
     nullable: true,
@@ -61,7 +77,8 @@ export class BatchDriftDto {
   @ApiProperty() assessedAt: string;
 }
 
-export function toBatchDriftDto(d: BatchDriftEntity): BatchDriftDto {
+export function toBatchDriftDto(d: BatchDriftEntity, batchStatus: BatchStatus): BatchDriftDto {
+  const drifted = Boolean(d.drifted);
   return {
     batchId: d.batchId,
     reference: { family: d.referenceFamily, version: d.referenceVersion },
@@ -71,7 +88,9 @@ export function toBatchDriftDto(d: BatchDriftEntity): BatchDriftDto {
     maxPsiFeature: d.report.maxPsiFeature,
     outsideShare: d.outsideShare,
     threshold: d.threshold,
-    drifted: Boolean(d.drifted),
+    drifted,
+    verdict: drifted ? 'drifted' : d.report.tooFewRows ? 'too-few-rows' : 'stable',
+    batchStatus,
     flaggedRunId: d.flaggedRunId,
     features: d.report.features,
     assessedAt: new Date(d.createdAt).toISOString(),
