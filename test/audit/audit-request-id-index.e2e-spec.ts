@@ -98,7 +98,7 @@ describe(`Audit request id index migration (${ENGINE})`, () => {
             }[];
           });
           expect(plan.map((p) => p['QUERY PLAN']).join('\n')).toMatch(
-            /(Index Scan|Bitmap Index Scan) on audit_record_\w*request_id/,
+            /(Index Scan using|Bitmap Index Scan on) audit_record_\w*request_id/,
           );
         }
       }
