@@ -22,19 +22,37 @@ ESM_ONLY.push(
   'index-to-position',
 );
 
-module.exports = {
+/** What every test file gets, whichever project runs it. */
+const common = {
   moduleFileExtensions: ['js', 'mjs', 'json', 'ts'],
   rootDir: '.',
   roots: ['<rootDir>/src', '<rootDir>/test'],
-  testRegex: '.*\\.(spec|e2e-spec)\\.ts$',
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true } }],
     '^.+\\.m?js$': '<rootDir>/test/support/esm-to-cjs.transformer.js',
   },
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
   testEnvironment: 'node',
-  testTimeout: 60000,
   setupFiles: ['<rootDir>/test/setup-env.ts'],
   // Every e2e answer is checked against the served OpenAPI document (test/support/test-app.ts).
   setupFilesAfterEnv: ['<rootDir>/test/support/response-contract.setup.ts'],
+};
+
+// Two projects, told apart by the file name (docs/architecture.md, "Tests"):
+// - unit: `*.spec.ts` never touch a database (no app, no DataSource, no server process); the
+//   engine does not change them, so CI runs them once, on the SQLite pass.
+// - db: `*.e2e-spec.ts` start an app, a DataSource or a server, and run on both engines
+//   (`DATABASE_URL=... npm test -- --selectProjects db` is CI's PostgreSQL pass).
+// test/architecture/test-projects.spec.ts fails when a `*.spec.ts` reaches for a database.
+module.exports = {
+  testTimeout: 60000,
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testRegex: '.*\\.spec\\.ts$',
+      setupFiles: [...common.setupFiles, '<rootDir>/test/support/no-database.setup.ts'],
+    },
+    { ...common, displayName: 'db', testRegex: '.*\\.e2e-spec\\.ts$' },
+  ],
 };

@@ -62,7 +62,7 @@ function toCsv(rows: readonly PricedDiamond[]): string {
 /** Trees walked for one price: a blend's parts over its seeds, a tree model's rounds, else 0. */
 function treesPerPrice(params: Record<string, unknown>): number {
   const rounds = (p: unknown) => Number((p as { n_estimators?: unknown })?.n_estimators ?? 0);
-  if (Array.isArray(params.seeds) && params.price && params.logPrice) {
+  if (Array.isArray(params.seeds) && params.logPrice) {
     const weight = Number(params.priceWeight);
     return (
       params.seeds.length * ((weight > 0 ? rounds(params.price) : 0) + rounds(params.logPrice))
@@ -115,26 +115,39 @@ function line(label: string, m: Scored, extra: Record<string, string | number> =
 /** Candidate defaults, fitted with fixed parameters on the pipeline's rows (no search). */
 async function candidates(): Promise<{ label: string; family: ModelFamily; params: object }[]> {
   const { XgboostLogFamily } = await import('../src/model-runtime/families/xgboost-log.family');
-  const { XgboostBlendFamily, BLEND_PART_PARAMS } =
-    await import('../src/model-runtime/families/xgboost-blend.family');
-  const recipe = { ...BLEND_PART_PARAMS, colsample_bytree: 0.8, alpha: 0 };
+  const { XgboostBlendFamily } = await import('../src/model-runtime/families/xgboost-blend.family');
+  const { XGBOOST_FIRST_TRIAL, XGBOOST_LOG_FIRST_TRIAL } =
+    await import('../src/model-runtime/families/xgboost-search-space');
+  const depth6 = { ...XGBOOST_LOG_FIRST_TRIAL, max_depth: 6 };
+  const recipe = { ...depth6, colsample_bytree: 0.8, alpha: 0 };
   const log = new XgboostLogFamily();
+  const blend = new XgboostBlendFamily();
   return [
     {
-      label: 'log, recipe (cs 0.8), nine columns',
+      label: 'log, recipe (depth 6, cs 0.8), nine columns',
       family: log,
       params: { ...recipe, feature_set: 'columns-v1' },
     },
-    { label: 'log, recipe (cs 0.8), derived-v1', family: log, params: recipe },
+    { label: 'log, recipe (depth 6, cs 0.8), derived-v1', family: log, params: recipe },
     {
-      label: 'blend 10/90, 2 seeds, fixed parts, derived-v1',
-      family: new XgboostBlendFamily(),
+      label: 'previous default: 10/90, 1 seed, depth-6 parts',
+      family: blend,
+      params: { priceWeight: 0.1, seeds: [42], price: XGBOOST_FIRST_TRIAL, logPrice: depth6 },
+    },
+    {
+      label: 'dropped: 10/90, 2 seeds, depth-5 log parts',
+      family: blend,
       params: {
         priceWeight: 0.1,
         seeds: [42, 43],
-        price: BLEND_PART_PARAMS,
-        logPrice: BLEND_PART_PARAMS,
+        price: XGBOOST_FIRST_TRIAL,
+        logPrice: XGBOOST_LOG_FIRST_TRIAL,
       },
+    },
+    {
+      label: 'log price, depth 5, 3 seeds',
+      family: blend,
+      params: { priceWeight: 0, seeds: [42, 43, 44], logPrice: XGBOOST_LOG_FIRST_TRIAL },
     },
   ];
 }

@@ -27,6 +27,14 @@
  * p99 <= 25 ms, the batch < 20 ms.
  * Other work on the machine moves every figure: compare the ratios, not the req/s.
  *
+ *
+ * API_BENCH_NGINX=1 measures the load balancer instead (issue 24), in one run: the same two loads
+ * on one replica direct, through nginx (deploy/nginx.conf, templated for local ports, as the
+ * nginx test runs it) to that one replica, and through nginx to two replicas (the second one on
+ * the same schema, its own ARTIFACTS_DIR and VAR_DIR, nothing else shared), with each line's
+ * ratio to the direct one. Needs nginx (/usr/sbin/nginx). On a 2-core machine the two replicas,
+ * nginx and the load generator share the same cores: the figure is nginx's overhead, not scale.
+ *
  * Env: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test), BENCH_SKIP_BUILD=1 to
  * reuse dist/, BENCH_TRIALS (first-start trials, default 2), BENCH_CPU_PROFILE=<file.cpuprofile>
  * to profile the service under the load and print where its time goes.
@@ -43,12 +51,20 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { readArtifact } from '../src/model-runtime/model-artifact';
 import { MAX_EXPLAIN_ITEMS } from '../src/prediction/prediction.dto';
 import { summarize } from './cpu-profile-summary';
+import {
+  nginxBinary,
+  Replica,
+  startNginx,
+  startReplica,
+  stopReplica,
+  waitReady,
+} from '../test/support/replicas';
 // autocannon ships no types; the few fields used are typed below.
 const autocannon = require('autocannon') as (
   options: Record<string, unknown>,
@@ -76,6 +92,7 @@ const CPU_PROFILE = process.env.BENCH_CPU_PROFILE ? resolve(process.env.BENCH_CP
 const SINGLE_MODEL = 'xgboost-log';
 const TARGET = { ratio: 0.22, typical: 5, p99: 25, batchMs: 20 };
 const PYTHON = '/usr/bin/python3';
+const NGINX_MODE = process.env.API_BENCH_NGINX === '1';
 const JSON_HEADERS = { 'content-type': 'application/json' };
 let BASE = '';
 
@@ -472,6 +489,77 @@ async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode === null) child.kill('SIGKILL');
 }
 
+/**
+ * API_BENCH_NGINX=1: one replica direct, nginx in front of that one, nginx in front of two, on the
+ * same loads in the same run. `env` is the first replica's; the second shares its schema only.
+ */
+async function nginxComparison(
+  env: NodeJS.ProcessEnv,
+  work: string,
+  loads: { price: Record<string, unknown>; similar: Record<string, unknown> },
+): Promise<boolean> {
+  const nginx = nginxBinary();
+  if ('missing' in nginx) throw new Error(nginx.missing);
+  const firstPort = Number(new URL(BASE).port);
+  for (const dir of ['data-2/incoming', 'data-2/processed', 'data-2/rejected'])
+    mkdirSync(join(work, dir), { recursive: true });
+  const second: Replica = startReplica('second', await freePort(), {
+    ...env,
+    DATA_DIR: join(work, 'data-2'),
+    ARTIFACTS_DIR: join(work, 'artifacts-2'),
+    VAR_DIR: join(work, 'var-2'),
+    SEED_ON_START: 'false',
+    TRAIN_ON_START: 'false',
+    BENCH_CPU_PROFILE: '',
+  });
+  const balancers: { stop: () => Promise<void> }[] = [];
+  const startLb = async (name: string, upstreams: [number, number]) => {
+    const lb = await startNginx(nginx.path, join(work, name), await freePort(), upstreams);
+    balancers.push({
+      stop: () =>
+        new Promise<void>((r) => {
+          if (lb.child.exitCode !== null) return r();
+          lb.child.once('exit', () => r());
+          lb.child.kill('SIGQUIT');
+        }),
+    });
+    return `http://127.0.0.1:${lb.port}`;
+  };
+  try {
+    await waitReady(second, '/health/ready', 120_000);
+    // One upstream: both server lines point at the first replica.
+    const toOne = await startLb('nginx-1', [firstPort, firstPort]);
+    const toTwo = await startLb('nginx-2', [firstPort, second.port]);
+    const rows: { title: string; result: AutocannonResult }[] = [];
+    for (const [what, load] of [
+      ['POST /v1/prices', loads.price],
+      ['GET /v1/similar-diamonds', loads.similar],
+    ] as const) {
+      rows.push(await run(`${what}, 1 replica direct`, { url: BASE, ...load }));
+      rows.push(await run(`  nginx -> 1 replica`, { url: toOne, ...load }));
+      rows.push(await run(`  nginx -> 2 replicas`, { url: toTwo, ...load }));
+    }
+    console.log(
+      `\n${CONNECTIONS} connections, ${SECONDS} s each, loopback, every request audited to PostgreSQL, ` +
+        `on ${cpus().length} cores shared by the replicas, nginx (1 worker) and the load generator: ` +
+        'the ratios are the cost of the extra hop, not the gain of a second host',
+    );
+    let clean = true;
+    for (let i = 0; i < rows.length; i++) {
+      const { title, result } = rows[i];
+      const direct = rows[i - (i % 3)].result.requests.average;
+      const ratio =
+        i % 3 === 0 ? '' : `  ${(result.requests.average / direct).toFixed(2)} x direct`;
+      console.log(`${line(title.padEnd(40), result)}${ratio}`);
+      if (result.non2xx > 0 || result.errors > 0) clean = false;
+    }
+    return clean;
+  } finally {
+    for (const lb of balancers) await lb.stop();
+    await stopReplica(second).catch((err: Error) => console.error(err.message));
+  }
+}
+
 async function main(): Promise<void> {
   if (!process.env.BENCH_SKIP_BUILD) {
     console.log('building (npx nest build)...');
@@ -536,6 +624,12 @@ async function main(): Promise<void> {
       })),
     );
     const similarLoad = cycling(items.map((item) => ({ method: 'GET', path: similarPath(item) })));
+    if (NGINX_MODE) {
+      if (!(await nginxComparison(env, work, { price: priceLoad, similar: similarLoad })))
+        failed = true;
+      process.exitCode = failed ? 1 : 0;
+      return;
+    }
     const started = await startBareServer(priceAnswer);
     bare = started.child;
     const ceiling = await run('bare node:http', { url: started.url, ...priceLoad });

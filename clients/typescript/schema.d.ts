@@ -681,6 +681,8 @@ export type components = {
             nextCursor: string | null;
         };
         AuditStatsDto: {
+            /** @description Records of a crashed run's spool not written at replay: another replica answered and audited their request (same request id, method, URL and body) after a load balancer's retry */
+            answeredElsewhere: number;
             /** @description Records lost because neither the spool nor memory could take them */
             dropped: number;
             /** @description Failed (and retried) batch writes since start */

@@ -14,6 +14,12 @@ export interface AuditSink {
   ready(): boolean;
   /** The database answered and refused the data itself (retrying the same rows cannot help). */
   isPermanentError?(err: unknown): boolean;
+  /**
+   * Of these records (read back from a segment an earlier run left), the ids of those whose
+   * request is already audited under another record id: the same request, answered again by
+   * another replica after this process died before its answer left (see AuditDrain's replay).
+   */
+  answeredElsewhere?(records: AuditRecordData[]): Promise<Set<string>>;
 }
 
 interface AuditDrainCounters {
@@ -25,6 +31,8 @@ interface AuditDrainCounters {
   unreadable: number;
   /** Records the database refused for their data, kept in the spool folder's quarantine file. */
   quarantined: number;
+  /** Records of an earlier run's segments not written: another replica answered their request (a retry). */
+  answeredElsewhere: number;
   lastError: string | null;
 }
 
@@ -51,6 +59,7 @@ export class AuditDrain {
     failedWrites: 0,
     unreadable: 0,
     quarantined: 0,
+    answeredElsewhere: 0,
     lastError: null,
   };
 
@@ -193,6 +202,8 @@ export class AuditDrain {
         `Audit spool segment ${cursor.segment} ends with ${chunk.tornBytes} bytes that are not a whole record; skipped`,
       );
     }
+    if (records.length > 0 && this.spool.leftByEarlierRun(cursor.segment))
+      await this.skipAnsweredElsewhere(records, lines);
     if (records.length > 0) await this.insert(records, lines);
     this.counters.written += records.length;
     cursor.offset = chunk.nextOffset;
@@ -201,6 +212,33 @@ export class AuditDrain {
       this.replayCursor = null;
     }
     return true;
+  }
+
+  /**
+   * A process killed between spooling a record and sending its answer leaves a record of a
+   * request its client never got an answer to; a load balancer that retries it (nginx's
+   * `non_idempotent` on the pricing routes) has it answered, and audited, by another replica
+   * under the same request id. Replaying the dead run's record too would audit that request
+   * twice: such records are dropped from the batch (in place), counted and logged. Only
+   * segments of an earlier run are checked: a running process's own records have no such twin.
+   */
+  private async skipAnsweredElsewhere(records: AuditRecordData[], lines: string[]): Promise<void> {
+    if (!this.sink.answeredElsewhere) return;
+    const twins = await this.sink.answeredElsewhere(records);
+    if (twins.size === 0) return;
+    let kept = 0;
+    for (let i = 0; i < records.length; i++) {
+      if (twins.has(records[i].id)) continue;
+      records[kept] = records[i];
+      lines[kept++] = lines[i];
+    }
+    const skipped = records.length - kept;
+    records.length = kept;
+    lines.length = kept;
+    this.counters.answeredElsewhere += skipped;
+    this.logger.warn(
+      `Audit replay: ${skipped} record(s) of an earlier run not written: their requests were answered and audited by another replica`,
+    );
   }
 
   /**

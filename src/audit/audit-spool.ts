@@ -27,6 +27,8 @@ interface Segment {
   replay: boolean;
   /** Records known to be on disk only (spilled, or left by an earlier run): the queue depth's disk part. */
   diskOnly: number;
+  /** Left by an earlier run (found by open()): its last records may be requests that run never answered. */
+  earlier: boolean;
   /** Epoch ms of its first record, read once when asked (the write lag of a segment to replay). */
   firstAt?: number | null;
 }
@@ -122,6 +124,7 @@ export class AuditSpool {
         confirmed: 0,
         replay: true,
         diskOnly: lines,
+        earlier: true,
       });
       records += lines;
       bytes += size;
@@ -202,6 +205,11 @@ export class AuditSpool {
     for (const s of this.segments.values())
       if (s.replay && s !== this.active && (best === null || s.id < best)) best = s.id;
     return best;
+  }
+
+  /** True for a segment left by an earlier run of the process (a crash, or a shutdown with the database away). */
+  leftByEarlierRun(segmentId: number): boolean {
+    return this.segments.get(segmentId)?.earlier ?? false;
   }
 
   /** Whole lines of a segment from `offset`, at most `maxLines` of them. */
@@ -308,6 +316,7 @@ export class AuditSpool {
       confirmed: 0,
       replay: this.spill,
       diskOnly: 0,
+      earlier: false,
     };
     this.segments.set(id, segment);
     this.active = segment;

@@ -10,6 +10,7 @@ class FakeTable implements AuditSink {
   rows = new Map<string, AuditRecordData>();
   inserts = 0;
   down = false;
+  answeredElsewhere?: (records: AuditRecordData[]) => Promise<Set<string>>;
   async insertIgnore(records: AuditRecordData[]): Promise<void> {
     if (this.down) throw new Error('database is away');
     this.inserts++;
@@ -229,6 +230,45 @@ describe('AuditWriter', () => {
     expect(second.stats().queueDepth).toBe(30);
     expect(await second.drain(5000)).toBe(true);
     expect(table.rows.size).toBe(30);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("on replay of a dead run's spool, skips the records whose request another replica answered since (a retry), and only those", async () => {
+    const twinOf = (r: AuditRecordData, id: string): AuditRecordData => ({ ...r, id });
+    // The table knows a request by its id, method, URL and body, as the repository does.
+    table.answeredElsewhere = async (records) =>
+      new Set(
+        records
+          .filter((r) =>
+            [...table.rows.values()].some(
+              (row) =>
+                row.id !== r.id &&
+                row.requestId === r.requestId &&
+                row.method === r.method &&
+                row.url === r.url &&
+                row.requestBody === r.requestBody,
+            ),
+          )
+          .map((r) => r.id),
+      );
+    const first = makeWriter();
+    for (let i = 0; i < 10; i++) first.record(record(i));
+    first.stop(); // killed: nothing written
+    // Meanwhile another replica answered request 3 again (nginx's retry), and a request of the
+    // same id but another URL (not the same request): only the first is a twin.
+    const retried = twinOf(record(3), 'retried-on-b');
+    const other = { ...twinOf(record(5), 'other-url-on-b'), url: '/v1/prices/batch' };
+    for (const r of [retried, other]) table.rows.set(r.id, r);
+    const second = makeWriter({ batchSize: 4 });
+    // Its own records, with a twin or not, are written as they come: only replays are checked.
+    second.record(twinOf(record(3), 'this-run'));
+    expect(await second.drain(5000)).toBe(true);
+    const byRequest = (requestId: string) =>
+      [...table.rows.values()].filter((r) => r.requestId === requestId).map((r) => r.id);
+    expect(byRequest('req-3').sort()).toEqual(['retried-on-b', 'this-run']);
+    expect(byRequest('req-5').sort()).toEqual([record(5).id, 'other-url-on-b']);
+    expect(table.rows.size).toBe(2 + 9 + 1);
+    expect(second.stats()).toMatchObject({ answeredElsewhere: 1, queueDepth: 0 });
     expect(readdirSync(dir)).toEqual([]);
   });
 });

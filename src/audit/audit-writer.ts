@@ -35,6 +35,8 @@ export interface AuditWriterStats {
   unreadable: number;
   /** Records the database refused for their data, kept in the spool folder's quarantine file. */
   quarantined: number;
+  /** Records of an earlier run not written on replay: another replica answered their request. */
+  answeredElsewhere: number;
   lastError: string | null;
   /** Age in seconds of the oldest record not yet in the database (0 when none waits). */
   writeLagSeconds: number;
@@ -102,6 +104,7 @@ export class AuditWriter {
       spoolSyncErrors: spoolErrors.sync,
       unreadable: database.unreadable,
       quarantined: database.quarantined,
+      answeredElsewhere: database.answeredElsewhere,
       lastError: database.lastError,
       writeLagSeconds: this.database.writeLagSeconds(),
     };

@@ -206,6 +206,11 @@ export class AuditStatsDto {
     description: 'Records the database refused for their data (kept in the quarantine file)',
   })
   quarantined: number;
+  @ApiProperty({
+    description:
+      "Records of a crashed run's spool not written at replay: another replica answered and audited their request (same request id, method, URL and body) after a load balancer's retry",
+  })
+  answeredElsewhere: number;
 
   @ApiProperty({ description: 'Spool lines that could not be read back' }) unreadable: number;
   @ApiProperty({ nullable: true, type: String }) lastError: string | null;

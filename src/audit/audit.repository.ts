@@ -57,9 +57,20 @@ const INSERT_FROM_JSON =
   `FROM json_to_recordset($1::json) AS r(${JSON_FIELDS.map(([field, type]) => `"${field}" ${type}`).join(', ')}) ` +
   'ON CONFLICT (id, occurred_at) DO NOTHING';
 
+/**
+ * How far apart in time a dead run's record and another replica's record of the same request may
+ * be: nginx retries at once on an error, at worst after `proxy_read_timeout` (120 s).
+ */
+const RETRY_WINDOW_MS = 5 * 60_000;
+
 /** The text TypeORM stores for a SQLite datetime column (UTC, 'YYYY-MM-DD HH:MM:SS.SSS'), so comparisons with its parameters hold. */
 function sqliteDate(iso: string): string {
   return new Date(iso).toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/** Epoch ms of an occurred_at as a driver returns it (a Date on PostgreSQL, SQLite's UTC text). */
+function storedTime(value: Date | string): number {
+  return value instanceof Date ? value.getTime() : Date.parse(`${value.replace(' ', 'T')}Z`);
 }
 
 /** The only place that reads and writes the audit_record table. */
@@ -125,6 +136,59 @@ export class AuditRepository implements AuditSink {
     }
     const sql = `INSERT ${pg ? '' : 'OR IGNORE '}INTO audit_record (${INSERT_COLUMNS}) VALUES ${tuples.join(',')}${pg ? ' ON CONFLICT (id, occurred_at) DO NOTHING' : ''}`;
     await this.dataSource.query(sql, params);
+  }
+
+  /**
+   * Of these records, the ids of those whose request is already audited under another record id:
+   * the same request id, method, URL and body, arrived within RETRY_WINDOW_MS of it (one query on
+   * ix_audit_record_request_id, bounded in time so PostgreSQL reads only the partitions of the
+   * window). Used on replay of a dead run's spool (see AuditSink.answeredElsewhere).
+   */
+  async answeredElsewhere(records: AuditRecordData[]): Promise<Set<string>> {
+    const twins = new Set<string>();
+    if (records.length === 0) return twins;
+    const pg = this.dataSource.options.type === 'postgres';
+    const times = records.map((r) => Date.parse(r.occurredAt));
+    const from = new Date(Math.min(...times) - RETRY_WINDOW_MS).toISOString();
+    const to = new Date(Math.max(...times) + RETRY_WINDOW_MS).toISOString();
+    const requestIds = [...new Set(records.map((r) => r.requestId))];
+    const columns = 'id, request_id, occurred_at, method, url, request_body';
+    const rows: {
+      id: string;
+      request_id: string;
+      occurred_at: Date | string;
+      method: string;
+      url: string;
+      request_body: string | null;
+    }[] = pg
+      ? await this.dataSource.query(
+          `SELECT ${columns} FROM audit_record WHERE request_id = ANY($1) AND occurred_at >= $2 AND occurred_at < $3`,
+          [requestIds, from, to],
+        )
+      : await this.dataSource.query(
+          `SELECT ${columns} FROM audit_record WHERE request_id IN (${requestIds.map(() => '?').join(',')}) AND occurred_at >= ? AND occurred_at < ?`,
+          [...requestIds, sqliteDate(from), sqliteDate(to)],
+        );
+    const byRequest = new Map<string, typeof rows>();
+    for (const row of rows) {
+      const list = byRequest.get(row.request_id) ?? [];
+      list.push(row);
+      byRequest.set(row.request_id, list);
+    }
+    records.forEach((r, i) => {
+      const twin = byRequest
+        .get(r.requestId)
+        ?.some(
+          (row) =>
+            row.id !== r.id &&
+            row.method === r.method &&
+            row.url === r.url &&
+            (row.request_body ?? null) === (r.requestBody ?? null) &&
+            Math.abs(storedTime(row.occurred_at) - times[i]) <= RETRY_WINDOW_MS,
+        );
+      if (twin) twins.add(r.id);
+    });
+    return twins;
   }
 
   /** Newest first, (occurred_at, id) descending; `limit` rows after the cursor. */

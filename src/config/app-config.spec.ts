@@ -93,4 +93,20 @@ describe('loadConfig', () => {
       /PRICE_MIN="5000", PRICE_MAX="100": PRICE_MIN must be below PRICE_MAX/,
     );
   });
+  it('reads the instance role and the training process settings, and names a bad one with its value', () => {
+    expect(loadConfig({})).toMatchObject({
+      INSTANCE_ROLE: 'both',
+      TRAINING_PROCESS: 'child',
+      TRAINING_NICE: 10,
+    });
+    expect(
+      loadConfig({ INSTANCE_ROLE: 'serve', TRAINING_PROCESS: 'inline', TRAINING_NICE: '19' }),
+    ).toMatchObject({ INSTANCE_ROLE: 'serve', TRAINING_PROCESS: 'inline', TRAINING_NICE: 19 });
+    expect(() => loadConfig({ INSTANCE_ROLE: 'server' })).toThrow(
+      /INSTANCE_ROLE="server": INSTANCE_ROLE must be one of the following values: serve, train, both$/,
+    );
+    expect(() => loadConfig({ TRAINING_NICE: '20', TRAINING_PROCESS: 'fork' })).toThrow(
+      /^Invalid configuration \(2 problems\): .*TRAINING_PROCESS="fork": TRAINING_PROCESS must be one of the following values: child, inline.*TRAINING_NICE="20": TRAINING_NICE must not be greater than 19/,
+    );
+  });
 });

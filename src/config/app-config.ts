@@ -147,6 +147,31 @@ export class AppConfig {
   @Max(8)
   PREDICTION_THREADS?: number;
 
+  /**
+   * What this instance does: `serve` (prices; never trains: no first-start or nightly run, the
+   * admin trigger answers 409 naming where training runs), `train` (the trainer: first-start,
+   * nightly and admin runs; keep it out of the load balancer's pool), `both` (the embedded
+   * single-process default).
+   */
+  @IsIn(['serve', 'train', 'both'])
+  INSTANCE_ROLE: 'serve' | 'train' | 'both' = 'both';
+
+  /**
+   * Where the server runs a training run (first start, nightly, admin): `child`, a process of its
+   * own (the trainer entry point, `src/cli/train-run.cli.ts`) at TRAINING_NICE, so the search's
+   * threads yield the CPU to serving; `inline`, in the server's own process (the tests' default).
+   * An in-memory SQLite database cannot be shared with a child: runs are then inline.
+   */
+  @IsIn(['child', 'inline'])
+  TRAINING_PROCESS: 'child' | 'inline' = 'child';
+
+  /** Nice level of the training child process and every thread it starts (0 = as the server; 19 = lowest priority). */
+  @Transform(toNumber)
+  @IsInt()
+  @Min(0)
+  @Max(19)
+  TRAINING_NICE = 10;
+
   /** Train on first start when the registry has no champion. */
   @Transform(toBool)
   @IsBoolean()

@@ -14,7 +14,7 @@ interface NightlyReport {
   partitionsCreated: string[] | null;
   /** Audit records past AUDIT_RETENTION_DAYS removed (null when retention is off or failed). */
   retention: { partitionsDropped: string[]; rowsDeleted: number } | null;
-  /** The retraining run started (null when RETRAIN_ENABLED=false, a run was in progress, or it failed to start). */
+  /** The retraining run started (null when RETRAIN_ENABLED=false, INSTANCE_ROLE=serve, a run was in progress, or it failed to start). */
   trainingRunId: number | null;
 }
 
@@ -37,17 +37,22 @@ export class NightlyScheduler implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
+    const retrain = this.retrains();
     const tasks = [
       this.partitions.partitioned() ? 'audit partitions' : null,
       this.config.AUDIT_RETENTION_DAYS > 0
         ? `audit retention (${this.config.AUDIT_RETENTION_DAYS} days)`
         : null,
-      this.config.RETRAIN_ENABLED
+      retrain
         ? `retraining ${this.config.RETRAIN_ALWAYS ? '(always)' : '(when the data changed)'}`
         : null,
     ].filter((t): t is string => t !== null);
-    if (!this.config.RETRAIN_ENABLED)
-      this.logger.log('Nightly retraining is switched off (RETRAIN_ENABLED=false)');
+    if (!retrain)
+      this.logger.log(
+        this.config.RETRAIN_ENABLED
+          ? 'No nightly retraining here: this instance only serves (INSTANCE_ROLE=serve)'
+          : 'Nightly retraining is switched off (RETRAIN_ENABLED=false)',
+      );
     if (tasks.length === 0) return;
     const job = CronJob.from({
       cronTime: this.config.RETRAIN_CRON,
@@ -67,11 +72,16 @@ export class NightlyScheduler implements OnApplicationBootstrap {
       );
     if (this.config.AUDIT_RETENTION_DAYS > 0)
       report.retention = await this.task('Audit retention failed', () => this.retention.purge(now));
-    if (this.config.RETRAIN_ENABLED)
+    if (this.retrains())
       report.trainingRunId = await this.task('Nightly run could not start', () =>
         this.training.runNightly(),
       );
     return report;
+  }
+
+  /** Retraining is on (RETRAIN_ENABLED) and this instance trains (INSTANCE_ROLE is not serve). */
+  private retrains(): boolean {
+    return this.config.RETRAIN_ENABLED && this.config.INSTANCE_ROLE !== 'serve';
   }
 
   private async task<T>(failure: string, work: () => Promise<T>): Promise<T | null> {

@@ -12,6 +12,7 @@ import { ModelRuntimeModule } from '../model-runtime/model-runtime.module';
 import { TrainingRunEntity } from './training-run.entity';
 import { TrainingRunRepository } from './training-run.repository';
 import { TrainingService } from './training.service';
+import { TrainingProcess } from './training-process';
 
 /**
  * The training pipeline, its runs and lock, batch drift, the price check of fresh batches. The API server's triggers (admin
@@ -29,6 +30,7 @@ import { TrainingService } from './training.service';
     TrainingRunRepository,
     BatchDriftRepository,
     BatchDriftService,
+    TrainingProcess,
     BatchPriceCheckRepository,
     BatchPriceCheckService,
   ],

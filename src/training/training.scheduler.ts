@@ -22,6 +22,10 @@ export class TrainingScheduler implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     await this.training.recoverInterruptedRuns();
+    if (this.config.INSTANCE_ROLE === 'serve') {
+      this.logger.log('This instance only serves (INSTANCE_ROLE=serve): it never trains');
+      return;
+    }
     if (this.config.TRAIN_ON_START) await this.trainIfNoChampion();
   }
 

@@ -20,6 +20,7 @@ import { SplitResult, stableHashSplit } from '../model-runtime/split';
 import { RunGate, RunOutcome, RunTrigger, TrainingRunEntity } from './training-run.entity';
 import { decidePromotion, GateDecision, GateInput } from './promotion/promotion-gate';
 import { TrainingRunRepository } from './training-run.repository';
+import { ChildExit, TrainingProcess } from './training-process';
 
 export type { RunTrigger };
 
@@ -81,6 +82,7 @@ export class TrainingService implements OnApplicationShutdown {
     private readonly diamonds: DiamondsService,
     private readonly dropFolder: DropFolderService,
     private readonly drift: BatchDriftService,
+    private readonly childProcess: TrainingProcess,
     private readonly priceCheck: BatchPriceCheckService,
   ) {}
 
@@ -101,6 +103,19 @@ export class TrainingService implements OnApplicationShutdown {
    * Throws 409 (with the running run's id) when a run is already in progress anywhere.
    */
   async startRun(trigger: RunTrigger, options: RunOptions = {}): Promise<{ runId: number }> {
+    // The command line is an operator's explicit choice; every other trigger obeys the role.
+    if (this.config.INSTANCE_ROLE === 'serve' && trigger !== 'cli')
+      throw new DomainError(
+        ErrorCode.Conflict,
+        'This instance only serves (INSTANCE_ROLE=serve): training runs on the trainer, an instance with INSTANCE_ROLE=train or both (or npm run train); start the run there',
+        [
+          {
+            field: 'INSTANCE_ROLE',
+            rules: { trainsHere: 'training runs on instances with INSTANCE_ROLE=train or both' },
+            value: this.config.INSTANCE_ROLE,
+          },
+        ],
+      );
     const families = options.families ?? this.families.list().map((f) => f.name);
     for (const name of families) this.registry.assertFamily(name);
     const trials = options.trials ?? this.config.SEARCH_TRIALS;
@@ -140,9 +155,13 @@ export class TrainingService implements OnApplicationShutdown {
       await lock.release();
       throw err;
     }
-    const done = this.execute(run, families, trials, options, lock).finally(() =>
-      this.running.delete(run.id),
-    );
+    // On the server, the work goes to a child process at a lower priority (TRAINING_PROCESS);
+    // the command line is already a process of its own.
+    const work =
+      trigger !== 'cli' && this.childProcess.enabled()
+        ? this.executeInChild(run, families, trials, options, lock)
+        : this.execute(run, families, trials, options, lock);
+    const done = work.finally(() => this.running.delete(run.id));
     this.running.set(run.id, done);
     return { runId: run.id };
   }
@@ -170,7 +189,28 @@ export class TrainingService implements OnApplicationShutdown {
     return (await this.registry.defaultChampion()) !== null;
   }
 
+  /**
+   * The training child's side (src/cli/train-run.cli.ts): executes a run the server recorded,
+   * while the server holds the training lock for it.
+   */
+  async executeRecordedRun(
+    runId: number,
+    families: string[],
+    trials: number,
+    options: RunOptions,
+  ): Promise<TrainingRunEntity> {
+    const run = await this.getRun(runId);
+    if (run.status !== 'running')
+      throw new DomainError(
+        ErrorCode.Conflict,
+        `Training run ${runId} is ${run.status}, not running`,
+      );
+    return this.execute(run, families, trials, options, { release: async () => undefined });
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    // A run in a child process is stopped (recorded as interrupted); one in this process finishes.
+    this.childProcess.stopAll();
     // Let a run finish its bookkeeping rather than leave it half-recorded; a hard kill is
     // handled by recoverInterruptedRuns at the next start.
     await Promise.allSettled([...this.running.values()]);
@@ -253,6 +293,60 @@ export class TrainingService implements OnApplicationShutdown {
       const message = (err as Error).message ?? String(err);
       this.logger.error(`Training run ${run.id} failed: ${message}`, (err as Error).stack);
       return await this.finish(run, 'failed', run.outcomes, message).catch(() => run);
+    } finally {
+      await lock
+        .release()
+        .catch((err: Error) =>
+          this.logger.warn(`Could not release the training lock: ${err.message}`),
+        );
+    }
+  }
+
+  /**
+   * The run in a child process (TrainingProcess) at TRAINING_NICE: this process keeps the lock
+   * and, when the child ends without finishing the run (killed, crashed), records it as failed.
+   */
+  private async executeInChild(
+    run: TrainingRunEntity,
+    families: string[],
+    trials: number,
+    options: RunOptions,
+    lock: HeldLock,
+  ): Promise<TrainingRunEntity> {
+    let exit: ChildExit | undefined;
+    try {
+      exit = await this.childProcess.run(
+        {
+          runId: run.id,
+          families,
+          trials,
+          onlyIfDataChanged: options.onlyIfDataChanged,
+          actor: options.actor,
+        },
+        (message) => {
+          if (message.type === 'progress')
+            this.progress$.next(message.progress as TrainingProgress);
+          else
+            this.logger.log(
+              `Training run ${run.id} runs in process ${message.pid} (nice ${this.config.TRAINING_NICE})`,
+            );
+        },
+      );
+      const recorded = await this.getRun(run.id);
+      if (recorded.status !== 'running') return recorded;
+      const how = exit.signal ? `signal ${exit.signal}` : `exit status ${exit.code}`;
+      this.logger.error(`Training run ${run.id} failed: its process ended (${how})`);
+      return await this.finish(
+        Object.assign(run, recorded),
+        'failed',
+        recorded.outcomes,
+        `Interrupted: the training process ended (${how}) during the run`,
+      );
+    } catch (err) {
+      this.logger.error(`Training run ${run.id} failed: ${(err as Error).message}`);
+      return await this.finish(run, 'failed', run.outcomes, (err as Error).message).catch(
+        () => run,
+      );
     } finally {
       await lock
         .release()

@@ -1,9 +1,19 @@
-import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AuditRepository } from '../../src/audit/audit.repository';
+import type { AuditRecordData } from '../../src/audit/audit-record';
 import { AuditWriter } from '../../src/audit/audit-writer';
 import { createTestApp, dropSchema, ENGINE, TestApp } from '../support/test-app';
 import { AuditProbeController } from './audit-probe.controller';
@@ -77,7 +87,7 @@ describe(`Audit durability (${ENGINE})`, () => {
     await dropSchema(b.config);
   });
 
-  it('replays the spool a crash left: missing records written, written ones not duplicated, a torn last line skipped', async () => {
+  it('replays the spool a crash left: missing records written, written ones not duplicated, a torn last line skipped, a request answered elsewhere since not audited twice', async () => {
     const a = await boot({});
     const ids = Array.from({ length: 6 }, (_, i) => `crash-${i}`);
     await send(a, ids);
@@ -94,6 +104,21 @@ describe(`Audit durability (${ENGINE})`, () => {
         .map((id) => `'${id}'`)
         .join(',')})`,
     );
+    // Meanwhile another replica answered crash-2 again (a load balancer's retry of a request this
+    // process never answered): that record stays, the replayed one is skipped. crash-4's id on
+    // another URL is another request: both stay.
+    const spooled = readdirSync(snapshot).flatMap((f) =>
+      readFileSync(join(snapshot, f), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as AuditRecordData),
+    );
+    const spooledOf = (id: string) => spooled.find((r) => r.requestId === id)!;
+    const later = new Date(Date.parse(spooledOf('crash-2').occurredAt) + 40).toISOString();
+    await a.app.get(AuditRepository).insertIgnore([
+      { ...spooledOf('crash-2'), id: randomUUID(), occurredAt: later },
+      { ...spooledOf('crash-4'), id: randomUUID(), url: '/v1/audit-test/other' },
+    ]);
     await a.app.close();
     cpSync(snapshot, spoolDir(a), { recursive: true });
     const [segment] = readdirSync(spoolDir(a));
@@ -103,8 +128,13 @@ describe(`Audit durability (${ENGINE})`, () => {
     const writer = b.app.get(AuditWriter);
     expect(await writer.drain(10000)).toBe(true);
     const counts = await countIds(b, ids);
-    expect(ids.map((id) => counts.get(id))).toEqual(ids.map(() => 1));
-    expect(writer.stats()).toMatchObject({ unreadable: 1, queueDepth: 0, spoolBytes: 0 });
+    expect(ids.map((id) => counts.get(id))).toEqual(ids.map((id) => (id === 'crash-4' ? 2 : 1)));
+    expect(writer.stats()).toMatchObject({
+      unreadable: 1,
+      answeredElsewhere: 1,
+      queueDepth: 0,
+      spoolBytes: 0,
+    });
     expect(spoolFiles(b)).toEqual([]);
     await b.app.close();
     await dropSchema(b.config);

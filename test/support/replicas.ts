@@ -116,8 +116,13 @@ export async function stopReplica(
     return replica.child.exitCode;
   const exited = new Promise<number | null>((r) => replica.child.once('exit', (code) => r(code)));
   replica.child.kill(signal);
-  const timer = sleep(timeoutMs).then(() => 'timeout' as const);
-  const result = await Promise.race([exited, timer]);
+  // A timer of its own, cleared: a pending one would hold jest's process open for timeoutMs.
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>(
+    (r) => (timer = setTimeout(() => r('timeout'), timeoutMs)),
+  );
+  const result = await Promise.race([exited, timeout]);
+  clearTimeout(timer);
   if (result === 'timeout') {
     replica.child.kill('SIGKILL');
     throw new Error(`${replica.name} did not stop within ${timeoutMs} ms: ${replica.output()}`);

@@ -41,6 +41,8 @@ export function testEnv(
     SEARCH_TRIALS: '2',
     FIRST_START_TRIALS: '2',
     SEARCH_CONCURRENCY: '1',
+    // Runs in the test's own process (fast, no child to boot); the child is tested on its own.
+    TRAINING_PROCESS: 'inline',
     LOG_LEVEL: 'silent',
     ...overrides,
   };
@@ -82,6 +84,10 @@ export async function createTestApp(
     listen?: boolean;
   } = {},
 ): Promise<TestApp> {
+  if ((globalThis as { __UNIT_PROJECT__?: boolean }).__UNIT_PROJECT__)
+    throw new Error(
+      'createTestApp in a *.spec.ts: that project runs on SQLite only; name the file *.e2e-spec.ts',
+    );
   const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), 'diamonds-test-'));
   for (const dir of ['data/incoming', 'data/processed', 'data/rejected', 'artifacts', 'var'])
     mkdirSync(join(workDir, dir), { recursive: true });

@@ -4,7 +4,7 @@ import { PricedDiamond } from '../../diamonds/diamond-vocabulary';
 import { validateRow } from '../../diamonds/diamond-row.validator';
 import { regressionMetrics } from '../evaluation/regression-metrics';
 import { stableHashSplit } from '../split';
-import { encodeArtifact } from '../model-artifact';
+import { decodeArtifact, encodeArtifact } from '../model-artifact';
 import { FittedModel, InvalidModelArtifactError } from '../model-family';
 import {
   BLEND_PART_PARAMS,
@@ -129,16 +129,32 @@ describe('XgboostBlendFamily', () => {
     }
   });
 
-  it('fits BLEND_SEEDS seeds per target with its default weight and parameters', async () => {
+  it('fits BLEND_SEEDS log-price seeds with its default weight and parameters, no price model at weight 0', async () => {
     const result = await family.train(train.slice(0, 40), { seed: 11, trials: 0 });
     try {
+      expect(BLEND_PRICE_WEIGHT).toBe(0);
       expect(result.params).toMatchObject({
-        priceWeight: BLEND_PRICE_WEIGHT,
+        priceWeight: 0,
         seeds: Array.from({ length: BLEND_SEEDS }, (_, i) => 11 + i),
-        price: { target: 'price', learning_rate: 0.03, n_estimators: 1000 },
-        logPrice: { target: 'log-price', learning_rate: 0.03, n_estimators: 1000 },
-        partsFrom: { price: 'fixed', logPrice: 'fixed' },
+        logPrice: { target: 'log-price', learning_rate: 0.03, n_estimators: 1000, max_depth: 5 },
+        partsFrom: { logPrice: 'fixed' },
       });
+      expect(result.params.price).toBeUndefined();
+      // Only log-price parts are stored, one per seed, each weighing 1 / seeds; they load back.
+      const artifact = result.model.serialize();
+      const { header } = decodeArtifact(artifact, 'xgboost-blend');
+      expect(header.parts).toEqual(
+        Array.from({ length: BLEND_SEEDS }, () =>
+          expect.objectContaining({ family: 'xgboost-log', weight: 1 / BLEND_SEEDS }),
+        ),
+      );
+      const loaded = await family.load(artifact);
+      try {
+        expect(await loaded.predict(test)).toEqual(await result.model.predict(test));
+        expect(loaded.params.price).toBeUndefined();
+      } finally {
+        loaded.dispose();
+      }
     } finally {
       result.model.dispose();
     }
@@ -151,16 +167,40 @@ describe('XgboostBlendFamily', () => {
       n_estimators: 30,
       max_depth: 4,
     });
-    const result = await family.train(train.slice(0, 60), {
+    // The default weight (0) fits no price model: only the log-price search's choice is used.
+    const logOnly = await family.train(train.slice(0, 60), {
       seed: 11,
       trials: 0,
       searched: { xgboost: chosen(0.2), 'xgboost-log': chosen(0.3) },
     });
     try {
+      expect(logOnly.params).toMatchObject({
+        logPrice: { target: 'log-price', learning_rate: 0.3, n_estimators: 30, max_depth: 4 },
+        partsFrom: { logPrice: 'search' },
+      });
+      expect(logOnly.params.price).toBeUndefined();
+      const refit = await family.train(train.slice(0, 80), {
+        seed: 11,
+        trials: 0,
+        fixedParams: logOnly.params,
+        searched: { 'xgboost-log': chosen(0.9) },
+      });
+      expect(refit.params).toMatchObject({ priceWeight: 0, logPrice: { learning_rate: 0.3 } });
+      expect(refit.params.price).toBeUndefined();
+      refit.model.dispose();
+    } finally {
+      logOnly.model.dispose();
+    }
+    // With a price weight (an older default's params), both parts are fitted and a refit keeps them.
+    const result = await family.train(train.slice(0, 60), {
+      seed: 11,
+      trials: 0,
+      fixedParams: { priceWeight: 0.1, seeds: [11], price: chosen(0.2), logPrice: chosen(0.3) },
+    });
+    try {
       expect(result.params).toMatchObject({
         price: { target: 'price', learning_rate: 0.2, n_estimators: 30, max_depth: 4 },
         logPrice: { target: 'log-price', learning_rate: 0.3, n_estimators: 30, max_depth: 4 },
-        partsFrom: { price: 'search', logPrice: 'search' },
       });
       const refit = await family.train(train.slice(0, 80), {
         seed: 11,
@@ -168,10 +208,7 @@ describe('XgboostBlendFamily', () => {
         fixedParams: result.params,
         searched: { xgboost: chosen(0.9) },
       });
-      expect(refit.params).toMatchObject({
-        price: { learning_rate: 0.2 },
-        partsFrom: { price: 'search', logPrice: 'search' },
-      });
+      expect(refit.params).toMatchObject({ price: { learning_rate: 0.2 } });
       refit.model.dispose();
     } finally {
       result.model.dispose();
@@ -186,6 +223,11 @@ describe('XgboostBlendFamily', () => {
     );
     expect(describeBlend(0.1, 1, BLEND_PART_PARAMS)).toContain('10/90 blend');
     expect(describeBlend(0.1, 1, BLEND_PART_PARAMS)).toContain('over 1 seed,');
+    expect(describeBlend(0, 2, BLEND_PART_PARAMS)).toBe(
+      'XGBoost on log(price) averaged over 2 seeds, with the parameters the xgboost-log search of ' +
+        'the same run chose (without it: learning rate 0.03, 1000 rounds, depth 5); it prices ' +
+        'diamonds with missing measurements.',
+    );
     expect(family.description).toBe(
       describeBlend(BLEND_PRICE_WEIGHT, BLEND_SEEDS, BLEND_PART_PARAMS),
     );

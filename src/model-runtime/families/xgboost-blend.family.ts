@@ -11,7 +11,7 @@ import {
 } from '../model-family';
 import { XGBOOST_FEATURES } from '../encoding/diamond-encoding';
 import { TrialParams } from '../search/trial';
-import { XGBOOST_FIRST_TRIAL } from './xgboost-search-space';
+import { XGBOOST_LOG_FIRST_TRIAL } from './xgboost-search-space';
 import { XgboostModel } from './xgboost-family.base';
 import { DenseMatrix } from '../xgboost/xgboost-runtime';
 import {
@@ -25,36 +25,43 @@ import { XgboostFamily } from './xgboost.family';
 
 const FAMILY = 'xgboost-blend';
 /**
- * Share of the price-scale models in the blend, chosen on the pipeline's holdout of the bundled
- * data with BLEND_PART_PARAMS and two seeds: weight 0 → MAE 287.1, 0.1 → 287.2, 0.2 → 287.6,
- * 0.3 → 288.4, 0.5 → 291.0 (the price models mostly help on dear stones; kept as a hedge).
+ * Share of the price-scale models in the blend. 0: no price model is fitted, the default is the
+ * log-price search's best averaged over BLEND_SEEDS seeds. With depth-5 log-price parts (two
+ * seeds) and price parts of 0.1 × 300, on an 80/20 split of the bundled data (split seed 7):
+ * weight 0 → holdout MAE 279.4, 0.1 with one price seed → 279.3, with two → 279.0; on the pool's
+ * unseen rows (models fitted on the bundled file) 277.3, 277.2, 277.2: 0.1-0.4 USD for 300-600
+ * more trees at every price asked, less than the spread between seeds. Earlier (depth-6 parts,
+ * nine columns) 0.1 was served: 0 → 287.1, 0.1 → 287.2, 0.2 → 287.6 on the pipeline's holdout.
  */
-export const BLEND_PRICE_WEIGHT = 0.1;
+export const BLEND_PRICE_WEIGHT = 0;
 /**
- * Models per target, each with its own seed (row and column subsampling differ), averaged. One:
- * with the derived features and the parts from the run's searches, the bundled data's default
- * prices the pool's 25,858 unseen rows at MAE 279.8 with two seeds (2,818 trees a price) and
- * 281.3 with one (1,300): seeds buy about 0.5 % for twice the trees at every price asked, about
- * the spread between single seeds (281.1-282.4). See docs/benchmarks.md (issue 21).
+ * Models per target, each with its own seed (row and column subsampling differ), averaged. Two:
+ * the log-price model at depth 5 prices the pool's 25,858 unseen rows at MAE 279.1 with one seed
+ * (1,000 trees a price), 277.3 with two (2,000), 276.9 with three (3,000); the feature recipe with
+ * five seeds (5,000 trees) scores 278.7. See docs/benchmarks.md (issue 21).
  */
-export const BLEND_SEEDS = 1;
+export const BLEND_SEEDS = 2;
 /**
- * Every part's parameters: the searches' starting point with smaller steps and more rounds.
- * Chosen by the log-price model's MAE on the pipeline's holdout of the bundled data among five
- * fixed points: learning rate 0.1 × 300 rounds (depth 6) 294.5, 0.05 × 600 295.2, the same at
- * depth 7 301.1 or depth 8 303.1, 0.03 × 1,000 288.3.
+ * Every part's parameters when the run did not search its family: the log-price search's
+ * starting point (learning rate 0.03 × 1,000 rounds, depth 5). Earlier, at depth 6, chosen by the
+ * log-price model's MAE on the pipeline's holdout among five fixed points: 0.1 × 300 294.5,
+ * 0.05 × 600 295.2, the same at depth 7 301.1 or depth 8 303.1, 0.03 × 1,000 288.3.
  */
-export const BLEND_PART_PARAMS: TrialParams = {
-  ...XGBOOST_FIRST_TRIAL,
-  learning_rate: 0.03,
-  n_estimators: 1000,
-};
+export const BLEND_PART_PARAMS: TrialParams = XGBOOST_LOG_FIRST_TRIAL;
 
 /**
  * What the dashboard and /v1/models say of a blend, from its settings (so a tuned constant never
  * leaves a stale sentence): `A 10/90 blend of XGBoost on price and XGBoost on log(price)…`.
  */
 export function describeBlend(priceWeight: number, seeds: number, parts: TrialParams): string {
+  if (priceWeight === 0) {
+    return (
+      `XGBoost on log(price) averaged over ${seeds} ${seeds === 1 ? 'seed' : 'seeds'}, with the ` +
+      `parameters the xgboost-log search of the same run chose (without it: learning rate ` +
+      `${parts.learning_rate}, ${parts.n_estimators} rounds, depth ${parts.max_depth}); it prices ` +
+      `diamonds with missing measurements.`
+    );
+  }
   const price = Math.round(priceWeight * 100);
   return (
     `A ${price}/${100 - price} blend of XGBoost on price and XGBoost on log(price), each averaged ` +
@@ -67,10 +74,11 @@ export function describeBlend(priceWeight: number, seeds: number, parts: TrialPa
 interface BlendParams {
   priceWeight: number;
   seeds: number[];
-  price: Record<string, unknown>;
+  /** Absent when priceWeight is 0: no price model is fitted. */
+  price?: Record<string, unknown>;
   logPrice: Record<string, unknown>;
   /** Where the parts' parameters came from: the run's searches, or BLEND_PART_PARAMS. */
-  partsFrom?: { price: 'search' | 'fixed'; logPrice: 'search' | 'fixed' };
+  partsFrom?: { price?: 'search' | 'fixed'; logPrice: 'search' | 'fixed' };
 }
 
 interface BlendPart {
@@ -85,7 +93,7 @@ function isBlendParams(value: unknown): value is BlendParams {
     candidate !== null &&
     typeof candidate.priceWeight === 'number' &&
     Array.isArray(candidate.seeds) &&
-    typeof candidate.price === 'object' &&
+    (candidate.priceWeight === 0 || typeof candidate.price === 'object') &&
     typeof candidate.logPrice === 'object'
   );
 }
@@ -186,11 +194,11 @@ function disposeAll(parts: readonly BlendPart[]): void {
 }
 
 /**
- * A blend of XGBoost models fitted on price and on log(price): their errors differ (the log
- * model is better on cheap stones, the price model on dear ones), so the blend beats either on
- * rows neither saw; each target's model is averaged over BLEND_SEEDS seeds. No search of its
- * own (100-trial searches on the bundled data did not beat their starting point): every part
- * fits BLEND_PART_PARAMS; with `fixedParams` (a previous blend's params) it refits exactly those.
+ * XGBoost on log(price) averaged over BLEND_SEEDS seeds, optionally blended with XGBoost on price
+ * (BLEND_PRICE_WEIGHT; 0 today: the log-price seeds alone). No search of its own: its parts take
+ * the parameters the run's xgboost / xgboost-log searches chose on the same rows (without them
+ * BLEND_PART_PARAMS), so the default is the output of a search; with `fixedParams` (a previous
+ * blend's params, price parts and all) it refits exactly those.
  */
 @Injectable()
 export class XgboostBlendFamily implements ModelFamily {
@@ -213,13 +221,18 @@ export class XgboostBlendFamily implements ModelFamily {
       fixed?.seeds ?? Array.from({ length: BLEND_SEEDS }, (_, i) => (options.seed + i) >>> 0);
     // A new blend's parts take what the run's searches chose for their families (the same rows),
     // so the blend is the output of a search; a refit (fixedParams) keeps its parts' parameters.
-    const searchedPrice = fixed ? undefined : options.searched?.[this.priceFamily.name];
+    const withPrice = priceWeight > 0;
+    const searchedPrice =
+      fixed || !withPrice ? undefined : options.searched?.[this.priceFamily.name];
     const searchedLog = fixed ? undefined : options.searched?.[this.logFamily.name];
     const priceParams = fixed?.price ?? searchedPrice ?? BLEND_PART_PARAMS;
     const logParams = fixed?.logPrice ?? searchedLog ?? BLEND_PART_PARAMS;
-    // Every part fits on its own worker thread: they run side by side.
+    // Every part fits on its own worker thread: they run side by side. Per seed: the price model
+    // (only with a positive weight), then the log-price model.
     const fits = seeds.flatMap((seed) => [
-      this.priceFamily.train(rows, { seed, trials: 0, fixedParams: priceParams }),
+      ...(withPrice
+        ? [this.priceFamily.train(rows, { seed, trials: 0, fixedParams: priceParams })]
+        : []),
       this.logFamily.train(rows, { seed, trials: 0, fixedParams: logParams }),
     ]);
     const settled = await Promise.allSettled(fits);
@@ -229,23 +242,26 @@ export class XgboostBlendFamily implements ModelFamily {
       for (const result of fitted) result.model.dispose();
       throw failure.reason;
     }
+    const isPrice = (i: number) => withPrice && i % 2 === 0;
     const parts: BlendPart[] = fitted.map((result, i) => ({
-      weight: (i % 2 === 0 ? priceWeight : 1 - priceWeight) / seeds.length,
+      weight: (isPrice(i) ? priceWeight : 1 - priceWeight) / seeds.length,
       model: result.model,
     }));
     const fitMs = fitted.reduce((sum, result) => sum + result.fitMs, 0);
-    const price = fitted[0].params;
-    const logPrice = fitted[1].params;
-    const params: Record<string, unknown> & BlendParams = {
-      priceWeight,
-      seeds,
-      price,
-      logPrice,
-      partsFrom: fixed?.partsFrom ?? {
-        price: searchedPrice ? 'search' : 'fixed',
-        logPrice: searchedLog ? 'search' : 'fixed',
-      },
-    };
+    const logPrice = fitted[withPrice ? 1 : 0].params;
+    const logFrom = searchedLog ? 'search' : 'fixed';
+    const params: Record<string, unknown> & BlendParams = withPrice
+      ? {
+          priceWeight,
+          seeds,
+          price: fitted[0].params,
+          logPrice,
+          partsFrom: fixed?.partsFrom ?? {
+            price: searchedPrice ? 'search' : 'fixed',
+            logPrice: logFrom,
+          },
+        }
+      : { priceWeight, seeds, logPrice, partsFrom: fixed?.partsFrom ?? { logPrice: logFrom } };
     return {
       model: new BlendFittedModel(parts, params),
       params,
@@ -286,12 +302,13 @@ export class XgboostBlendFamily implements ModelFamily {
       disposeAll(parts);
       throw error;
     }
-    const first = (name: string) => parts.find((p) => p.model.family === name)?.model.params ?? {};
+    const first = (name: string) => parts.find((p) => p.model.family === name)?.model.params;
+    const price = first(this.priceFamily.name);
     return new BlendFittedModel(parts, {
       priceWeight: header.priceWeight as number,
       seeds: header.seeds as number[],
-      price: first(this.priceFamily.name),
-      logPrice: first(this.logFamily.name),
+      ...(price ? { price } : {}),
+      logPrice: first(this.logFamily.name) ?? {},
     });
   }
 }
