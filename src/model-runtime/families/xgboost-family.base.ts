@@ -278,8 +278,8 @@ export abstract class XgboostFamilyBase implements ModelFamily {
   abstract readonly name: string;
   abstract readonly description: string;
   protected abstract readonly target: XgboostTarget;
-  /** Where the search starts (enqueued as trial 0). */
-  protected readonly firstTrial: TrialParams = XGBOOST_FIRST_TRIAL;
+  /** Where the search starts (enqueued as trials 0, 1, ...: each is tried before TPE samples). */
+  protected readonly firstTrials: readonly TrialParams[] = [XGBOOST_FIRST_TRIAL];
   readonly features: readonly string[] = XGBOOST_FEATURES;
   readonly requiredFeatures = REQUIRED;
   readonly searchable = true;
@@ -327,7 +327,7 @@ export abstract class XgboostFamilyBase implements ModelFamily {
           space: XGBOOST_SEARCH_SPACE,
           trials,
           executor: pool,
-          sampler: new EnqueuedSampler(new TpeSampler({ seed }), [this.firstTrial]),
+          sampler: new EnqueuedSampler(new TpeSampler({ seed }), this.firstTrials),
           pruner: new MedianPruner({ nStartupTrials: 5 }),
           onTrial: options.onTrial,
           // Fixed, not the worker count: the same seed gives the same search on any machine.

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { XgboostFamilyBase } from './xgboost-family.base';
-import { XGBOOST_LOG_FIRST_TRIAL } from './xgboost-search-space';
+import { XGBOOST_LOG_FIRST_TRIALS } from './xgboost-search-space';
 
 @Injectable()
 export class XgboostLogFamily extends XgboostFamilyBase {
@@ -8,5 +8,5 @@ export class XgboostLogFamily extends XgboostFamilyBase {
   readonly description =
     'The xgboost family fitted on log(price) and exp()-ed back: errors scale with the price, which favours the many cheap stones.';
   protected readonly target = 'log-price' as const;
-  protected readonly firstTrial = XGBOOST_LOG_FIRST_TRIAL;
+  protected readonly firstTrials = XGBOOST_LOG_FIRST_TRIALS;
 }
