@@ -105,7 +105,7 @@ async function loadDay(client: Client, day: number, dayStart: number, rows: numb
     '(occurred_at, id)',
     '(route, occurred_at, id)',
     '(status, occurred_at, id)',
-    '(request_id)',
+    'USING hash (request_id)',
     '(model_family, model_version, occurred_at, id)',
   ])
     await client.query(`CREATE INDEX ON ${name} ${cols}`);

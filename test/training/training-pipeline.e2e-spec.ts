@@ -138,7 +138,13 @@ describe(`Training pipeline and its triggers (${ENGINE})`, () => {
   });
 
   it('nightly job: the scheduled cron ingests the drop folder and retrains only when the data changed', async () => {
-    t = await createTestApp({ ADMIN_TOKEN, RETRAIN_ENABLED: 'true', RETRAIN_CRON: '30 3 * * *' });
+    // No search (trials 0): this test is about the schedule and the data, not the search.
+    t = await createTestApp({
+      ADMIN_TOKEN,
+      RETRAIN_ENABLED: 'true',
+      RETRAIN_CRON: '30 3 * * *',
+      SEARCH_TRIALS: '0',
+    });
     const job = t.app.get(SchedulerRegistry).getCronJob(NIGHTLY_JOB);
     expect(job.cronTime.source).toBe('30 3 * * *');
     const registry = t.app.get(RegistryService);

@@ -12,6 +12,7 @@ export class AuditRecordEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
 
+  // A hash index on PostgreSQL (migration 1766200000000: random keys made the B-tree the writer's dearest).
   @Index('ix_audit_record_request_id')
   @Column({ name: 'request_id', type: 'varchar', length: 128 })
   requestId: string;

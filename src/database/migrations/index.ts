@@ -12,6 +12,7 @@ import { ModelArtifact1765200000000 } from './1765200000000-model-artifact';
 import { Outcomes1765400000000 } from './1765400000000-outcomes';
 import { OutcomeDatasetBatch1765400000001 } from './1765400000001-outcome-dataset-batch';
 import { BatchPriceCheck1766000000000 } from './1766000000000-batch-price-check';
+import { AuditRequestIdHash1766200000000 } from './1766200000000-audit-request-id-hash';
 
 /**
  * Every migration, in order. Committed migrations are never edited: add a new file and a line here.
@@ -32,4 +33,5 @@ export const MIGRATIONS = [
   Outcomes1765400000000,
   OutcomeDatasetBatch1765400000001,
   BatchPriceCheck1766000000000,
+  AuditRequestIdHash1766200000000,
 ];
