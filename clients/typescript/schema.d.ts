@@ -920,6 +920,13 @@ export type components = {
             durationSeconds?: number | null;
             error?: string | null;
             finishedAt?: string | null;
+            /**
+             * @description Batches the price check held out of this run (out of training until an admin accepts them); empty when none
+             * @example [
+             *       5
+             *     ]
+             */
+            heldBatchIds: number[];
             id: number;
             /** @description Per family: version registered, promoted or not, MAE, or the error */
             outcomes: components["schemas"]["RunOutcomeDto"][];

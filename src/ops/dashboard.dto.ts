@@ -47,6 +47,13 @@ class DashboardRunDto {
     description: 'Per family: version registered, promoted or not, MAE, or the error',
   })
   outcomes: RunOutcome[];
+  @ApiProperty({
+    type: [Number],
+    example: [5],
+    description:
+      'Batches the price check held out of this run (out of training until an admin accepts them); empty when none',
+  })
+  heldBatchIds: number[];
   @ApiPropertyOptional({ nullable: true, type: String }) error: string | null;
 }
 
@@ -118,5 +125,6 @@ export const toDashboardRunDto = (r: TrainingRunEntity): DashboardRunDto => ({
     ? Math.round((r.finishedAt.getTime() - r.startedAt.getTime()) / 100) / 10
     : null,
   outcomes: r.outcomes,
+  heldBatchIds: (r.heldBatches ?? []).map((h) => h.batchId),
   error: r.error,
 });

@@ -98,6 +98,14 @@ describeWithPool(`Held batches: the price check, accept, retract (${ENGINE})`, (
     expect((await registry.getVersion('linear', 2)).lineage.batchIds).toEqual([first]);
     const shown = await http().get(`/v1/admin/training-runs/${held.id}`).set(admin).expect(200);
     expect(shown.body.heldBatches[0]).toMatchObject({ batchId: slip, rows: 300 });
+    // The dashboard's runs table names the batches a run held out.
+    const dashboardRuns = (await http().get('/dashboard/data').expect(200)).body.runs;
+    expect(
+      dashboardRuns.map((r: { id: number; heldBatchIds: number[] }) => [r.id, r.heldBatchIds]),
+    ).toEqual([
+      [held.id, [slip]],
+      [v1.id, []],
+    ]);
 
     // Accepting: 404 unknown, 409 not held, 200 held; then it joins the next run.
     await http().post('/v1/admin/datasets/999/accept').set(admin).send({}).expect(404);

@@ -337,6 +337,15 @@
           .join('; ') ||
         r.error ||
         '–';
+      if (r.heldBatchIds.length > 0)
+        perFamily +=
+          '; held out: batch ' +
+          r.heldBatchIds
+            .map(function (id) {
+              return '#' + id;
+            })
+            .join(', ') +
+          ' (prices disagree with the champion; accept or retract)';
       body.append(
         el('tr', {}, [
           el('td', {}, ['#' + r.id]),
