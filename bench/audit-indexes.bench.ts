@@ -17,6 +17,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { insertFromJsonInto } from '../src/audit/audit.repository';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const PREFILL = Number(process.env.BENCH_PREFILL ?? 300_000);
@@ -70,28 +71,8 @@ const COLUMNS = `
   client_ip varchar(64), user_agent varchar(512), model_family varchar(64), model_version integer,
   error_message text, PRIMARY KEY (id, occurred_at)`;
 
-const FIELDS: [string, string][] = [
-  ['id', 'varchar'],
-  ['requestId', 'varchar'],
-  ['occurredAt', 'timestamptz'],
-  ['method', 'varchar'],
-  ['route', 'varchar'],
-  ['url', 'varchar'],
-  ['query', 'jsonb'],
-  ['requestBody', 'text'],
-  ['status', 'integer'],
-  ['responseBody', 'text'],
-  ['durationMs', 'double precision'],
-  ['clientIp', 'varchar'],
-  ['userAgent', 'varchar'],
-  ['modelFamily', 'varchar'],
-  ['modelVersion', 'integer'],
-  ['errorMessage', 'text'],
-];
-const insertInto = (table: string) =>
-  `INSERT INTO ${table} (id, request_id, occurred_at, method, route, url, query, request_body, status, response_body, duration_ms, client_ip, user_agent, model_family, model_version, error_message) ` +
-  `SELECT ${FIELDS.map(([f]) => `"${f}"`).join(', ')} FROM json_to_recordset($1::json) AS r(${FIELDS.map(([f, t]) => `"${f}" ${t}`).join(', ')}) ` +
-  'ON CONFLICT (id, occurred_at) DO NOTHING';
+/** The writer's own statement (src/audit), into the table given. */
+const insertInto = insertFromJsonInto;
 
 let seed = 42;
 const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
