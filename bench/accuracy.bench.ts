@@ -20,25 +20,16 @@
  */
 import 'reflect-metadata';
 import { execFileSync, spawnSync } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { regressionMetrics } from '../src/model-runtime/evaluation';
 import { mulberry32 } from '../src/common/seeded-random';
 import type { PricedDiamond } from '../src/diamonds/diamond-vocabulary';
 import type { FittedModel, ModelFamily } from '../src/model-runtime/model-family';
+import { embeddedWorkspace } from './embedded-workspace';
 import { POOL_CSV, POOL_SAMPLES, unseenPoolRows } from '../test/support/unseen-pool';
 
-const root = path.resolve(__dirname, '..');
 const trials = Number(process.env.ACCURACY_TRIALS ?? 100);
 const referenceTrials = Number(process.env.ACCURACY_REFERENCE_TRIALS ?? trials);
 const referenceSeeds = Number(process.env.ACCURACY_REFERENCE_SEEDS ?? 5);
@@ -153,20 +144,7 @@ async function candidates(): Promise<{ label: string; family: ModelFamily; param
 }
 
 async function main(): Promise<void> {
-  const work = mkdtempSync(path.join(tmpdir(), 'accuracy-bench-'));
-  const dataDir = path.join(work, 'data');
-  mkdirSync(path.join(dataDir, 'incoming'), { recursive: true });
-  copyFileSync(path.join(root, 'data/diamonds.csv'), path.join(dataDir, 'diamonds.csv'));
-  Object.assign(process.env, {
-    DATABASE_URL: '',
-    SQLITE_PATH: path.join(work, 'bench.sqlite'),
-    DATA_DIR: dataDir,
-    ARTIFACTS_DIR: path.join(work, 'artifacts'),
-    VAR_DIR: path.join(work, 'var'),
-    AUDIT_ENABLED: 'false',
-    LOG_LEVEL: 'warn',
-  });
-  delete process.env.DATABASE_URL;
+  const { work, dataDir } = embeddedWorkspace('accuracy-bench');
   // Imported after the environment is set: the config is read when the modules load.
   const { createCliContext } = await import('../src/cli/cli-runner');
   const { loadConfig } = await import('../src/config/app-config');

@@ -17,16 +17,15 @@
  * BENCH_RETRAIN=0 (stop after the check), POOL_CSV.
  */
 import 'reflect-metadata';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { mulberry32 } from '../src/common/seeded-random';
 import { CSV_COLUMNS, PricedDiamond } from '../src/diamonds/diamond-vocabulary';
 import { regressionMetrics } from '../src/model-runtime/evaluation';
+import { embeddedWorkspace } from './embedded-workspace';
 import { POOL_CSV, unseenPoolRows } from '../test/support/unseen-pool';
 
-const root = path.resolve(__dirname, '..');
 const trials = Number(process.env.BENCH_TRIALS ?? 10);
 const families = process.env.BENCH_FAMILIES?.split(',').map((name) => name.trim());
 /** BENCH_RETRAIN=0 stops after the batch check (one run instead of two). */
@@ -41,20 +40,7 @@ const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}
 const signed = (x: number | null) => (x === null ? '–' : `${x >= 0 ? '+' : ''}${x.toFixed(3)}`);
 
 async function main(): Promise<void> {
-  const work = mkdtempSync(path.join(tmpdir(), 'retrain-bench-'));
-  const dataDir = path.join(work, 'data');
-  mkdirSync(path.join(dataDir, 'incoming'), { recursive: true });
-  copyFileSync(path.join(root, 'data/diamonds.csv'), path.join(dataDir, 'diamonds.csv'));
-  Object.assign(process.env, {
-    DATABASE_URL: '',
-    SQLITE_PATH: path.join(work, 'bench.sqlite'),
-    DATA_DIR: dataDir,
-    ARTIFACTS_DIR: path.join(work, 'artifacts'),
-    VAR_DIR: path.join(work, 'var'),
-    AUDIT_ENABLED: 'false',
-    LOG_LEVEL: 'warn',
-  });
-  delete process.env.DATABASE_URL;
+  const { work, dataDir } = embeddedWorkspace('retrain-bench');
   // Imported after the environment is set: the config is read when the modules load.
   const { createCliContext } = await import('../src/cli/cli-runner');
   const { loadConfig } = await import('../src/config/app-config');
