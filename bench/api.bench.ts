@@ -50,7 +50,6 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -64,7 +63,9 @@ import {
   startReplica,
   stopReplica,
   waitReady,
+  freePort,
 } from '../test/support/replicas';
+import { cycling } from './autocannon-load';
 // autocannon ships no types; the few fields used are typed below.
 const autocannon = require('autocannon') as (
   options: Record<string, unknown>,
@@ -95,18 +96,6 @@ const PYTHON = '/usr/bin/python3';
 const NGINX_MODE = process.env.API_BENCH_NGINX === '1';
 const JSON_HEADERS = { 'content-type': 'application/json' };
 let BASE = '';
-
-/** A free loopback port (other services run on this machine too: never a fixed one). */
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 const DIAMOND = {
   carat: 0.7,
@@ -271,20 +260,6 @@ const similarPath = ({
   carat,
 }: Pick<Diamond, 'cut' | 'color' | 'clarity' | 'carat'>) =>
   `/v1/similar-diamonds?cut=${encodeURIComponent(cut)}&color=${color}&clarity=${clarity}&carat=${carat}&n=5`;
-
-/**
- * autocannon options sending `variants` in turn on every connection, so consecutive requests
- * differ. Built once: a setupRequest building each request cost the load generator, in this same
- * process, about 30 % of the bare server's req/s (27-29k against 38-42k in a trial).
- */
-function cycling(variants: Record<string, unknown>[]): Record<string, unknown> {
-  // Own headers each: autocannon writes the content-length into the object it is given.
-  const requests = variants.map((variant) => ({
-    ...variant,
-    headers: { ...(variant.headers as object) },
-  }));
-  return { requests };
-}
 
 /**
  * The audit records of the load just measured are still being written to PostgreSQL: let the

@@ -18,10 +18,11 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { freePort } from '../test/support/replicas';
+import { cycling } from './autocannon-load';
 // autocannon ships no types; the few fields used are typed below.
 const autocannon = require('autocannon') as (
   options: Record<string, unknown>,
@@ -47,17 +48,6 @@ const ADMIN_TOKEN = randomBytes(16).toString('hex');
 const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => ok(port));
-    });
-  });
-}
-
 /** The 1,000 diamonds of batch-001 as price requests, cycled through by every connection. */
 function priceRequests(): Record<string, unknown>[] {
   const [header, ...rows] = readFileSync(join(ROOT, 'data', 'batches', 'batch-001.csv'), 'utf8')
@@ -78,13 +68,6 @@ function priceRequests(): Record<string, unknown>[] {
       body: JSON.stringify(item),
     };
   });
-}
-
-function cycling(variants: Record<string, unknown>[]): Record<string, unknown> {
-  // Own headers each: autocannon writes the content-length into the object it is given.
-  return {
-    requests: variants.map((v) => ({ ...v, headers: { ...(v.headers as object) } })),
-  };
 }
 
 async function runs(base: string): Promise<{ id: number; status: string }[]> {
