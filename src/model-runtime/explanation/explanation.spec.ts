@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { DiamondFeatures, PricedDiamond } from '../../diamonds/diamond-vocabulary';
-import { validateRow } from '../../diamonds/diamond-row.validator';
+import { DiamondFeatures } from '../../diamonds/diamond-vocabulary';
 import { encodeArtifact, readArtifact } from '../model-artifact';
 import { ExplanationUnavailableError, FittedModel } from '../model-family';
 import { LinearFamily } from '../families/linear.family';
@@ -14,24 +11,7 @@ import {
   measurementSources,
   toServedExplanation,
 } from './explanation';
-
-function bundledRows(limit: number): PricedDiamond[] {
-  const [header, ...lines] = readFileSync(
-    path.resolve(__dirname, '../../../data/diamonds.csv'),
-    'utf8',
-  )
-    .split(/\r?\n/)
-    .filter(Boolean);
-  const columns = header.split(',');
-  const index = Object.fromEntries(columns.map((name, i) => [name, i]));
-  const rows: PricedDiamond[] = [];
-  for (const line of lines) {
-    const verdict = validateRow(line.split(','), index, columns.length);
-    if (verdict.ok) rows.push(verdict.diamond);
-    if (rows.length === limit) break;
-  }
-  return rows;
-}
+import { bundledRows } from '../../../test/support/bundled-rows';
 
 const rows = bundledRows(400);
 const train = rows.slice(0, 360);

@@ -1,7 +1,3 @@
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { PricedDiamond } from '../../diamonds/diamond-vocabulary';
-import { validateRow } from '../../diamonds/diamond-row.validator';
 import { regressionMetrics } from '../evaluation/regression-metrics';
 import { stableHashSplit } from '../split';
 import { decodeArtifact, encodeArtifact } from '../model-artifact';
@@ -18,25 +14,7 @@ import { PARALLEL_MIN_ROWS } from '../xgboost/xgboost-trees';
 import { XgboostFamily } from './xgboost.family';
 import { XgboostModel } from './xgboost-family.base';
 import { PredictionThreads } from '../xgboost/prediction-threads';
-
-/** The first valid rows of the bundled file: enough for the trees, quick to fit. */
-function bundledRows(limit: number): PricedDiamond[] {
-  const [header, ...lines] = readFileSync(
-    path.resolve(__dirname, '../../../data/diamonds.csv'),
-    'utf8',
-  )
-    .split(/\r?\n/)
-    .filter(Boolean);
-  const columns = header.split(',');
-  const index = Object.fromEntries(columns.map((name, i) => [name, i]));
-  const rows: PricedDiamond[] = [];
-  for (const line of lines) {
-    const verdict = validateRow(line.split(','), index, columns.length);
-    if (verdict.ok) rows.push(verdict.diamond);
-    if (rows.length === limit) break;
-  }
-  return rows;
-}
+import { bundledRows } from '../../../test/support/bundled-rows';
 
 describe('XgboostBlendFamily', () => {
   const family = new XgboostBlendFamily();

@@ -1,27 +1,6 @@
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { PricedDiamond } from '../../diamonds/diamond-vocabulary';
-import { validateRow } from '../../diamonds/diamond-row.validator';
 import { XgboostLogFamily } from './xgboost-log.family';
 import { XGBOOST_LOG_FIRST_TRIALS } from './xgboost-search-space';
-
-function bundledRows(limit: number): PricedDiamond[] {
-  const [header, ...lines] = readFileSync(
-    path.resolve(__dirname, '../../../data/diamonds.csv'),
-    'utf8',
-  )
-    .split(/\r?\n/)
-    .filter(Boolean);
-  const columns = header.split(',');
-  const index = Object.fromEntries(columns.map((name, i) => [name, i]));
-  const rows: PricedDiamond[] = [];
-  for (const line of lines) {
-    const verdict = validateRow(line.split(','), index, columns.length);
-    if (verdict.ok) rows.push(verdict.diamond);
-    if (rows.length === limit) break;
-  }
-  return rows;
-}
+import { bundledRows } from '../../../test/support/bundled-rows';
 
 describe('XgboostLogFamily search', () => {
   it('tries its enqueued starting points (depth 5, then depth 6) before sampling, and keeps the better', async () => {

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { DiamondFeatures, PricedDiamond } from '../../../src/diamonds/diamond-vocabulary';
-import { validateRow } from '../../../src/diamonds/diamond-row.validator';
+import { DiamondFeatures } from '../../../src/diamonds/diamond-vocabulary';
 import { encodeArtifact, readArtifact } from '../../../src/model-runtime/model-artifact';
 import { TREE_FEATURE_SETS } from '../../../src/model-runtime/encoding/diamond-encoding';
 import { XGBOOST_FIRST_TRIAL } from '../../../src/model-runtime/families/xgboost-search-space';
 import { XgboostBlendFamily } from '../../../src/model-runtime/families/xgboost-blend.family';
 import { XgboostLogFamily } from '../../../src/model-runtime/families/xgboost-log.family';
 import { InvalidModelArtifactError } from '../../../src/model-runtime/model-family';
+import { bundledRows } from '../../support/bundled-rows';
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures/artifacts');
 /** Rows and the prices the nine-column artifacts gave them, written by the code before features. */
@@ -18,23 +18,6 @@ const recorded = JSON.parse(
   'xgboost-log': number[];
   'xgboost-blend': number[];
 };
-
-function bundledRows(limit: number): PricedDiamond[] {
-  const [header, ...lines] = readFileSync(
-    path.resolve(__dirname, '../../../data/diamonds.csv'),
-    'utf8',
-  )
-    .split(/\r?\n/)
-    .filter(Boolean);
-  const columns = header.split(',');
-  const index = Object.fromEntries(columns.map((name, i) => [name, i]));
-  const rows: PricedDiamond[] = [];
-  for (const line of lines.slice(0, limit)) {
-    const verdict = validateRow(line.split(','), index, columns.length);
-    if (verdict.ok) rows.push(verdict.diamond);
-  }
-  return rows;
-}
 
 describe('tree feature sets in artifacts', () => {
   it('an xgboost-log artifact written before derived features loads and prices as before, bit for bit', async () => {
