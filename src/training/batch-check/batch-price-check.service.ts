@@ -1,10 +1,10 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Subscription } from 'rxjs';
 import { DiamondsService } from '../../diamonds/diamonds.service';
 import { PriceRangeCalculator } from '../../model-runtime/evaluation/price-range';
 import { clampToBand, priceBand } from '../../model-runtime/evaluation/training-ranges';
 import type { FittedModel } from '../../model-runtime/model-family';
 import { RegistryService } from '../../registry/registry.service';
+import { PerBatchJob } from '../per-batch-job';
 import type { RunHeldBatch } from '../training-run.entity';
 import { BatchPriceCheckEntity } from './batch-price-check.entity';
 import { BatchPriceCheckRepository } from './batch-price-check.repository';
@@ -21,8 +21,13 @@ type NewCheck = Omit<BatchPriceCheckEntity, 'createdAt'>;
 @Injectable()
 export class BatchPriceCheckService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(BatchPriceCheckService.name);
-  private subscription?: Subscription;
-  private readonly inFlight = new Map<number, Promise<BatchPriceCheckEntity | null>>();
+  private readonly job = new PerBatchJob<BatchPriceCheckEntity | null>({
+    logger: this.logger,
+    failure: 'check the prices of',
+    work: (batchId) => this.compute(batchId),
+    recorded: async (batchIds) =>
+      (await this.repository.findByBatches(batchIds)).map((c) => c.batchId),
+  });
 
   constructor(
     private readonly diamonds: DiamondsService,
@@ -31,16 +36,11 @@ export class BatchPriceCheckService implements OnApplicationBootstrap, OnModuleD
   ) {}
 
   onApplicationBootstrap(): void {
-    this.subscription = this.diamonds.datasetChanged$.subscribe((batchId) => {
-      void this.check(batchId).catch((err: Error) =>
-        this.logger.warn(`Could not check the prices of batch ${batchId}: ${err.message}`),
-      );
-    });
+    this.job.listen(this.diamonds.datasetChanged$);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.subscription?.unsubscribe();
-    await Promise.allSettled([...this.inFlight.values()]);
+  onModuleDestroy(): Promise<void> {
+    return this.job.stop();
   }
 
   find(batchId: number): Promise<BatchPriceCheckEntity | null> {
@@ -49,11 +49,7 @@ export class BatchPriceCheckService implements OnApplicationBootstrap, OnModuleD
 
   /** The batch's check record, made now if it has none; null for an unknown or retracted batch. */
   check(batchId: number): Promise<BatchPriceCheckEntity | null> {
-    const running = this.inFlight.get(batchId);
-    if (running) return running;
-    const work = this.compute(batchId).finally(() => this.inFlight.delete(batchId));
-    this.inFlight.set(batchId, work);
-    return work;
+    return this.job.run(batchId);
   }
 
   /**
@@ -61,8 +57,7 @@ export class BatchPriceCheckService implements OnApplicationBootstrap, OnModuleD
    * held now (this run's and earlier ones still waiting for an admin) with its reason and figures.
    */
   async checkForRun(batchIds: number[]): Promise<RunHeldBatch[]> {
-    const checked = new Set((await this.repository.findByBatches(batchIds)).map((c) => c.batchId));
-    for (const id of batchIds) if (!checked.has(id)) await this.check(id);
+    await this.job.catchUp(batchIds);
     const held = (await this.diamonds.listBatches()).filter((b) => b.heldAt && !b.retractedAt);
     const records = new Map(
       (await this.repository.findByBatches(held.map((b) => b.id))).map((c) => [c.batchId, c]),

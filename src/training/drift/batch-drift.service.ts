@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Subscription } from 'rxjs';
 import { AppConfig } from '../../config/app-config';
 import { DiamondsService } from '../../diamonds/diamonds.service';
 import { batchStatus, BatchStatus } from '../../diamonds/entities/ingestion-batch.entity';
+import { PerBatchJob } from '../per-batch-job';
 import { RunDriftFlags } from '../training-run.entity';
 import { RegistryService } from '../../registry/registry.service';
 import { BatchDriftEntity } from './batch-drift.entity';
@@ -16,8 +16,12 @@ import { DriftCalculator, MIN_DRIFT_ROWS } from './drift.calculator';
 @Injectable()
 export class BatchDriftService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(BatchDriftService.name);
-  private subscription?: Subscription;
-  private readonly inFlight = new Map<number, Promise<BatchDriftEntity | null>>();
+  private readonly job = new PerBatchJob<BatchDriftEntity | null>({
+    logger: this.logger,
+    failure: 'assess the drift of',
+    work: (batchId) => this.compute(batchId),
+    recorded: (batchIds) => this.repository.assessedBatchIds(batchIds),
+  });
 
   constructor(
     private readonly config: AppConfig,
@@ -27,25 +31,16 @@ export class BatchDriftService implements OnApplicationBootstrap, OnModuleDestro
   ) {}
 
   onApplicationBootstrap(): void {
-    this.subscription = this.diamonds.datasetChanged$.subscribe((batchId) => {
-      void this.assess(batchId).catch((err: Error) =>
-        this.logger.warn(`Could not assess the drift of batch ${batchId}: ${err.message}`),
-      );
-    });
+    this.job.listen(this.diamonds.datasetChanged$);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.subscription?.unsubscribe();
-    await Promise.allSettled([...this.inFlight.values()]);
+  onModuleDestroy(): Promise<void> {
+    return this.job.stop();
   }
 
   /** The batch's drift record (assessed now if it was not yet); null when there is nothing to compare with. */
   assess(batchId: number): Promise<BatchDriftEntity | null> {
-    const running = this.inFlight.get(batchId);
-    if (running) return running;
-    const work = this.compute(batchId).finally(() => this.inFlight.delete(batchId));
-    this.inFlight.set(batchId, work);
-    return work;
+    return this.job.run(batchId);
   }
 
   find(batchId: number): Promise<BatchDriftEntity | null> {
@@ -74,8 +69,7 @@ export class BatchDriftService implements OnApplicationBootstrap, OnModuleDestro
    * while no champion existed), then flags, once, every drifted batch no earlier run flagged.
    */
   async flagForRun(batchIds: number[], runId: number): Promise<RunDriftFlags> {
-    const assessed = await this.repository.assessedBatchIds(batchIds);
-    for (const id of batchIds) if (!assessed.has(id)) await this.assess(id);
+    await this.job.catchUp(batchIds);
     const drifted = (await this.repository.unflaggedDrifted()).filter((d) =>
       batchIds.includes(d.batchId),
     );
