@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
+import { insertOrKeep } from '../../database/insert-or-keep';
 import { BatchPriceCheckEntity } from './batch-price-check.entity';
 
 /** The only place that touches the batch_price_check table. */
@@ -22,13 +23,10 @@ export class BatchPriceCheckRepository {
   }
 
   /** Inserts, or keeps the existing record when another caller checked the batch first. */
-  async insert(entity: Omit<BatchPriceCheckEntity, 'createdAt'>): Promise<BatchPriceCheckEntity> {
-    try {
-      await this.repo.insert(entity);
-    } catch (err) {
-      const existing = await this.findByBatch(entity.batchId);
-      if (!existing) throw err;
-    }
-    return (await this.findByBatch(entity.batchId))!;
+  insert(entity: Omit<BatchPriceCheckEntity, 'createdAt'>): Promise<BatchPriceCheckEntity> {
+    return insertOrKeep(
+      () => this.repo.insert(entity),
+      () => this.findByBatch(entity.batchId),
+    );
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, IsNull } from 'typeorm';
+import { insertOrKeep } from '../../database/insert-or-keep';
 import { BatchDriftEntity } from './batch-drift.entity';
 
 /** The only place that touches the batch_drift table. */
@@ -26,14 +27,11 @@ export class BatchDriftRepository {
   }
 
   /** Inserts, or keeps the existing record when another caller assessed the batch first. */
-  async insert(entity: Omit<BatchDriftEntity, 'createdAt'>): Promise<BatchDriftEntity> {
-    try {
-      await this.repo.insert(entity);
-    } catch (err) {
-      const existing = await this.findByBatch(entity.batchId);
-      if (!existing) throw err;
-    }
-    return (await this.findByBatch(entity.batchId))!;
+  insert(entity: Omit<BatchDriftEntity, 'createdAt'>): Promise<BatchDriftEntity> {
+    return insertOrKeep(
+      () => this.repo.insert(entity),
+      () => this.findByBatch(entity.batchId),
+    );
   }
 
   /** Drifted batches no run has flagged yet, oldest first. */
