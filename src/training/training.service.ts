@@ -60,6 +60,8 @@ type FamilyOutcome = RunOutcome;
 const HOLDOUT_FRACTION = 0.2;
 /** Fewer rows than this cannot make a meaningful holdout. */
 export const MIN_TRAINING_ROWS = 50;
+/** How long a run's start waits for an instance that recorded its run's end to release the lock. */
+const LOCK_FINISHING_WAIT_MS = 5_000;
 
 /**
  * The training pipeline. One run: ingest the drop folder → check fresh batches' prices (a held
@@ -119,7 +121,7 @@ export class TrainingService implements OnApplicationShutdown {
     const families = options.families ?? this.families.list().map((f) => f.name);
     for (const name of families) this.registry.assertFamily(name);
     const trials = options.trials ?? this.config.SEARCH_TRIALS;
-    const lock = await this.runs.tryLock();
+    const lock = await this.acquireLock();
     if (!lock) {
       const running = await this.runs.findRunning();
       throw new DomainError(
@@ -164,6 +166,23 @@ export class TrainingService implements OnApplicationShutdown {
     const done = work.finally(() => this.running.delete(run.id));
     this.running.set(run.id, done);
     return { runId: run.id };
+  }
+
+  /**
+   * The training lock. A run records its end (succeeded, failed) a moment before its instance
+   * lets go of the lock (the child process exits, the lock's connection is released), so a
+   * client that saw the run finish and asks for the next one must not get a 409: while the lock
+   * is held and no run is recorded as running, the holder is finishing, and the ask waits for it
+   * (up to LOCK_FINISHING_WAIT_MS).
+   */
+  private async acquireLock(): Promise<HeldLock | null> {
+    const deadline = Date.now() + LOCK_FINISHING_WAIT_MS;
+    for (;;) {
+      const lock = await this.runs.tryLock();
+      if (lock) return lock;
+      if (Date.now() >= deadline || (await this.runs.findRunning())) return null;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /** Resolves with the finished run (any status). */
