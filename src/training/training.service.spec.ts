@@ -1,6 +1,6 @@
 import { AppConfig } from '../config/app-config';
 import { DomainError, ErrorCode } from '../common/domain-error';
-import { HeldLock } from '../database/advisory-lock';
+import type { HeldLock } from '../database/advisory-lock';
 import { TrainingService } from './training.service';
 
 /**
