@@ -8,6 +8,35 @@ const FLUSH_MS = 200;
 /** Or as soon as this many are pending. */
 const FLUSH_ROWS = 200;
 
+const COLUMNS = 'request_id, family, version, items, priced_at';
+/** A row already there (a request id priced again, in an earlier flush) takes the new pricing. */
+const ON_CONFLICT =
+  'ON CONFLICT (request_id) DO UPDATE SET family = excluded.family, version = excluded.version, ' +
+  'items = excluded.items, priced_at = excluded.priced_at';
+
+/**
+ * PostgreSQL: the batch as one JSON array parameter, taken apart by json_to_recordset (the audit
+ * writer's pattern, `insertFromJsonInto`): one short statement, one parameter.
+ */
+const UPSERT_PG =
+  `INSERT INTO priced_request (${COLUMNS}) ` +
+  'SELECT "requestId", "family", "version", "items", "pricedAt" FROM json_to_recordset($1::json) ' +
+  'AS r("requestId" varchar, "family" varchar, "version" integer, "items" jsonb, "pricedAt" timestamptz) ' +
+  ON_CONFLICT;
+
+/**
+ * SQLite: the same array read with json_each (`WHERE true`: SQLite's parser needs it between an
+ * INSERT's SELECT and its ON CONFLICT). `items` comes back as JSON text, what TypeORM stores.
+ */
+const UPSERT_SQLITE =
+  `INSERT INTO priced_request (${COLUMNS}) ` +
+  "SELECT json_extract(value, '$.requestId'), json_extract(value, '$.family'), " +
+  "json_extract(value, '$.version'), json_extract(value, '$.items'), json_extract(value, '$.pricedAt') " +
+  `FROM json_each(?) WHERE true ${ON_CONFLICT}`;
+
+/** The text TypeORM stores for a SQLite datetime column (UTC, 'YYYY-MM-DD HH:MM:SS.SSS'). */
+const sqliteDate = (date: Date): string => date.toISOString().replace('T', ' ').replace('Z', '');
+
 /**
  * The priced requests, written by the prediction path off the request's way: `record` only
  * queues; a timer (or a full queue) writes the queue in one insert. Whoever reads them in this
@@ -51,9 +80,14 @@ export class PricedRequestLog implements OnModuleDestroy {
     // A request id sent twice by a client names its latest pricing.
     const latest = [...new Map(batch.map((row) => [row.requestId, row])).values()];
     try {
-      await this.dataSource
-        .getRepository(PricedRequestEntity)
-        .upsert(latest, { conflictPaths: ['requestId'] });
+      // Built by hand: TypeORM's upsert spent about three times the CPU per batch, on the
+      // event loop that answers the prices (docs/benchmarks.md, issue 24).
+      if (this.dataSource.options.type === 'postgres') {
+        await this.dataSource.query(UPSERT_PG, [JSON.stringify(latest)]);
+      } else {
+        const rows = latest.map((row) => ({ ...row, pricedAt: sqliteDate(row.pricedAt) }));
+        await this.dataSource.query(UPSERT_SQLITE, [JSON.stringify(rows)]);
+      }
     } catch (err) {
       this.logger.error(
         `Could not record ${latest.length} priced requests: ${(err as Error).message}`,
