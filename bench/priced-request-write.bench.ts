@@ -9,7 +9,8 @@
  *   - `typeorm-upsert`: TypeORM's `repository.upsert(rows, { conflictPaths: ['requestId'] })` (the
  *     writer before issue 24);
  *   - `hand-built`: the writer today (`PricedRequestLog.record` x 200, then `flush()`): one
- *     statement, the batch as one JSON parameter (json_to_recordset / json_each).
+ *     statement (PostgreSQL: the batch as one JSON parameter, json_to_recordset; SQLite: a
+ *     multi-row VALUES list).
  * Each write is BENCH_ROWS (200) new single-diamond pricings (random request ids, as clients send),
  * every BENCH_CONFLICT_EVERY-th (10) one a request id already written (the client's retry). The
  * modes alternate, BENCH_ROUNDS (60) writes each after BENCH_WARMUP (15) writes each not counted.

@@ -25,14 +25,12 @@ const UPSERT_PG =
   ON_CONFLICT;
 
 /**
- * SQLite: the same array read with json_each (`WHERE true`: SQLite's parser needs it between an
- * INSERT's SELECT and its ON CONFLICT). `items` comes back as JSON text, what TypeORM stores.
+ * SQLite: a multi-row VALUES list, five parameters a row (at most FLUSH_ROWS rows: 1,000
+ * parameters, far below SQLite's 32,766). Cheaper here than json_each, whose json_extract calls
+ * run in this process too (better-sqlite3 is in-process): measured by `npm run bench:priced-requests`.
  */
-const UPSERT_SQLITE =
-  `INSERT INTO priced_request (${COLUMNS}) ` +
-  "SELECT json_extract(value, '$.requestId'), json_extract(value, '$.family'), " +
-  "json_extract(value, '$.version'), json_extract(value, '$.items'), json_extract(value, '$.pricedAt') " +
-  `FROM json_each(?) WHERE true ${ON_CONFLICT}`;
+const upsertSqlite = (rows: number): string =>
+  `INSERT INTO priced_request (${COLUMNS}) VALUES ${Array<string>(rows).fill('(?, ?, ?, ?, ?)').join(', ')} ${ON_CONFLICT}`;
 
 /** The text TypeORM stores for a SQLite datetime column (UTC, 'YYYY-MM-DD HH:MM:SS.SSS'). */
 const sqliteDate = (date: Date): string => date.toISOString().replace('T', ' ').replace('Z', '');
@@ -80,13 +78,20 @@ export class PricedRequestLog implements OnModuleDestroy {
     // A request id sent twice by a client names its latest pricing.
     const latest = [...new Map(batch.map((row) => [row.requestId, row])).values()];
     try {
-      // Built by hand: TypeORM's upsert spent about three times the CPU per batch, on the
-      // event loop that answers the prices (docs/benchmarks.md, issue 24).
+      // Built by hand: TypeORM's upsert spent about three times this CPU per batch on PostgreSQL
+      // (twice on SQLite), on the event loop that answers the prices (`npm run
+      // bench:priced-requests`, docs/benchmarks.md).
       if (this.dataSource.options.type === 'postgres') {
         await this.dataSource.query(UPSERT_PG, [JSON.stringify(latest)]);
       } else {
-        const rows = latest.map((row) => ({ ...row, pricedAt: sqliteDate(row.pricedAt) }));
-        await this.dataSource.query(UPSERT_SQLITE, [JSON.stringify(rows)]);
+        const params = latest.flatMap((row) => [
+          row.requestId,
+          row.family,
+          row.version,
+          JSON.stringify(row.items),
+          sqliteDate(row.pricedAt),
+        ]);
+        await this.dataSource.query(upsertSqlite(latest.length), params);
       }
     } catch (err) {
       this.logger.error(
