@@ -31,8 +31,8 @@ function parentGone(reason: string): void {
 
 /**
  * The trainer entry point the server starts for each training run (TRAINING_PROCESS=child): a
- * process of its own, at TRAINING_SCHEDULING (SCHED_IDLE, or TRAINING_NICE), on the command line's module (no HTTP, nothing of the
- * server's). It executes the run the server recorded, while the server holds its training lock,
+ * process of its own, at TRAINING_SCHEDULING (SCHED_IDLE, or TRAINING_NICE), on the command
+ * line's module (no HTTP, nothing of the server's). It executes the run the server recorded, while the server holds its training lock,
  * and tells the server its progress over IPC. Not a command for people: `npm run train` is.
  */
 export const trainRunCommand: CliCommand<ChildRunRequest> = {

@@ -158,8 +158,8 @@ export class AppConfig {
 
   /**
    * Where the server runs a training run (first start, nightly, admin): `child`, a process of its
-   * own (the trainer entry point, `src/cli/train-run.cli.ts`) at TRAINING_SCHEDULING, so the search's
-   * threads yield the CPU to serving; `inline`, in the server's own process (the tests' default).
+   * own (the trainer entry point, `src/cli/train-run.cli.ts`) at TRAINING_SCHEDULING, so the
+   * search's threads yield the CPU to serving; `inline`, in the server's own process (the tests' default).
    * An in-memory SQLite database cannot be shared with a child: runs are then inline.
    */
   @IsIn(['child', 'inline'])

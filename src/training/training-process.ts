@@ -81,9 +81,10 @@ export function chrtCanIdle(chrtPath: string): Promise<boolean> {
 }
 
 /**
- * Runs recorded training runs in child processes at TRAINING_SCHEDULING (the server keeps the training
- * lock and the run's bookkeeping; the child does the work). Owns the children: `stopAll` ends
- * them when the server stops, and a child whose parent is gone stops by itself (IPC closed).
+ * Runs recorded training runs in child processes at TRAINING_SCHEDULING (the server keeps the
+ * training lock and the run's bookkeeping; the child does the work). Owns the children:
+ * `stopAll` ends them when the server stops, and a child whose parent is gone stops by itself
+ * (IPC closed).
  */
 @Injectable()
 export class TrainingProcess {

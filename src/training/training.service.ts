@@ -322,8 +322,8 @@ export class TrainingService implements OnApplicationShutdown {
   }
 
   /**
-   * The run in a child process (TrainingProcess) at TRAINING_SCHEDULING: this process keeps the lock
-   * and, when the child ends without finishing the run (killed, crashed), records it as failed.
+   * The run in a child process (TrainingProcess) at TRAINING_SCHEDULING: this process keeps the
+   * lock and, when the child ends without finishing the run (killed, crashed), records it as failed.
    */
   private async executeInChild(
     run: TrainingRunEntity,
