@@ -2,22 +2,37 @@
  * Does training hurt serving? `npm run bench:training-impact` (issue 24).
  *
  * Builds the service, then in one run, on one PostgreSQL schema (dropped at the end) and one work
- * folder: for each TRAINING_PROCESS mode in BENCH_MODES (default `inline,child`: before and after
- * issue 24), starts `node dist/main.js` (audit on, the bundled data seeded and a first model
+ * folder: for each mode in BENCH_MODES (a comma list; default `child-nice,child-idle`):
+ *   - `inline`: TRAINING_PROCESS=inline, the run in the server's process (before issue 24);
+ *   - `child-nice`: TRAINING_PROCESS=child, TRAINING_SCHEDULING=nice (the child at TRAINING_NICE);
+ *   - `child-idle`: TRAINING_PROCESS=child, TRAINING_SCHEDULING=idle (the child at SCHED_IDLE);
+ *   - `child`: TRAINING_PROCESS=child with the default scheduling;
+ * starts `node dist/main.js` (audit on, the bundled data seeded and a first model
  * trained with BENCH_TRIALS on the first start), then prices `POST /v1/prices` with autocannon at
  * BENCH_CONNECTIONS (32) for BENCH_SECONDS (15) each:
  *   1. idle;
  *   2. during an admin run of BENCH_TRAINING_TRIALS (100) trials, started BENCH_LEAD_MS (3000)
  *      before the load (the run must still be going when the load ends: the bench says so).
- * The server is then killed (SIGKILL: the run is not waited for; the next start settles it) and
- * the next mode starts on the same database. Each connection cycles through the 1,000 diamonds of
+ * The training child, when there is one, and then the server are killed (SIGKILL: the run is not
+ * waited for; the next start settles it) and the next mode starts on the same database. Each connection cycles through the 1,000 diamonds of
  * data/batches/batch-001.csv. Targets: during training, p99 <= 25 ms and >= 0.8 x the idle rate.
- * BENCH_ROUNDS (1) repeats the modes, alternating, to see the machine's noise.
+ * BENCH_ROUNDS (1) repeats the modes, alternating, to see the machine's noise. Beside the rates:
+ * the CPU seconds of the server and of the training child, and the serving threads' run-queue
+ * wait (time runnable but not running: /proc/<pid>/task/<tid>/schedstat, second field), of the
+ * event loop (the server's main thread) and of all its threads, over the warm-up and the load.
  * Other work on the machine moves every figure: compare the ratios within a mode.
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -42,7 +57,17 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const TRAINING_TRIALS = Number(process.env.BENCH_TRAINING_TRIALS ?? 100);
 const LEAD_MS = Number(process.env.BENCH_LEAD_MS ?? 3000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
-const MODES = (process.env.BENCH_MODES ?? 'inline,child').split(',');
+const MODES = (process.env.BENCH_MODES ?? 'child-nice,child-idle').split(',');
+/** The settings of each mode. */
+const MODE_ENV: Record<string, Record<string, string>> = {
+  inline: { TRAINING_PROCESS: 'inline' },
+  child: { TRAINING_PROCESS: 'child' },
+  'child-nice': { TRAINING_PROCESS: 'child', TRAINING_SCHEDULING: 'nice' },
+  'child-idle': { TRAINING_PROCESS: 'child', TRAINING_SCHEDULING: 'idle' },
+};
+for (const mode of MODES)
+  if (!MODE_ENV[mode])
+    throw new Error(`BENCH_MODES: unknown mode ${mode} (${Object.keys(MODE_ENV).join(', ')})`);
 const TARGET = { p99: 25, ratio: 0.8 };
 const ADMIN_TOKEN = randomBytes(16).toString('hex');
 const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
@@ -108,6 +133,16 @@ function cpuSeconds(pid: number): number {
   }
 }
 
+/** A process that has ended and waits for its parent to reap it. */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
 /** The pids of a process's children (the training child, when there is one). */
 function childrenOf(pid: number): number[] {
   try {
@@ -122,11 +157,65 @@ function childrenOf(pid: number): number[] {
   }
 }
 
+/**
+ * Nanoseconds each thread of a process has waited on a run queue (runnable, not running):
+ * /proc/<pid>/task/<tid>/schedstat, second field. Empty when the kernel keeps no schedstat.
+ */
+function runQueueWait(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const fields = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ');
+        out.set(Number(tid), Number(fields[1]));
+      } catch {
+        // a thread that ended meanwhile
+      }
+    }
+  } catch {
+    // the process is gone
+  }
+  return out;
+}
+
+/** The scheduling policy of a process's main thread (/proc/<pid>/sched): 0 normal, 5 SCHED_IDLE. */
+function policyOf(pid: number): string {
+  try {
+    const policy = /^policy\s+:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/sched`, 'utf8'));
+    const names: Record<string, string> = {
+      '0': 'SCHED_OTHER',
+      '3': 'SCHED_BATCH',
+      '5': 'SCHED_IDLE',
+    };
+    return policy ? (names[policy[1]] ?? `policy ${policy[1]}`) : 'unknown';
+  } catch {
+    return 'gone';
+  }
+}
+
+/** The nice value of a process's main thread (/proc/<pid>/stat, field 19). */
+function niceOf(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16];
+  } catch {
+    return '?';
+  }
+}
+
+interface Usage<T> {
+  result: T;
+  server: number;
+  children: number;
+  /** Run-queue wait of the server's main thread (its event loop) and of all its threads, ms. */
+  waitMain: number;
+  waitAll: number;
+  /** How the training children seen were scheduled (`SCHED_IDLE`, `SCHED_OTHER nice 10`). */
+  childScheduling: string[];
+}
+
 /** Runs `work` and returns its result with the CPU seconds the server and its children used meanwhile. */
-async function withCpu<T>(
-  pid: number,
-  work: () => Promise<T>,
-): Promise<{ result: T; server: number; children: number }> {
+async function withCpu<T>(pid: number, work: () => Promise<T>): Promise<Usage<T>> {
   const seen = new Map<number, number>();
   const sample = () => {
     for (const c of childrenOf(pid)) if (!seen.has(c)) seen.set(c, cpuSeconds(c));
@@ -134,6 +223,7 @@ async function withCpu<T>(
   sample();
   const timer = setInterval(sample, 200);
   const server0 = cpuSeconds(pid);
+  const wait0 = runQueueWait(pid);
   const at0 = new Map(seen);
   try {
     const result = await work();
@@ -142,7 +232,22 @@ async function withCpu<T>(
       (sum, [c, first]) => sum + Math.max(0, cpuSeconds(c) - (at0.get(c) ?? first)),
       0,
     );
-    return { result, server: cpuSeconds(pid) - server0, children };
+    const wait1 = runQueueWait(pid);
+    // A thread started during the load counts from 0; one that ended is not counted.
+    const waited = (tid: number) => Math.max(0, (wait1.get(tid) ?? 0) - (wait0.get(tid) ?? 0));
+    const waitAll = [...wait1.keys()].reduce((sum, tid) => sum + waited(tid), 0) / 1e6;
+    const childScheduling = childrenOf(pid).map((c) => {
+      const policy = policyOf(c);
+      return policy === 'SCHED_OTHER' ? `${policy} nice ${niceOf(c)}` : policy;
+    });
+    return {
+      result,
+      server: cpuSeconds(pid) - server0,
+      children,
+      waitMain: waited(pid) / 1e6,
+      waitAll,
+      childScheduling,
+    };
   } finally {
     clearInterval(timer);
   }
@@ -170,7 +275,7 @@ async function oneMode(
   const base = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: ROOT,
-    env: { ...env, PORT: String(port), TRAINING_PROCESS: mode },
+    env: { ...env, PORT: String(port), ...MODE_ENV[mode] },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   try {
@@ -195,18 +300,38 @@ async function oneMode(
     const met =
       during.latency.p99 <= TARGET.p99 &&
       during.requests.average >= TARGET.ratio * idle.requests.average;
+    const inChild = mode !== 'inline';
+    const wait = (u: Usage<unknown>) =>
+      `event loop ${u.waitMain.toFixed(0)} ms, all threads ${u.waitAll.toFixed(0)} ms`;
     return [
-      `TRAINING_PROCESS=${mode} (${before} at the start):`,
+      `${mode}: ${Object.entries(MODE_ENV[mode])
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')} (${before} at the start):`,
       `  ${line('idle', idle)}`,
       `  ${line(`during a ${TRAINING_TRIALS}-trial admin run`, during, idle)}`,
       `  CPU seconds (warm-up + load): idle server ${idleCpu.server.toFixed(1)}; during the run server ${duringCpu.server.toFixed(1)}` +
-        `${mode === 'child' ? ` + training process ${duringCpu.children.toFixed(1)}` : ' (the training in it)'}`,
+        `${inChild ? ` + training process ${duringCpu.children.toFixed(1)} (${duringCpu.childScheduling.join(', ') || 'no child seen at the end'})` : ' (the training in it)'}`,
+      `  server threads' run-queue wait (warm-up + load): idle ${wait(idleCpu)}; during the run ${wait(duringCpu)}`,
       `  run ${runId} ${stillRunning ? 'still running at the end of the load' : `already ${run?.status}: the load outlasted it, figures flatter`}; ` +
         `targets (p99 <= ${TARGET.p99} ms, >= ${TARGET.ratio} x idle): ${met ? 'met' : 'not met'}`,
     ];
   } finally {
+    // The training child first (it would stop by itself once the server is gone, but not at once
+    // on a loaded machine, and not while the next mode measures), then the server.
+    const trainers = childrenOf(child.pid!);
+    for (const pid of trainers) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     child.kill('SIGKILL');
     await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+    for (const pid of trainers) {
+      const deadline = Date.now() + 10_000;
+      while (existsSync(`/proc/${pid}`) && !isZombie(pid) && Date.now() < deadline) await sleep(50);
+    }
   }
 }
 
@@ -243,7 +368,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? MODES : [...MODES].reverse();
       for (const mode of order) {
-        console.log(`round ${round + 1}: TRAINING_PROCESS=${mode}...`);
+        console.log(`round ${round + 1}: ${mode}...`);
         const lines = await oneMode(mode, env, load);
         console.log(lines.join('\n'));
         report.push(...lines);

@@ -98,7 +98,15 @@ describe('loadConfig', () => {
       INSTANCE_ROLE: 'both',
       TRAINING_PROCESS: 'child',
       TRAINING_NICE: 10,
+      TRAINING_SCHEDULING: 'idle',
+      TRAINING_CHRT_PATH: '/usr/bin/chrt',
     });
+    expect(
+      loadConfig({ TRAINING_SCHEDULING: 'nice', TRAINING_CHRT_PATH: '/opt/bin/chrt' }),
+    ).toMatchObject({ TRAINING_SCHEDULING: 'nice', TRAINING_CHRT_PATH: '/opt/bin/chrt' });
+    expect(() => loadConfig({ TRAINING_SCHEDULING: 'fifo' })).toThrow(
+      /TRAINING_SCHEDULING="fifo": TRAINING_SCHEDULING must be one of the following values: idle, nice$/,
+    );
     expect(
       loadConfig({ INSTANCE_ROLE: 'serve', TRAINING_PROCESS: 'inline', TRAINING_NICE: '19' }),
     ).toMatchObject({ INSTANCE_ROLE: 'serve', TRAINING_PROCESS: 'inline', TRAINING_NICE: 19 });

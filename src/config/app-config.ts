@@ -158,8 +158,8 @@ export class AppConfig {
 
   /**
    * Where the server runs a training run (first start, nightly, admin): `child`, a process of its
-   * own (the trainer entry point, `src/cli/train-run.cli.ts`) at TRAINING_NICE, so the search's
-   * threads yield the CPU to serving; `inline`, in the server's own process (the tests' default).
+   * own (the trainer entry point, `src/cli/train-run.cli.ts`) at TRAINING_SCHEDULING, so the
+   * search's threads yield the CPU to serving; `inline`, in the server's own process (the tests' default).
    * An in-memory SQLite database cannot be shared with a child: runs are then inline.
    */
   @IsIn(['child', 'inline'])
@@ -171,6 +171,19 @@ export class AppConfig {
   @Min(0)
   @Max(19)
   TRAINING_NICE = 10;
+
+  /**
+   * How the training child yields the CPU to serving: `idle`, started through
+   * `chrt --idle 0` (Linux SCHED_IDLE, every thread it starts inherits it: it runs only on CPU
+   * time nothing else wants); `nice`, at TRAINING_NICE. When chrt cannot set SCHED_IDLE here (no
+   * binary at TRAINING_CHRT_PATH, not permitted) `idle` falls back to `nice` with one warning.
+   */
+  @IsIn(['idle', 'nice'])
+  TRAINING_SCHEDULING: 'idle' | 'nice' = 'idle';
+
+  /** The chrt binary TRAINING_SCHEDULING=idle starts the training child through (util-linux). */
+  @IsString()
+  TRAINING_CHRT_PATH = '/usr/bin/chrt';
 
   /** Train on first start when the registry has no champion. */
   @Transform(toBool)

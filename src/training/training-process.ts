@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFile, spawn, SpawnOptions } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { extname, join } from 'node:path';
@@ -14,9 +14,15 @@ export interface ChildRunRequest {
   actor?: string;
 }
 
-/** The messages a training child sends its parent over IPC. */
+/**
+ * The messages a training child sends its parent over IPC. `scheduling` is not the child's: the
+ * parent adds how it started the child (`SCHED_IDLE`, `nice 10`) before passing `started` on.
+ */
 export type ChildMessage =
-  { type: 'started'; pid: number } | { type: 'progress'; progress: unknown };
+  { type: 'started'; pid: number; scheduling?: string } | { type: 'progress'; progress: unknown };
+
+/** How a training child was started: SCHED_IDLE through chrt, or at a nice level. */
+export type TrainingScheduling = 'idle' | 'nice';
 
 export interface ChildExit {
   code: number | null;
@@ -65,16 +71,50 @@ export function lowerProcessPriority(nice: number): void {
 }
 
 /**
- * Runs recorded training runs in child processes at TRAINING_NICE (the server keeps the training
- * lock and the run's bookkeeping; the child does the work). Owns the children: `stopAll` ends
- * them when the server stops, and a child whose parent is gone stops by itself (IPC closed).
+ * Whether `chrt` at this path can start a process at SCHED_IDLE here: runs `chrt --idle 0 true`
+ * (false when the binary is absent, not executable, or the kernel refuses the policy).
+ */
+export function chrtCanIdle(chrtPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile(chrtPath, ['--idle', '0', 'true'], { timeout: 5000 }, (err) => resolve(!err));
+  });
+}
+
+/**
+ * Runs recorded training runs in child processes at TRAINING_SCHEDULING (the server keeps the
+ * training lock and the run's bookkeeping; the child does the work). Owns the children:
+ * `stopAll` ends them when the server stops, and a child whose parent is gone stops by itself
+ * (IPC closed).
  */
 @Injectable()
 export class TrainingProcess {
   private readonly logger = new Logger(TrainingProcess.name);
   private readonly children = new Set<ChildProcess>();
+  /** The scheduling the children get, settled once (the chrt probe runs at the first run). */
+  private schedulingUsed: Promise<TrainingScheduling> | undefined;
+  private stopped = false;
 
   constructor(private readonly config: AppConfig) {}
+
+  /**
+   * The scheduling the children are started with: TRAINING_SCHEDULING, except `idle` where chrt
+   * cannot set SCHED_IDLE (probed once): then `nice`, with one warning.
+   */
+  scheduling(): Promise<TrainingScheduling> {
+    this.schedulingUsed ??= this.settleScheduling();
+    return this.schedulingUsed;
+  }
+
+  private async settleScheduling(): Promise<TrainingScheduling> {
+    if (this.config.TRAINING_SCHEDULING === 'nice') return 'nice';
+    const chrt = this.config.TRAINING_CHRT_PATH;
+    if (await chrtCanIdle(chrt)) return 'idle';
+    this.logger.warn(
+      `TRAINING_SCHEDULING=idle: \`${chrt} --idle 0\` cannot start a process at SCHED_IDLE here ` +
+        `(TRAINING_CHRT_PATH); training children run at nice ${this.config.TRAINING_NICE} (TRAINING_NICE) instead`,
+    );
+    return 'nice';
+  }
 
   /** True when runs go to a child: TRAINING_PROCESS=child and a database a second process can open. */
   enabled(): boolean {
@@ -90,14 +130,35 @@ export class TrainingProcess {
   }
 
   /** Runs one recorded run in a child; resolves when the child has exited. */
-  run(request: ChildRunRequest, onMessage: (message: ChildMessage) => void): Promise<ChildExit> {
+  async run(
+    request: ChildRunRequest,
+    onMessage: (message: ChildMessage) => void,
+  ): Promise<ChildExit> {
+    const scheduling = await this.scheduling();
+    // The server began stopping while chrt was probed: no child is started any more.
+    if (this.stopped) return { code: null, signal: 'SIGTERM' };
     const { file, execArgv } = trainerEntry();
-    const child = spawn(process.execPath, [...execArgv, file, JSON.stringify(request)], {
-      env: { ...process.env, ...settingsAsEnv(this.config), DB_MIGRATIONS_RUN: 'false' },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    const nodeArgs = [...execArgv, file, JSON.stringify(request)];
+    const env = {
+      ...process.env,
+      ...settingsAsEnv(this.config),
+      DB_MIGRATIONS_RUN: 'false',
+      // What the child was started with (after a fallback): it lowers its own threads at nice only.
+      TRAINING_SCHEDULING: scheduling,
+    };
+    const options: SpawnOptions = { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] };
+    // chrt execs node in its own process: the pid, the IPC channel and the exit are node's.
+    // SCHED_IDLE holds for every thread node starts (a new thread inherits its creator's policy).
+    const child =
+      scheduling === 'idle'
+        ? spawn(
+            this.config.TRAINING_CHRT_PATH,
+            ['--idle', '0', process.execPath, ...nodeArgs],
+            options,
+          )
+        : spawn(process.execPath, nodeArgs, options);
     this.children.add(child);
-    if (child.pid !== undefined) {
+    if (scheduling === 'nice' && child.pid !== undefined) {
       try {
         // At once, from here: the child lowers its other threads itself as it starts.
         setPriority(child.pid, this.config.TRAINING_NICE);
@@ -107,8 +168,11 @@ export class TrainingProcess {
         );
       }
     }
-    child.on('message', (message: ChildMessage) => onMessage(message));
-    return new Promise<ChildExit>((resolve) => {
+    const described = scheduling === 'idle' ? 'SCHED_IDLE' : `nice ${this.config.TRAINING_NICE}`;
+    child.on('message', (message: ChildMessage) =>
+      onMessage(message.type === 'started' ? { ...message, scheduling: described } : message),
+    );
+    return await new Promise<ChildExit>((resolve) => {
       const done = (exit: ChildExit) => {
         this.children.delete(child);
         resolve(exit);
@@ -123,6 +187,7 @@ export class TrainingProcess {
 
   /** Ends every child (the server is stopping); their runs are then recorded as interrupted. */
   stopAll(): void {
+    this.stopped = true;
     for (const child of this.children) child.kill('SIGTERM');
   }
 }

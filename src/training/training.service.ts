@@ -322,8 +322,8 @@ export class TrainingService implements OnApplicationShutdown {
   }
 
   /**
-   * The run in a child process (TrainingProcess) at TRAINING_NICE: this process keeps the lock
-   * and, when the child ends without finishing the run (killed, crashed), records it as failed.
+   * The run in a child process (TrainingProcess) at TRAINING_SCHEDULING: this process keeps the
+   * lock and, when the child ends without finishing the run (killed, crashed), records it as failed.
    */
   private async executeInChild(
     run: TrainingRunEntity,
@@ -347,7 +347,7 @@ export class TrainingService implements OnApplicationShutdown {
             this.progress$.next(message.progress as TrainingProgress);
           else
             this.logger.log(
-              `Training run ${run.id} runs in process ${message.pid} (nice ${this.config.TRAINING_NICE})`,
+              `Training run ${run.id} runs in process ${message.pid} (${message.scheduling ?? `nice ${this.config.TRAINING_NICE}`}, TRAINING_SCHEDULING=${this.config.TRAINING_SCHEDULING})`,
             );
         },
       );

@@ -1,4 +1,7 @@
 import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { PricedRequestEntity } from '../../src/outcomes/priced-request.entity';
+import { PricedRequestLog } from '../../src/outcomes/priced-request.log';
 import { createTestApp, ENGINE, TestApp } from '../support/test-app';
 import { ADMIN_TOKEN, ingestBatch, SAMPLE_DIAMOND, train } from '../support/training-helpers';
 
@@ -149,5 +152,50 @@ describe(`Outcomes (${ENGINE})`, () => {
       accepted: 0,
       rejected: 0,
     });
+  });
+  it('keeps the latest pricing of a request id sent twice: across flushes and within one', async () => {
+    const id = 'client-sent-twice-0001';
+    const log = t.app.get(PricedRequestLog);
+    const before = Date.now();
+    const first = (
+      await http().post('/v1/prices').set('X-Request-Id', id).send(SAMPLE_DIAMOND).expect(200)
+    ).body;
+    await log.flush(); // the first pricing is in the table: the second one meets it there
+    const items = [{ ...SAMPLE_DIAMOND, carat: 1.51, x: 7.3 }, SAMPLE_DIAMOND];
+    const second = (
+      await http().post('/v1/prices/batch').set('X-Request-Id', id).send({ items }).expect(200)
+    ).body;
+    expect(second.requestId).toBe(id);
+    expect(second.items[0].price).not.toBe(first.price);
+    const quoted0 = (await outcome({ requestId: id, item: 0, price: 9000 }).expect(201)).body;
+    expect(quoted0.quotedPrice).toBe(second.items[0].price);
+    const quoted1 = (await outcome({ requestId: id, item: 1, price: 2500 }).expect(201)).body;
+    expect(quoted1.quotedPrice).toBe(second.items[1].price);
+    const row = await t.app
+      .get(DataSource)
+      .getRepository(PricedRequestEntity)
+      .findOneByOrFail({ requestId: id });
+    expect(row.items.map((item) => item.features.carat)).toEqual([1.51, 0.7]);
+    expect(row.pricedAt.getTime()).toBeGreaterThanOrEqual(before - 1000);
+    expect(row.pricedAt.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
+
+    // Twice in one flush: the later of the two is written.
+    const model = { family: 'linear', version: 1 };
+    const features = { ...SAMPLE_DIAMOND } as PricedRequestEntity['items'][number]['features'];
+    log.record('twice-in-one-flush', model, [{ features, price: 111, range: null }]);
+    log.record('twice-in-one-flush', model, [
+      { features, price: 222, range: null },
+      { features, price: 333.33, range: { low: 300, high: 360.5, level: 0.9 } },
+    ]);
+    await log.flush();
+    const once = await t.app
+      .get(DataSource)
+      .getRepository(PricedRequestEntity)
+      .findOneByOrFail({ requestId: 'twice-in-one-flush' });
+    expect(once.items.map((item) => [item.price, item.range])).toEqual([
+      [222, null],
+      [333.33, { low: 300, high: 360.5, level: 0.9 }],
+    ]);
+    expect(once).toMatchObject({ family: 'linear', version: 1 });
   });
 });

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { readdirSync, readFileSync } from 'node:fs';
 import request from 'supertest';
 import { NightlyScheduler } from '../../src/nightly/nightly.scheduler';
@@ -32,6 +33,35 @@ function threadNiceness(pid: number): Map<number, number> {
     // the process or a thread ended while read
   }
   return out;
+}
+
+/** The scheduling policy of each thread of a process (/proc/<pid>/task/<tid>/sched: 0 normal, 5 SCHED_IDLE). */
+function threadPolicies(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const sched = readFileSync(`/proc/${pid}/task/${tid}/sched`, 'utf8');
+      const policy = /^policy\s+:\s+(\d+)$/m.exec(sched);
+      if (policy) out.set(Number(tid), Number(policy[1]));
+    }
+  } catch {
+    // the process or a thread ended while read
+  }
+  return out;
+}
+
+/** Every thread of a training child seen while it lives, and what `read` said of each. */
+async function watchThreads(
+  pid: number,
+  alive: () => boolean,
+  read: (pid: number) => Map<number, number>,
+): Promise<Map<number, number>> {
+  const seen = new Map<number, number>();
+  while (alive()) {
+    for (const [tid, value] of read(pid)) seen.set(tid, value);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return seen;
 }
 
 describe(`training roles and the training process (${ENGINE})`, () => {
@@ -80,6 +110,7 @@ describe(`training roles and the training process (${ENGINE})`, () => {
     beforeAll(async () => {
       t = await createTestApp({
         TRAINING_PROCESS: 'child',
+        TRAINING_SCHEDULING: 'nice',
         TRAINING_NICE: '3',
         SEARCH_CONCURRENCY: '2',
         CHAMPION_POLL_MS: '200',
@@ -113,11 +144,11 @@ describe(`training roles and the training process (${ENGINE})`, () => {
       expect(pid).not.toBe(process.pid);
       const atStart = threadNiceness(pid).size;
       // Every thread seen while the child lives, search workers included (started mid-run).
-      const seen = new Map<number, number>();
-      while (t.app.get(TrainingProcess).pids().includes(pid)) {
-        for (const [tid, nice] of threadNiceness(pid)) seen.set(tid, nice);
-        await new Promise((r) => setTimeout(r, 25));
-      }
+      const seen = await watchThreads(
+        pid,
+        () => t.app.get(TrainingProcess).pids().includes(pid),
+        threadNiceness,
+      );
       const run = (
         await http().get(`/v1/admin/training-runs/${started.body.runId}`).set(auth).expect(200)
       ).body;
@@ -137,6 +168,61 @@ describe(`training roles and the training process (${ENGINE})`, () => {
           .send({ ...SAMPLE_DIAMOND, model: { family: 'xgboost' } });
         return res.status === 200 ? res : undefined;
       }, 10_000);
+    }, 120_000);
+  });
+  describe('TRAINING_PROCESS=child, TRAINING_SCHEDULING=idle (the default)', () => {
+    let t: TestApp;
+    let logged: jest.SpyInstance;
+    beforeAll(async () => {
+      logged = jest.spyOn(Logger.prototype, 'log');
+      t = await createTestApp({
+        TRAINING_PROCESS: 'child',
+        SEARCH_CONCURRENCY: '2',
+        CHAMPION_POLL_MS: '200',
+        ADMIN_TOKEN,
+      });
+      await ingestBatch(t, 1);
+    }, 60_000);
+    afterAll(async () => {
+      logged.mockRestore();
+      await t?.close();
+    });
+
+    it('starts the child at SCHED_IDLE, every thread of it included; the server keeps its own policy', async () => {
+      // Jest itself must not run at SCHED_IDLE (`chrt --idle 0 npx jest`): a child would inherit
+      // it, and this test could not tell. The server's threads are normal (policy 0) throughout.
+      const server = threadPolicies(process.pid);
+      if ([...server.values()].includes(5))
+        throw new Error('jest runs at SCHED_IDLE (chrt --idle): run this test without chrt');
+      expect(new Set(server.values())).toEqual(new Set([0]));
+      const started = await request(t.app.getHttpServer())
+        .post('/v1/admin/training-runs')
+        .set(auth)
+        .send({ trials: 2, families: ['xgboost'] })
+        .expect(202);
+      const pid = await until(() => t.app.get(TrainingProcess).pids()[0]);
+      expect(pid).not.toBe(process.pid);
+      const atStart = threadPolicies(pid).size;
+      const seen = await watchThreads(
+        pid,
+        () => t.app.get(TrainingProcess).pids().includes(pid),
+        threadPolicies,
+      );
+      const run = await t.app.get(TrainingService).waitForRun(started.body.runId);
+      expect(run.status).toBe('succeeded');
+      // Node's own threads and the search's two workers started mid-run: all SCHED_IDLE.
+      expect(seen.size).toBeGreaterThanOrEqual(atStart + 2);
+      expect(new Set(seen.values())).toEqual(new Set([5]));
+      expect(new Set(threadPolicies(process.pid).values())).toEqual(new Set([0]));
+      // The log line says how the child was started.
+      const lines = logged.mock.calls.map((call) => String(call[0]));
+      expect(lines).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^Training run ${run.id} runs in process ${pid} \\(SCHED_IDLE, TRAINING_SCHEDULING=idle\\)$`,
+          ),
+        ),
+      );
     }, 120_000);
   });
 });
