@@ -307,35 +307,46 @@ interface BenchModel {
  * BENCH_MODELS' names as request selectors. `issue-10-blend` is fitted and registered here first
  * (bench/issue-10-blend.ts in its own process, on the service's store, the service left idle).
  */
-function resolveModels(env: NodeJS.ProcessEnv): BenchModel[] {
+async function resolveModels(env: NodeJS.ProcessEnv): Promise<BenchModel[]> {
   let issue10: ModelSelector | undefined;
-  return MODELS.map((name) => {
-    if (name === 'default') return { name };
-    if (name === 'issue-10-blend') {
-      issue10 ??= registerIssue10Blend(env);
-      return { name, selector: issue10 };
-    }
+  const models: BenchModel[] = [];
+  for (const name of MODELS) {
     const at = /^([a-z0-9_-]+)@(\d+)$/.exec(name);
-    if (at) return { name, selector: { family: at[1], version: Number(at[2]) } };
-    if (/^[a-z0-9_-]+$/.test(name)) return { name, selector: { family: name } };
-    throw new Error(
-      `BENCH_MODELS: "${name}" is not default, a family, family@version or issue-10-blend`,
-    );
-  });
+    if (name === 'default') models.push({ name });
+    else if (name === 'issue-10-blend')
+      models.push({ name, selector: (issue10 ??= await registerIssue10Blend(env)) });
+    else if (at) models.push({ name, selector: { family: at[1], version: Number(at[2]) } });
+    else if (/^[a-z0-9_-]+$/.test(name)) models.push({ name, selector: { family: name } });
+    else
+      throw new Error(
+        `BENCH_MODELS: "${name}" is not default, a family, family@version or issue-10-blend`,
+      );
+  }
+  return models;
 }
 
-function registerIssue10Blend(env: NodeJS.ProcessEnv): ModelSelector {
+/**
+ * Runs bench/issue-10-blend.ts in its own process on the service's store. Asynchronously: the
+ * event loop must go on (a blocked one kept a keep-alive socket the service had since closed,
+ * and the next request failed with "fetch failed").
+ */
+async function registerIssue10Blend(env: NodeJS.ProcessEnv): Promise<ModelSelector> {
   console.log("fitting issue 10's blend (4 models, 4,000 trees a price) and registering it...");
   const started = performance.now();
-  const fit = spawnSync(
+  const fit = spawn(
     process.execPath,
     ['-r', 'ts-node/register/transpile-only', join(__dirname, 'issue-10-blend.ts')],
-    { cwd: ROOT, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  process.stdout.write(fit.stdout);
-  const last = /^issue-10-blend (\S+) (\d+)$/m.exec(fit.stdout ?? '');
-  if (fit.status !== 0 || !last)
-    throw new Error(`bench/issue-10-blend.ts failed (exit status ${fit.status})`);
+  let stdout = '';
+  fit.stdout!.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    process.stdout.write(d);
+  });
+  const status = await new Promise<number | null>((ok) => fit.once('close', ok));
+  const last = /^issue-10-blend (\S+) (\d+)$/m.exec(stdout);
+  if (status !== 0 || !last)
+    throw new Error(`bench/issue-10-blend.ts failed (exit status ${status})`);
   console.log(`  done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return { family: last[1], version: Number(last[2]) };
 }
@@ -346,21 +357,26 @@ async function waitForModels(models: BenchModel[], timeoutMs: number): Promise<s
   const served: string[] = [];
   for (const { name, selector } of models) {
     for (;;) {
-      const res = await fetch(`${BASE}/v1/prices`, {
-        method: 'POST',
-        headers: JSON_HEADERS,
-        body: JSON.stringify({ ...DIAMOND, ...(selector ? { model: selector } : {}) }),
-      });
-      const body = (await res.json()) as {
-        model?: { family: string; version: number };
-        message?: string;
-      };
-      if (res.status === 200) {
-        served.push(`${body.model?.family} v${body.model?.version}`);
-        break;
+      let last: string;
+      try {
+        const res = await fetch(`${BASE}/v1/prices`, {
+          method: 'POST',
+          headers: JSON_HEADERS,
+          body: JSON.stringify({ ...DIAMOND, ...(selector ? { model: selector } : {}) }),
+        });
+        const body = (await res.json()) as {
+          model?: { family: string; version: number };
+          message?: string;
+        };
+        if (res.status === 200) {
+          served.push(`${body.model?.family} v${body.model?.version}`);
+          break;
+        }
+        last = `${res.status} ${body.message ?? ''}`;
+      } catch (err) {
+        last = (err as Error).message;
       }
-      if (Date.now() > deadline)
-        throw new Error(`${name} does not price: ${res.status} ${body.message ?? ''}`);
+      if (Date.now() > deadline) throw new Error(`${name} does not price: ${last}`);
       await sleep(1000);
     }
   }
@@ -752,7 +768,7 @@ async function main(): Promise<void> {
     await waitForTrainingToFinish(10 * 60_000);
     await waitUntilPricing(child, 60_000);
     // After the first-start run: issue 10's blend is fitted on the store it seeded.
-    const models = resolveModels(env);
+    const models = await resolveModels(env);
     const served = models.length > 0 ? await waitForModels(models, 60_000) : [];
     const priceAnswer = await (
       await fetch(`${BASE}/v1/prices`, {
