@@ -35,6 +35,13 @@
  * ratio to the direct one. Needs nginx (/usr/sbin/nginx). On a 2-core machine the two replicas,
  * nginx and the load generator share the same cores: the figure is nginx's overhead, not scale.
  *
+ * BENCH_MODELS (issue 21, the cost of a model: a comma list of `default`, a family name = its
+ * champion, `family@version`, or `issue-10-blend` = issue 10's default model, registered as a
+ * candidate by bench/issue-10-blend.ts in this run's store after the first-start run) adds, after
+ * the explain timings, the single-price load and the batch of 1,000 priced by each model through
+ * the request's public `model` field, the models taking turns, BENCH_MODEL_ROUNDS (3) rounds;
+ * each model's req/s, p50/p99 and batch median, each as a ratio to the first model listed.
+ *
  * Env: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test), BENCH_SKIP_BUILD=1 to
  * reuse dist/, BENCH_TRIALS (first-start trials, default 2), BENCH_CPU_PROFILE=<file.cpuprofile>
  * to profile the service under the load and print where its time goes.
@@ -50,7 +57,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { readArtifact } from '../src/model-runtime/model-artifact';
@@ -94,6 +101,12 @@ const SINGLE_MODEL = 'xgboost-log';
 const TARGET = { ratio: 0.22, typical: 5, p99: 25, batchMs: 20 };
 const PYTHON = '/usr/bin/python3';
 const NGINX_MODE = process.env.API_BENCH_NGINX === '1';
+/** Models priced side by side (issue 21): see the header. Empty: the comparison is skipped. */
+const MODELS = (process.env.BENCH_MODELS ?? '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+const MODEL_ROUNDS = Number(process.env.BENCH_MODEL_ROUNDS ?? 3);
 const JSON_HEADERS = { 'content-type': 'application/json' };
 let BASE = '';
 
@@ -278,9 +291,182 @@ async function waitForAuditBacklog(timeoutMs: number): Promise<void> {
   console.log('the audit backlog did not drain in time; timing the batches anyway');
 }
 
+/** The request's `model` field: a family's champion, or one exact version. */
+interface ModelSelector {
+  family: string;
+  version?: number;
+}
+
+/** A model of BENCH_MODELS: its name as listed, the selector sent (none: the default). */
+interface BenchModel {
+  name: string;
+  selector?: ModelSelector;
+}
+
+/**
+ * BENCH_MODELS' names as request selectors. `issue-10-blend` is fitted and registered here first
+ * (bench/issue-10-blend.ts in its own process, on the service's store, the service left idle).
+ */
+async function resolveModels(env: NodeJS.ProcessEnv): Promise<BenchModel[]> {
+  let issue10: ModelSelector | undefined;
+  const models: BenchModel[] = [];
+  for (const name of MODELS) {
+    const at = /^([a-z0-9_-]+)@(\d+)$/.exec(name);
+    if (name === 'default') models.push({ name });
+    else if (name === 'issue-10-blend')
+      models.push({ name, selector: (issue10 ??= await registerIssue10Blend(env)) });
+    else if (at) models.push({ name, selector: { family: at[1], version: Number(at[2]) } });
+    else if (/^[a-z0-9_-]+$/.test(name)) models.push({ name, selector: { family: name } });
+    else
+      throw new Error(
+        `BENCH_MODELS: "${name}" is not default, a family, family@version or issue-10-blend`,
+      );
+  }
+  return models;
+}
+
+/**
+ * Runs bench/issue-10-blend.ts in its own process on the service's store. Asynchronously: the
+ * event loop must go on (a blocked one kept a keep-alive socket the service had since closed,
+ * and the next request failed with "fetch failed").
+ */
+async function registerIssue10Blend(env: NodeJS.ProcessEnv): Promise<ModelSelector> {
+  console.log("fitting issue 10's blend (4 models, 4,000 trees a price) and registering it...");
+  const started = performance.now();
+  const fit = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', join(__dirname, 'issue-10-blend.ts')],
+    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let stdout = '';
+  fit.stdout!.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    process.stdout.write(d);
+  });
+  const status = await new Promise<number | null>((ok) => fit.once('close', ok));
+  const last = /^issue-10-blend (\S+) (\d+)$/m.exec(stdout);
+  if (status !== 0 || !last)
+    throw new Error(`bench/issue-10-blend.ts failed (exit status ${status})`);
+  console.log(`  done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return { family: last[1], version: Number(last[2]) };
+}
+
+/** Waits until every model prices the warm-up diamond; what priced it, per model. */
+async function waitForModels(models: BenchModel[], timeoutMs: number): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  const served: string[] = [];
+  for (const { name, selector } of models) {
+    for (;;) {
+      let last: string;
+      try {
+        const res = await fetch(`${BASE}/v1/prices`, {
+          method: 'POST',
+          headers: JSON_HEADERS,
+          body: JSON.stringify({ ...DIAMOND, ...(selector ? { model: selector } : {}) }),
+        });
+        const body = (await res.json()) as {
+          model?: { family: string; version: number };
+          message?: string;
+        };
+        if (res.status === 200) {
+          served.push(`${body.model?.family} v${body.model?.version}`);
+          break;
+        }
+        last = `${res.status} ${body.message ?? ''}`;
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      if (Date.now() > deadline) throw new Error(`${name} does not price: ${last}`);
+      await sleep(1000);
+    }
+  }
+  return served;
+}
+
+interface ModelRound {
+  prices: AutocannonResult;
+  batches: number[];
+}
+
+/**
+ * Each model's single-price load and batches of 1,000, the models taking turns round after round
+ * (so a change in the machine's load falls on all of them alike).
+ */
+async function compareModels(
+  models: BenchModel[],
+  items: Diamond[],
+): Promise<{ rounds: ModelRound[][]; load: [number[], number[]] }> {
+  const rounds: ModelRound[][] = models.map(() => []);
+  const loadBefore = loadavg();
+  for (let round = 1; round <= MODEL_ROUNDS; round++) {
+    for (const [m, { name, selector }] of models.entries()) {
+      const load = cycling(
+        items.map((item) => ({
+          method: 'POST',
+          path: '/v1/prices',
+          headers: JSON_HEADERS,
+          body: JSON.stringify({ ...item, ...(selector ? { model: selector } : {}) }),
+        })),
+      );
+      const { result } = await run(name, { url: BASE, ...load });
+      await waitForAuditBacklog(120_000);
+      const batches = await timeBatches(selector);
+      rounds[m].push({ prices: result, batches });
+      console.log(
+        `round ${round} ${name}: ${result.requests.average.toFixed(0)} req/s, p99 ${result.latency.p99} ms, ` +
+          `batch median ${quantile(batches, 0.5).toFixed(1)} ms`,
+      );
+    }
+  }
+  return { rounds, load: [loadBefore, loadavg()] };
+}
+
+const medianOf = (values: number[]) =>
+  quantile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
+
+/** Per model over the rounds: the median round's req/s, p50 and p99, the batches' median. */
+function printModelComparison(
+  models: BenchModel[],
+  served: string[],
+  { rounds, load }: { rounds: ModelRound[][]; load: [number[], number[]] },
+): boolean {
+  const summary = rounds.map((r) => ({
+    rps: medianOf(r.map((x) => x.prices.requests.average)),
+    p50: medianOf(r.map((x) => x.prices.latency.p50)),
+    p99: medianOf(r.map((x) => x.prices.latency.p99)),
+    batch: medianOf(r.flatMap((x) => x.batches)),
+    failures: r.reduce((n, x) => n + x.prices.non2xx + x.prices.errors, 0),
+  }));
+  const base = summary[0];
+  const la = (l: number[]) => l.map((v) => v.toFixed(2)).join(' ');
+  console.log(
+    `
+models compared (BENCH_MODELS, ${MODEL_ROUNDS} rounds taking turns; POST /v1/prices at ${CONNECTIONS} ` +
+      `connections, ${SECONDS} s, then ${BATCHES} batches of 1,000; medians over the rounds; ` +
+      `load average ${la(load[0])} before, ${la(load[1])} after, ${cpus().length} cores):`,
+  );
+  models.forEach(({ name }, m) => {
+    const s = summary[m];
+    const ratios =
+      m === 0
+        ? '(the baseline)'
+        : `= ${(s.rps / base.rps).toFixed(2)} x req/s, ${(s.p99 / base.p99).toFixed(2)} x p99, ` +
+          `${(s.batch / base.batch).toFixed(2)} x batch time of ${models[0].name}`;
+    console.log(
+      `${`${name} (${served[m]})`.padEnd(36)} ${s.rps.toFixed(0).padStart(6)} req/s  p50 ${s.p50} ms  ` +
+        `p99 ${s.p99} ms  batch median ${s.batch.toFixed(1)} ms  ${ratios}` +
+        (s.failures ? `  (${s.failures} non-2xx or errors)` : ''),
+    );
+  });
+  return summary.every((s) => s.failures === 0);
+}
+
 /** One batch of 1,000 after the other: end-to-end milliseconds, sorted. */
-async function timeBatches(family?: string): Promise<number[]> {
-  const body = JSON.stringify({ items: batchItems(), ...(family ? { model: { family } } : {}) });
+async function timeBatches(model?: ModelSelector): Promise<number[]> {
+  const body = JSON.stringify({ items: batchItems(), ...(model ? { model } : {}) });
   const once = async () => {
     const started = performance.now();
     const res = await fetch(`${BASE}/v1/prices/batch`, {
@@ -581,6 +767,9 @@ async function main(): Promise<void> {
     await waitForServer(child, 120_000);
     await waitForTrainingToFinish(10 * 60_000);
     await waitUntilPricing(child, 60_000);
+    // After the first-start run: issue 10's blend is fitted on the store it seeded.
+    const models = await resolveModels(env);
+    const served = models.length > 0 ? await waitForModels(models, 60_000) : [];
     const priceAnswer = await (
       await fetch(`${BASE}/v1/prices`, {
         method: 'POST',
@@ -617,8 +806,9 @@ async function main(): Promise<void> {
     await waitForAuditBacklog(120_000);
     const batches = await timeBatches();
     // The same batch priced by one model instead of the default blend of four (for comparison).
-    const singleModelBatches = await timeBatches(SINGLE_MODEL);
+    const singleModelBatches = await timeBatches({ family: SINGLE_MODEL });
     const explainTimes = await timeExplain();
+    const comparison = models.length > 0 ? await compareModels(models, items) : undefined;
     if (CPU_PROFILE) child.send('cpu-profile');
 
     // The typical service, on the same loads, once it prices like our service.
@@ -694,6 +884,7 @@ async function main(): Promise<void> {
         `explained median ${ms(batch.explained)}; 1,000 diamonds explained = ${1000 / MAX_EXPLAIN_ITEMS} such batches ≈ ` +
         `${((quantile(batch.explained, 0.5) * 1000) / MAX_EXPLAIN_ITEMS / 1000).toFixed(1)} s, against ${quantile(batches, 0.5).toFixed(1)} ms for the plain batch of 1,000`,
     );
+    if (comparison && !printModelComparison(models, served, comparison)) failed = true;
     console.log(
       `targets: >= ${TARGET.ratio * 100} % of bare and >= ${TARGET.typical} x typical service with p99 <= ${TARGET.p99} ms; ` +
         `batch median < ${TARGET.batchMs} ms: ${failed ? 'MISSED' : 'OK'}`,
